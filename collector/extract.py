@@ -7,10 +7,14 @@ detectors' byte markers are not parsed at all.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from collector.metadata import extract_metadata, text_metadata
 from collector.platforms import DETECTORS
-from collector.posts import Post
+from collector.posts import Extraction, Post
+from collector.signatures import extract_text_posts
 
 _COMBINED_SELECTOR = ", ".join(d.selector for d in DETECTORS)
 _MARKERS: tuple[bytes, ...] = tuple({m for d in DETECTORS for m in d.markers})
@@ -58,3 +62,10 @@ def _parse_candidate(node: LexborNode) -> list[Post]:
         if found:
             return found
     return []
+
+
+def extract_page(page: str, *, kind: Literal["html", "text"] = "html") -> Extraction:
+    """Metadata and posts of one decoded page: the unit the ingest pipeline stores."""
+    if kind == "text":
+        return Extraction(meta=text_metadata(page), posts=tuple(extract_text_posts(page)))
+    return Extraction(meta=extract_metadata(page), posts=tuple(extract_posts(page)))
