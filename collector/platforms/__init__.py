@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
-from collector.platforms import twitter
+from collector.platforms import (
+    linkedin,
+    mastodon,
+    reddit,
+    threads,
+    twitter,
+)
 from collector.platforms.base import Detector
 
-DETECTORS: tuple[Detector, ...] = (twitter.DETECTOR,)
+# Twitter first: it is by far the most common embed, and each candidate goes to the first
+# detector that recognises it.
+DETECTORS: tuple[Detector, ...] = (
+    twitter.DETECTOR,
+    mastodon.DETECTOR,
+    threads.DETECTOR,
+    reddit.DETECTOR,
+    linkedin.DETECTOR,
+)
 
 __all__ = ["DETECTORS", "Detector"]

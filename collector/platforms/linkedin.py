@@ -1,0 +1,49 @@
+"""LinkedIn embeds: the `embed/feed/update/urn:li:…` iframe.
+
+The iframe carries only the urn; the date comes from its id (ms since the Unix epoch = id >> 22).
+"""
+
+from __future__ import annotations
+
+import re
+
+from selectolax.lexbor import LexborNode
+
+from collector.clocks import linkedin_time
+from collector.platforms.base import Detector
+from collector.platforms.markup import iframe_src, utc_day
+from collector.posts import Post
+
+SELECTOR = (
+    'iframe[src*="linkedin.com/embed/feed/update/"], iframe[data-src*="linkedin.com/embed/feed/update/"]'
+)
+MARKERS = (b"linkedin.com/embed/feed/update",)
+
+EMBED_URL = re.compile(
+    r"^(?:https?:)?//(?:[\w-]+\.)?linkedin\.com/embed/feed/update/"
+    r"(?P<urn>urn:li:(?:share|activity|ugcPost):(?P<id>\d+))",
+    re.IGNORECASE,
+)
+# The public address of the same post: the embed URL without "/embed".
+POST_URL = "https://www.linkedin.com/feed/update/{urn}/"
+
+
+def parse_node(node: LexborNode) -> list[Post]:
+    if node.tag != "iframe":
+        return []
+    match = EMBED_URL.match(iframe_src(node) or "")
+    if match is None:
+        return []
+    posted_at = linkedin_time(match["id"])
+    return [
+        Post(
+            platform="linkedin",
+            post_id=match["id"],
+            url=POST_URL.format(urn=match["urn"]),
+            date=utc_day(posted_at) if posted_at else None,
+            posted_at=posted_at,
+        )
+    ]
+
+
+DETECTOR = Detector(platform="linkedin", selector=SELECTOR, markers=MARKERS, parse=parse_node)

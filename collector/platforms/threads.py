@@ -1,0 +1,46 @@
+"""Threads embeds: `blockquote.text-post-media` with its permalink and nothing else.
+
+The embed code carries no text, name or date, only "View on Threads" and the permalink. Threads
+codes look like Instagram shortcodes, but no published source documents a clock for them, so no
+date is derived.
+"""
+
+from __future__ import annotations
+
+import re
+
+from selectolax.lexbor import LexborNode
+
+from collector.platforms.base import Detector
+from collector.platforms.markup import attr, has_class
+from collector.posts import Post
+
+SELECTOR = "blockquote.text-post-media"
+MARKERS = (b"text-post-media",)
+
+# threads.net until 2025, threads.com since.
+PERMALINK = re.compile(
+    r"^(?P<url>https?://(?:www\.)?threads\.(?:net|com)/@(?P<user>[\w.]+)/post/(?P<code>[\w-]+))"
+)
+
+
+def parse_node(node: LexborNode) -> list[Post]:
+    if node.tag != "blockquote" or not has_class(node, "text-post-media"):
+        return []
+    match = PERMALINK.match(attr(node, "data-text-post-permalink") or "")
+    if match is None:
+        match = _first_permalink(node)
+    if match is None:
+        return []
+    return [Post(platform="threads", post_id=match["code"], url=match["url"], handle=match["user"])]
+
+
+def _first_permalink(node: LexborNode) -> re.Match[str] | None:
+    for anchor in node.css("a[href]"):
+        match = PERMALINK.match(attr(anchor, "href") or "")
+        if match:
+            return match
+    return None
+
+
+DETECTOR = Detector(platform="threads", selector=SELECTOR, markers=MARKERS, parse=parse_node)
