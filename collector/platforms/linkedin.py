@@ -14,9 +14,8 @@ from collector.platforms.base import Detector
 from collector.platforms.markup import iframe_src, utc_day
 from collector.posts import Post
 
-SELECTOR = (
-    'iframe[src*="linkedin.com/embed/feed/update/"], iframe[data-src*="linkedin.com/embed/feed/update/"]'
-)
+_EMBED_PATH = "linkedin.com/embed/feed/update/"
+SELECTOR = f'iframe:is([src*="{_EMBED_PATH}"], [data-src*="{_EMBED_PATH}"])'
 MARKERS = (b"linkedin.com/embed/feed/update",)
 
 EMBED_URL = re.compile(
