@@ -1,0 +1,171 @@
+"""Dialect-specific SQL kept in one place: full-text search, JSON and month aggregates, upserts.
+
+SQLite uses an FTS5 external-content table `posts_fts` over posts(text, author_name, handle), kept
+in sync by triggers and declared with `content="posts"` so Datasette's detect_fts finds it.
+PostgreSQL uses a GIN index on a tsvector expression with the 'simple' configuration: no
+stemming and no stop words, since posts come in every language and a per-language stemmer would
+mangle the others; lower-casing only, which is what FTS5's unicode61 tokenizer does — except that
+FTS5 also folds diacritics ('cafe' finds 'café') and 'simple' does not.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, false, text
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.visitors import InternalTraversal
+from sqlalchemy.types import Boolean, Text
+
+FTS_TABLE = "posts_fts"
+FTS_COLUMNS = ("text", "author_name", "handle")
+PG_TS_CONFIG = "simple"
+PG_FTS_INDEX = "ix_posts_fts"
+# The document PostgreSQL indexes; queries must repeat it exactly for the GIN index to apply.
+PG_DOCUMENT = (
+    f"to_tsvector('{PG_TS_CONFIG}'::regconfig, "
+    "coalesce(posts.text, '') || ' ' || coalesce(posts.author_name, '') || ' ' || coalesce(posts.handle, ''))"
+)
+# FTS5's unicode61 tokenizer keeps letters and digits and splits on everything else, '_' included.
+WORD = re.compile(r"[^\W_]+")
+
+_SQLITE_DDL = (
+    f"""CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(
+        text, author_name, handle, content="posts", content_rowid="id",
+        tokenize="unicode61 remove_diacritics 2")""",
+    f"""CREATE TRIGGER posts_fts_insert AFTER INSERT ON posts BEGIN
+        INSERT INTO {FTS_TABLE} (rowid, text, author_name, handle)
+        VALUES (new.id, new.text, new.author_name, new.handle);
+    END""",
+    f"""CREATE TRIGGER posts_fts_delete AFTER DELETE ON posts BEGIN
+        INSERT INTO {FTS_TABLE} ({FTS_TABLE}, rowid, text, author_name, handle)
+        VALUES ('delete', old.id, old.text, old.author_name, old.handle);
+    END""",
+    f"""CREATE TRIGGER posts_fts_update AFTER UPDATE OF text, author_name, handle ON posts BEGIN
+        INSERT INTO {FTS_TABLE} ({FTS_TABLE}, rowid, text, author_name, handle)
+        VALUES ('delete', old.id, old.text, old.author_name, old.handle);
+        INSERT INTO {FTS_TABLE} (rowid, text, author_name, handle)
+        VALUES (new.id, new.text, new.author_name, new.handle);
+    END""",
+    # Index the rows that existed before the table did (a database upgraded from revision 1).
+    f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}) VALUES ('rebuild')",
+)
+_SQLITE_DROP = (
+    "DROP TRIGGER IF EXISTS posts_fts_insert",
+    "DROP TRIGGER IF EXISTS posts_fts_delete",
+    "DROP TRIGGER IF EXISTS posts_fts_update",
+    f"DROP TABLE IF EXISTS {FTS_TABLE}",
+)
+
+
+def create_full_text(connection: Connection) -> None:
+    """Create the full-text objects for this connection's dialect (used by a migration)."""
+    if connection.dialect.name == "sqlite":
+        for statement in _SQLITE_DDL:
+            connection.exec_driver_sql(statement)
+    elif connection.dialect.name == "postgresql":
+        connection.execute(text(f"CREATE INDEX {PG_FTS_INDEX} ON posts USING gin (({PG_DOCUMENT}))"))
+
+
+def drop_full_text(connection: Connection) -> None:
+    """Undo `create_full_text`."""
+    if connection.dialect.name == "sqlite":
+        for statement in _SQLITE_DROP:
+            connection.exec_driver_sql(statement)
+    elif connection.dialect.name == "postgresql":
+        connection.execute(text(f"DROP INDEX IF EXISTS {PG_FTS_INDEX}"))
+
+
+def search_words(words: str) -> list[str]:
+    """The words of a search, as both backends tokenise them."""
+    return WORD.findall(words)
+
+
+class _MatchAll(ColumnElement[bool]):
+    """True for posts whose text, author name or handle contains every word (see search_words)."""
+
+    type = Boolean()
+    inherit_cache = True
+    _traverse_internals = [("query", InternalTraversal.dp_clauseelement)]  # noqa: RUF012
+
+    def __init__(self, query: str) -> None:
+        self.query = bindparam(None, query, type_=Text(), unique=True)
+
+
+def match_all(words: str) -> ColumnElement[bool]:
+    """A WHERE condition: every word of `words` occurs in the post (full-text, whole words)."""
+    found = search_words(words)
+    if not found:
+        return false()
+    # One bound value serves both dialects: FTS5 reads each quoted word as a literal term (implicit
+    # AND), and plainto_tsquery drops the quotes and ANDs the words.
+    return _MatchAll(" ".join(f'"{word}"' for word in found))
+
+
+@compiles(_MatchAll, "sqlite")
+def _match_sqlite(element: _MatchAll, compiler: Any, **kw: Any) -> str:
+    bound = compiler.process(element.query, **kw)
+    return f"posts.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH {bound})"
+
+
+@compiles(_MatchAll, "postgresql")
+def _match_postgresql(element: _MatchAll, compiler: Any, **kw: Any) -> str:
+    bound = compiler.process(element.query, **kw)
+    return f"{PG_DOCUMENT} @@ plainto_tsquery('{PG_TS_CONFIG}'::regconfig, {bound})"
+
+
+@compiles(_MatchAll)
+def _match_generic(element: _MatchAll, compiler: Any, **kw: Any) -> str:
+    raise NotImplementedError(f"full-text search is not available on {compiler.dialect.name}")
+
+
+class json_list(FunctionElement[str]):
+    """Aggregate a column into a JSON array (as text): json_group_array / json_agg."""
+
+    type = Text()
+    inherit_cache = True
+    name = "json_list"
+
+
+@compiles(json_list, "sqlite")
+def _json_list_sqlite(element: json_list, compiler: Any, **kw: Any) -> str:
+    return f"json_group_array({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(json_list, "postgresql")
+def _json_list_postgresql(element: json_list, compiler: Any, **kw: Any) -> str:
+    return f"coalesce(json_agg({compiler.process(element.clauses, **kw)}), '[]')::text"
+
+
+class year_month(FunctionElement[str]):
+    """'YYYY-MM' of a date column: strftime on SQLite, to_char on PostgreSQL."""
+
+    type = Text()
+    inherit_cache = True
+    name = "year_month"
+
+
+@compiles(year_month, "sqlite")
+def _year_month_sqlite(element: year_month, compiler: Any, **kw: Any) -> str:
+    return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)})"
+
+
+@compiles(year_month, "postgresql")
+def _year_month_postgresql(element: year_month, compiler: Any, **kw: Any) -> str:
+    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
+
+
+def insert_for(connection_dialect: str, table: Any) -> Any:
+    """An INSERT that supports ON CONFLICT for this dialect (both have it, spelled the same)."""
+    if connection_dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table)
+    if connection_dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table)
+    raise NotImplementedError(f"upserts are not available on {connection_dialect}")

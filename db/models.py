@@ -1,0 +1,148 @@
+"""The archive's schema: one set of typed models for SQLite and PostgreSQL.
+
+Generic types only; each natural key is a unique constraint (the upserts in `store` target them);
+the naming convention gives every constraint and index a stable name that Alembic can refer to.
+Full-text search is not modelled here: it is dialect-specific and lives in `db/dialects.py`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Lengths are generous limits, not formats: SQLite ignores them, PostgreSQL enforces them.
+PLATFORM_LEN = 16
+POST_KEY_LEN = 64
+SHA256_LEN = 64
+HANDLE_LEN = 128
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Author(Base):
+    """One (platform, handle, display name) as seen in posts.
+
+    A small lookup table so that `--author` (handle, or part of the name) scans a few thousand
+    author rows instead of every post, then follows the posts' author_id index.
+    """
+
+    __tablename__ = "authors"
+    __table_args__ = (UniqueConstraint("platform", "handle_key", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(PLATFORM_LEN))
+    # Case-folded handle without '@'; '' when the post shows none (NULLs would never conflict).
+    handle_key: Mapped[str] = mapped_column(String(HANDLE_LEN))
+    name: Mapped[str] = mapped_column(Text)
+    handle: Mapped[str | None] = mapped_column(String(HANDLE_LEN))
+
+
+class Post(Base):
+    """A post, stored once however many articles quote it."""
+
+    __tablename__ = "posts"
+    __table_args__ = (
+        UniqueConstraint("platform", "key"),
+        Index(None, "date", "post_id"),
+        Index(None, "content_key"),
+        Index(None, "author_id"),
+        Index(None, "platform", "date"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(PLATFORM_LEN))
+    # The natural key within the platform: the post id, or for id-less posts the content key
+    # (collector.posts.content_key, '~' + 24 hex) — short, so the unique index stays compact.
+    key: Mapped[str] = mapped_column(String(POST_KEY_LEN))
+    # The content key of every post, id or not, so a plain-text copy finds the embedded original.
+    content_key: Mapped[str] = mapped_column(String(POST_KEY_LEN))
+    post_id: Mapped[str | None] = mapped_column(String(POST_KEY_LEN))
+    url: Mapped[str | None] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("authors.id"))
+    author_name: Mapped[str | None] = mapped_column(Text)
+    handle: Mapped[str | None] = mapped_column(String(HANDLE_LEN))
+    date_text: Mapped[str | None] = mapped_column(Text)
+    date: Mapped[dt.date | None] = mapped_column(Date)
+    # Always UTC. SQLite keeps no zone, so values are stored and read back as naive UTC.
+    posted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    text: Mapped[str | None] = mapped_column(Text)
+    # The links as a JSON list too, so exports read one column instead of joining `links`.
+    links_json: Mapped[str] = mapped_column(Text, default="[]")
+    lang: Mapped[str | None] = mapped_column(String(32))
+    quoted_author_name: Mapped[str | None] = mapped_column(Text)
+    quoted_handle: Mapped[str | None] = mapped_column(String(HANDLE_LEN))
+    quoted_text: Mapped[str | None] = mapped_column(Text)
+    first_seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Article(Base):
+    """An ingested page. The same article saved twice is one row (see `identity`)."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # sha256 hex of 'url:' + the page's own URL when known, else the sha256 of its content.
+    identity: Mapped[str] = mapped_column(String(SHA256_LEN), unique=True)
+    source: Mapped[str] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)
+    canonical_url: Mapped[str | None] = mapped_column(Text)
+    site_name: Mapped[str | None] = mapped_column(Text)
+    published: Mapped[str | None] = mapped_column(Text)
+    saved_from: Mapped[str | None] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(SHA256_LEN))
+    fetched_url: Mapped[str | None] = mapped_column(Text)
+    final_url: Mapped[str | None] = mapped_column(Text)
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    fetched_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    archive_path: Mapped[str | None] = mapped_column(Text)
+    ingested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Appearance(Base):
+    """Post `post_id` is quoted in article `article_id` at `position` (0-based, document order)."""
+
+    __tablename__ = "appearances"
+    __table_args__ = (
+        UniqueConstraint("article_id", "post_id", "position"),
+        Index(None, "post_id", "article_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class Link(Base):
+    """A link inside a post's text, in order."""
+
+    __tablename__ = "links"
+    __table_args__ = (UniqueConstraint("post_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    url: Mapped[str] = mapped_column(Text)

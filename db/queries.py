@@ -1,0 +1,337 @@
+"""Reading the archive: filters, export records, one post's detail, authors, articles, statistics.
+
+Query builders return statements and callers execute them; `iter_records` and friends are the
+thin executing helpers the CLI uses. Exports stream with `yield_per`, so memory stays flat.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from db.dialects import json_list, match_all, year_month
+from db.models import Appearance, Article, Author, Post
+
+# Statements of any column types (SQLAlchemy 2.1 types Select/Row by their columns).
+AnySelect = Select[*tuple[Any, ...]]
+AnyRow = Row[*tuple[Any, ...]]
+
+# Rows fetched per round trip when streaming exports (PERF.md: Core + yield_per 10k is near raw speed).
+STREAM_BATCH = 10_000
+TOP_AUTHORS = 10
+RECORD_KEYS = (
+    "platform",
+    "post_id",
+    "url",
+    "handle",
+    "author_name",
+    "date",
+    "posted_at",
+    "date_text",
+    "text",
+    "links",
+    "lang",
+    "article_count",
+    "article_urls",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """What `quotes search/export` narrow the archive to; None means no restriction."""
+
+    words: str | None = None
+    author: str | None = None
+    platform: str | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+    article: str | None = None
+    limit: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Quotation:
+    """One article that quoted a post, and where."""
+
+    title: str | None
+    url: str | None
+    source: str
+    position: int
+    ingested_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PostDetail:
+    """A post's export record plus every article that quoted it (oldest ingest first)."""
+
+    record: dict[str, Any]
+    articles: list[Quotation]
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """Archive totals for `quotes stats`."""
+
+    posts: int
+    articles: int
+    per_platform: dict[str, int]
+    top_authors: list[tuple[str, str | None, str | None, int]]  # platform, handle, name, posts
+    per_month: list[tuple[str, int]]  # ('YYYY-MM', posts); undated posts are left out
+    undated: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _article_source() -> ColumnElement[str]:
+    # Articles without a URL (local files) are shown by their path.
+    return func.coalesce(Article.url, Article.source)
+
+
+def _article_urls() -> Any:
+    """JSON list of the URLs (or paths) of the articles quoting the current post, oldest first."""
+    quoting = (
+        select(Article.id.label("article_id"), _article_source().label("address"))
+        .join(Appearance, Appearance.article_id == Article.id)
+        .where(Appearance.post_id == Post.id)
+        .group_by(Article.id, Article.url, Article.source)
+        .order_by(Article.id)
+        .correlate(Post)
+        .subquery()
+    )
+    return select(json_list(quoting.c.address)).scalar_subquery()
+
+
+def _article_count() -> Any:
+    return (
+        select(func.count(func.distinct(Appearance.article_id)))
+        .where(Appearance.post_id == Post.id)
+        .correlate(Post)
+        .scalar_subquery()
+    )
+
+
+def _author_condition(author: str) -> ColumnElement[bool]:
+    # Resolve to author ids first: a few thousand author rows instead of a million posts.
+    handle = author.strip().lstrip("@").casefold()
+    matching = select(Author.id).where(
+        or_(Author.handle_key == handle, Author.name.icontains(author.strip(), autoescape=True))
+    )
+    return Post.author_id.in_(matching)
+
+
+def _article_condition(text: str) -> ColumnElement[bool]:
+    matching = (
+        select(Appearance.post_id)
+        .join(Article, Article.id == Appearance.article_id)
+        .where(
+            or_(
+                Article.url.icontains(text, autoescape=True),
+                Article.source.icontains(text, autoescape=True),
+                Article.title.icontains(text, autoescape=True),
+            )
+        )
+    )
+    return Post.id.in_(matching)
+
+
+def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if filters.words:
+        conditions.append(match_all(filters.words))
+    if filters.author:
+        conditions.append(_author_condition(filters.author))
+    if filters.platform:
+        conditions.append(Post.platform == filters.platform)
+    if filters.since:
+        conditions.append(Post.date >= filters.since)
+    if filters.until:
+        conditions.append(Post.date <= filters.until)
+    if filters.article:
+        conditions.append(_article_condition(filters.article))
+    return conditions
+
+
+def _ordered(statement: AnySelect, filters: Filters) -> AnySelect:
+    # Undated posts last on both databases (SQLite sorts NULL first by default, PostgreSQL last).
+    statement = statement.order_by(Post.date.asc().nulls_last(), Post.post_id.asc().nulls_last(), Post.id)
+    return statement.limit(filters.limit) if filters.limit is not None else statement
+
+
+def select_records(filters: Filters) -> AnySelect:
+    """Export rows, in RECORD_KEYS order (links/article_urls as JSON text), ordered by date then id."""
+    statement = select(
+        Post.platform,
+        Post.post_id,
+        Post.url,
+        Post.handle,
+        Post.author_name,
+        Post.date,
+        Post.posted_at,
+        Post.date_text,
+        Post.text,
+        Post.links_json.label("links"),
+        Post.lang,
+        _article_count().label("article_count"),
+        _article_urls().label("article_urls"),
+    ).where(*_conditions(filters))
+    return _ordered(statement, filters)
+
+
+def format_utc(moment: dt.datetime | None) -> str | None:
+    """ISO 8601 in UTC with a 'Z', to the millisecond when the source has it."""
+    if moment is None:
+        return None
+    moment = moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+    spec = "milliseconds" if moment.microsecond else "seconds"
+    return moment.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
+
+
+def to_record(row: AnyRow) -> dict[str, Any]:
+    """A row of `select_records` as the export record (the keys and types of RECORD_KEYS)."""
+    (platform, post_id, url, handle, name, day, posted_at, date_text, text, links, lang, count, urls) = row
+    return {
+        "platform": platform,
+        "post_id": post_id,
+        "url": url,
+        "handle": handle,
+        "author_name": name,
+        "date": day.isoformat() if day else None,
+        "posted_at": format_utc(posted_at),
+        "date_text": date_text,
+        "text": text,
+        "links": json.loads(links) if links else [],
+        "lang": lang,
+        "article_count": int(count or 0),
+        "article_urls": json.loads(urls) if urls else [],
+    }
+
+
+def iter_records(session: Session, filters: Filters) -> Iterator[dict[str, Any]]:
+    """Stream export records (see RECORD_KEYS) without holding the result in memory."""
+    result = session.execute(select_records(filters).execution_options(yield_per=STREAM_BATCH))
+    for row in result:
+        yield to_record(row)
+
+
+def _first_post(session: Session, condition: ColumnElement[bool]) -> int | None:
+    return session.execute(select(Post.id).where(condition).order_by(Post.id).limit(1)).scalar()
+
+
+def _find_post_id(session: Session, ref: str) -> int | None:
+    """Platform id first, then the post URL (or the id at its end), then the internal id."""
+    ref = ref.strip()
+    found = _first_post(session, Post.post_id == ref)
+    if found is None and "://" in ref:
+        found = _first_post(session, Post.url == ref)
+        # The same status in another spelling (x.com vs twitter.com, ?s=20): match the id at its end.
+        tail = ref.split("?", 1)[0].split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+        if found is None and tail:
+            found = _first_post(session, Post.post_id == tail)
+    if found is None and ref.isdigit():
+        found = _first_post(session, Post.id == int(ref))
+    return found
+
+
+def select_quotations(post_row_id: int) -> AnySelect:
+    """The articles quoting one post (by internal id), oldest ingest first."""
+    return (
+        select(Article.title, Article.url, Article.source, Appearance.position, Article.ingested_at)
+        .join(Appearance, Appearance.article_id == Article.id)
+        .where(Appearance.post_id == post_row_id)
+        .order_by(Article.id, Appearance.position)
+    )
+
+
+def find_post(session: Session, ref: str) -> PostDetail | None:
+    """A post by platform id, post URL, or internal id, with the articles that quoted it."""
+    row_id = _find_post_id(session, ref)
+    if row_id is None:
+        return None
+    row = session.execute(select_records(Filters()).where(Post.id == row_id)).one()
+    quotations = [
+        Quotation(title=t, url=u, source=s, position=p, ingested_at=_aware(at))
+        for t, u, s, p, at in session.execute(select_quotations(row_id))
+    ]
+    return PostDetail(record=to_record(row), articles=quotations)
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
+
+
+def select_authors() -> AnySelect:
+    """One row per (platform, handle): handle and name as shown, post count, first and last date."""
+    return (
+        select(
+            Post.platform,
+            func.min(Post.handle).label("handle"),
+            func.max(Post.author_name).label("author_name"),
+            func.count(Post.id).label("post_count"),
+            func.min(Post.date).label("first_date"),
+            func.max(Post.date).label("last_date"),
+        )
+        .join(Author, Author.id == Post.author_id)
+        .group_by(Post.platform, Author.handle_key)
+        .order_by(func.count(Post.id).desc(), Post.platform, Author.handle_key)
+    )
+
+
+def select_articles(filters: Filters) -> AnySelect:
+    """Articles (title, URL or path, published, posts quoted, ingested) that hold matching posts."""
+    statement = (
+        select(
+            Article.title,
+            _article_source().label("url"),
+            Article.published,
+            func.count(func.distinct(Appearance.post_id)).label("post_count"),
+            Article.ingested_at,
+        )
+        .join(Appearance, Appearance.article_id == Article.id)
+        .join(Post, Post.id == Appearance.post_id)
+        .where(*_conditions(filters))
+        .group_by(
+            Article.id, Article.title, Article.url, Article.source, Article.published, Article.ingested_at
+        )
+        .order_by(Article.ingested_at, Article.id)
+    )
+    return statement.limit(filters.limit) if filters.limit is not None else statement
+
+
+def collect_stats(session: Session) -> Stats:
+    """Totals per platform, the most quoted authors, and posts per month."""
+    per_platform = dict(
+        session.execute(
+            select(Post.platform, func.count()).group_by(Post.platform).order_by(Post.platform)
+        ).all()
+    )
+    articles = session.execute(select(func.count()).select_from(Article)).scalar_one()
+    top = [
+        (row.platform, row.handle, row.author_name, row.post_count)
+        for row in session.execute(select_authors().limit(TOP_AUTHORS))
+    ]
+    month = year_month(Post.date)
+    per_month = [
+        (str(ym), int(n))
+        for ym, n in session.execute(
+            select(month, func.count()).where(Post.date.is_not(None)).group_by(month).order_by(month)
+        )
+    ]
+    undated = session.execute(select(func.count()).where(Post.date.is_(None))).scalar_one()
+    return Stats(
+        posts=sum(per_platform.values()),
+        articles=int(articles),
+        per_platform={str(k): int(v) for k, v in per_platform.items()},
+        top_authors=top,
+        per_month=per_month,
+        undated=int(undated),
+    )
+
+
+def record_keys() -> Sequence[str]:
+    """The export record's keys, in order (CSV header, JSON key order)."""
+    return RECORD_KEYS

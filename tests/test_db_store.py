@@ -1,0 +1,179 @@
+"""Saving pages: idempotent, one post however many articles quote it, one page rolled back alone."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+from conftest import make_article
+from sqlalchemy import Engine, func, select
+
+from collector.posts import Post
+from db import store
+from db.engine import session_scope
+from db.models import Appearance, Article, Author, Link
+from db.models import Post as PostRow
+from db.queries import Filters, iter_records
+from db.store import save_article
+
+TABLES = (PostRow, Article, Appearance, Link, Author)
+
+
+def row_counts(engine: Engine) -> dict[str, int]:
+    with session_scope(engine, readonly=True) as session:
+        return {
+            model.__tablename__: session.execute(select(func.count()).select_from(model)).scalar_one()
+            for model in TABLES
+        }
+
+
+def records(engine: Engine, filters: Filters | None = None) -> list[dict[str, object]]:
+    with session_scope(engine, readonly=True) as session:
+        return list(iter_records(session, filters or Filters()))
+
+
+def test_first_save_reports_every_post_new(engine: Engine, seed_posts: tuple[Post, ...]) -> None:
+    with session_scope(engine) as session:
+        result = save_article(session, make_article("a"), seed_posts)
+    assert (result.new_posts, result.known_posts) == (3, 0)
+    assert row_counts(engine) == {"posts": 3, "articles": 1, "appearances": 3, "links": 2, "authors": 3}
+
+
+def test_saving_the_same_page_twice_changes_nothing(engine: Engine, seed_posts: tuple[Post, ...]) -> None:
+    with session_scope(engine) as session:
+        save_article(session, make_article("a"), seed_posts)
+    before, exported = row_counts(engine), records(engine)
+    with session_scope(engine) as session:
+        again = save_article(session, make_article("a"), seed_posts)
+    assert (again.new_posts, again.known_posts) == (0, 3)
+    assert row_counts(engine) == before
+    assert records(engine) == exported
+
+
+def test_same_post_in_two_articles_is_one_post_with_two_appearances(
+    engine: Engine, seed_posts: tuple[Post, ...]
+) -> None:
+    mcfaul = seed_posts[0]
+    with session_scope(engine) as session:
+        first = save_article(session, make_article("a", url="https://news.example/a"), [mcfaul])
+        second = save_article(session, make_article("b"), [seed_posts[1], mcfaul])
+    assert first.article_id != second.article_id
+    assert (second.new_posts, second.known_posts) == (1, 1)
+    [record] = records(engine, Filters(author="mcfaul"))
+    assert record["article_count"] == 2
+    assert record["article_urls"] == ["https://news.example/a", "pages/b"]
+
+
+def test_the_same_article_saved_from_two_files_is_one_article(
+    engine: Engine, seed_posts: tuple[Post, ...]
+) -> None:
+    url = "https://news.example/story"
+    with session_scope(engine) as session:
+        first = save_article(session, make_article("copy1.html", url=url), seed_posts[:1])
+        second = save_article(session, make_article("copy2.html", url=url), seed_posts[:1])
+    assert first.article_id == second.article_id
+    assert row_counts(engine)["articles"] == 1
+    assert row_counts(engine)["appearances"] == 1
+
+
+def test_a_post_embedded_twice_in_one_page_is_one_post(engine: Engine, seed_posts: tuple[Post, ...]) -> None:
+    with session_scope(engine) as session:
+        result = save_article(session, make_article("a"), [seed_posts[0], seed_posts[2], seed_posts[0]])
+    assert (result.new_posts, result.known_posts) == (2, 0)
+    assert row_counts(engine)["appearances"] == 3
+    assert [r["article_count"] for r in records(engine)] == [1, 1]
+
+
+def test_a_failing_page_is_rolled_back_alone(
+    engine: Engine, seed_posts: tuple[Post, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    with session_scope(engine) as session:
+        save_article(session, make_article("good"), seed_posts[:1])
+        with monkeypatch.context() as patch:
+            patch.setattr(store, "_save_appearances", broken)
+            with pytest.raises(RuntimeError):
+                save_article(session, make_article("bad"), seed_posts[1:])
+        save_article(session, make_article("after"), seed_posts[:1])
+    assert row_counts(engine) == {"posts": 1, "articles": 2, "appearances": 2, "links": 0, "authors": 1}
+
+
+def test_every_field_survives_the_round_trip(engine: Engine, seed_posts: tuple[Post, ...]) -> None:
+    with session_scope(engine) as session:
+        save_article(session, make_article("a", url="https://news.example/a"), seed_posts)
+    by_handle = {r["handle"]: r for r in records(engine)}
+    assert by_handle["McFaul"] == {
+        "platform": "twitter",
+        "post_id": "1479527384433696769",
+        "url": "https://twitter.com/McFaul/status/1479527384433696769",
+        "handle": "McFaul",
+        "author_name": "Michael McFaul",
+        "date": "2022-01-07",
+        "posted_at": "2022-01-07T18:16:44.123Z",
+        "date_text": "January 7, 2022",
+        "text": "There will be no substantive negotiations in Geneva next week.",
+        "links": [],
+        "lang": "en",
+        "article_count": 1,
+        "article_urls": ["https://news.example/a"],
+    }
+    colby = by_handle["DavisColby"]
+    assert colby["author_name"] == "D.C. ☮️"
+    assert colby["text"] == seed_posts[1].text
+    assert colby["links"] == ["https://t.co/5OfwnpPSTH"]
+    assert (colby["post_id"], colby["posted_at"], colby["lang"]) == (None, None, None)
+
+
+def test_a_posted_at_in_another_zone_is_stored_as_utc(engine: Engine, seed_posts: tuple[Post, ...]) -> None:
+    paris = dt.timezone(dt.timedelta(hours=1))
+    post = dataclasses.replace(seed_posts[0], posted_at=dt.datetime(2022, 1, 7, 19, 16, 44, tzinfo=paris))
+    with session_scope(engine) as session:
+        save_article(session, make_article("a"), [post])
+    assert records(engine)[0]["posted_at"] == "2022-01-07T18:16:44Z"
+
+
+def test_a_plain_text_copy_is_recognised_as_the_stored_embed(
+    engine: Engine, seed_posts: tuple[Post, ...]
+) -> None:
+    embed = seed_posts[0]
+    copy = dataclasses.replace(embed, post_id=None, url=None, posted_at=None, text=embed.text.upper() + "  ")
+    with session_scope(engine) as session:
+        save_article(session, make_article("embed.html"), [embed])
+        result = save_article(session, make_article("copy.txt"), [copy])
+    assert (result.new_posts, result.known_posts) == (0, 1)
+    [record] = records(engine)
+    assert record["post_id"] == embed.post_id
+    assert record["article_count"] == 2
+
+
+def test_an_embed_gives_its_id_to_the_plain_text_copy_stored_before(
+    engine: Engine, seed_posts: tuple[Post, ...]
+) -> None:
+    embed = seed_posts[0]
+    copy = dataclasses.replace(embed, post_id=None, url=None, posted_at=None)
+    with session_scope(engine) as session:
+        save_article(session, make_article("copy.txt"), [copy])
+        result = save_article(session, make_article("embed.html"), [embed])
+    assert (result.new_posts, result.known_posts) == (0, 1)
+    [record] = records(engine)
+    assert (record["post_id"], record["url"]) == (embed.post_id, embed.url)
+    assert record["posted_at"] == "2022-01-07T18:16:44.123Z"
+    assert record["article_count"] == 2
+
+
+def test_different_posts_with_the_same_text_stay_apart(engine: Engine, seed_posts: tuple[Post, ...]) -> None:
+    other_day = dataclasses.replace(seed_posts[1], date=dt.date(2022, 1, 9))
+    other_author = dataclasses.replace(seed_posts[1], handle="someone_else")
+    with session_scope(engine) as session:
+        result = save_article(session, make_article("a"), [seed_posts[1], other_day, other_author])
+    assert result.new_posts == 3
+
+
+def test_the_same_id_on_two_platforms_is_two_posts(engine: Engine, seed_posts: tuple[Post, ...]) -> None:
+    elsewhere = dataclasses.replace(seed_posts[0], platform="mastodon")
+    with session_scope(engine) as session:
+        result = save_article(session, make_article("a"), [seed_posts[0], elsewhere])
+    assert result.new_posts == 2
