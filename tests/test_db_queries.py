@@ -1,0 +1,182 @@
+"""Searching the archive: each filter as users rely on it, on both databases."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+from conftest import make_article
+from sqlalchemy import Engine
+
+from collector.posts import Post
+from db.engine import session_scope
+from db.queries import (
+    RECORD_KEYS,
+    Filters,
+    collect_stats,
+    find_post,
+    iter_records,
+    select_articles,
+    select_authors,
+)
+from db.store import save_article
+
+GENEVA_URL = "https://news.example/geneva-talks"
+
+
+@pytest.fixture
+def archive(engine: Engine, seed_posts: tuple[Post, ...]) -> Iterator[Engine]:
+    """The seed posts from two articles, plus a Mastodon post without a date."""
+    undated = Post(platform="mastodon", post_id="110", handle="@Alice@example.social", text="Talks in Geneva")
+    with session_scope(engine) as session:
+        save_article(
+            session, make_article("geneva.html", url=GENEVA_URL, title="Geneva talks"), seed_posts[:2]
+        )
+        save_article(
+            session, make_article("ukraine.txt", title="Ukraine"), [seed_posts[2], undated, seed_posts[0]]
+        )
+    yield engine
+
+
+def handles(engine: Engine, **filters: object) -> list[str | None]:
+    with session_scope(engine, readonly=True) as session:
+        return [record["handle"] for record in iter_records(session, Filters(**filters))]  # type: ignore[arg-type]
+
+
+def test_records_have_the_export_keys_in_order(archive: Engine) -> None:
+    with session_scope(archive, readonly=True) as session:
+        for record in iter_records(session, Filters()):
+            assert tuple(record) == RECORD_KEYS
+
+
+def test_records_are_ordered_by_date_then_id_with_undated_last(archive: Engine) -> None:
+    assert handles(archive) == ["McFaul", "DavisColby", "PoliticusSarah", "@Alice@example.social"]
+
+
+@pytest.mark.parametrize("author", ["mcfaul", "@McFaul", "MCFAUL", "Michael", "ael mcf"])
+def test_author_matches_handle_without_case_or_at_or_part_of_the_name(archive: Engine, author: str) -> None:
+    assert handles(archive, author=author) == ["McFaul"]
+
+
+def test_author_does_not_match_part_of_a_handle(archive: Engine) -> None:
+    assert handles(archive, author="politicus") == []
+
+
+def test_since_and_until_are_inclusive(archive: Engine) -> None:
+    assert handles(archive, since=dt.date(2022, 1, 8)) == ["PoliticusSarah"]
+    assert handles(archive, until=dt.date(2022, 1, 7)) == ["McFaul", "DavisColby"]
+    assert handles(archive, since=dt.date(2022, 1, 7), until=dt.date(2022, 1, 7)) == ["McFaul", "DavisColby"]
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ("geneva", ["McFaul", "PoliticusSarah", "@Alice@example.social"]),
+        ("GENEVA negotiations", ["McFaul"]),
+        ("geneva russia", ["PoliticusSarah"]),
+        ("geneva nowhere", []),
+        ("Sarah", ["PoliticusSarah"]),
+        ("colby", []),
+        ("DavisColby", ["DavisColby"]),
+        ("negotiation", []),
+        ('"officials" AND OR NOT*', []),
+        ("officials: (prepare)", ["DavisColby"]),
+        ("???", []),
+    ],
+)
+def test_words_must_all_match_whole_words(archive: Engine, words: str, expected: list[str]) -> None:
+    assert handles(archive, words=words) == expected
+
+
+def test_platform_is_exact(archive: Engine) -> None:
+    assert handles(archive, platform="mastodon") == ["@Alice@example.social"]
+    assert handles(archive, platform="masto") == []
+
+
+@pytest.mark.parametrize("article", ["geneva-talks", "GENEVA TALKS", "ukraine.txt", "news.example"])
+def test_article_matches_url_source_or_title(archive: Engine, article: str) -> None:
+    expected = {
+        "geneva-talks": ["McFaul", "DavisColby"],
+        "GENEVA TALKS": ["McFaul", "DavisColby"],
+        "ukraine.txt": ["McFaul", "PoliticusSarah", "@Alice@example.social"],
+        "news.example": ["McFaul", "DavisColby"],
+    }
+    assert handles(archive, article=article) == expected[article]
+
+
+def test_article_filter_treats_wildcards_literally(archive: Engine) -> None:
+    assert handles(archive, article="%") == []
+
+
+def test_filters_combine_and_limit_cuts(archive: Engine) -> None:
+    assert handles(archive, words="geneva", until=dt.date(2022, 1, 8), author="sarah") == ["PoliticusSarah"]
+    assert handles(archive, limit=2) == ["McFaul", "DavisColby"]
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [
+        "1479527384433696769",
+        "https://twitter.com/McFaul/status/1479527384433696769",
+        "https://x.com/McFaul/status/1479527384433696769?s=20",
+    ],
+)
+def test_find_post_by_id_or_url(archive: Engine, ref: str) -> None:
+    with session_scope(archive, readonly=True) as session:
+        detail = find_post(session, ref)
+    assert detail is not None
+    assert detail.record["handle"] == "McFaul"
+    assert [(a.title, a.url, a.source, a.position) for a in detail.articles] == [
+        ("Geneva talks", GENEVA_URL, "pages/geneva.html", 0),
+        ("Ukraine", None, "pages/ukraine.txt", 2),
+    ]
+    assert all(a.ingested_at.tzinfo is not None for a in detail.articles)
+
+
+def test_find_post_by_internal_id_and_unknown(archive: Engine) -> None:
+    with session_scope(archive, readonly=True) as session:
+        first = find_post(session, "1")
+        assert first is not None
+        assert first.record["handle"] == "McFaul"
+        assert find_post(session, "999999") is None
+        assert find_post(session, "https://twitter.com/x/status/42") is None
+
+
+def test_authors_list_counts_and_date_range(archive: Engine, seed_posts: tuple[Post, ...]) -> None:
+    renamed = dataclasses.replace(seed_posts[0], post_id="1479900000000000000", date=dt.date(2022, 1, 9))
+    renamed = dataclasses.replace(renamed, author_name="Amb. McFaul", handle="mcfaul")
+    with session_scope(archive) as session:
+        save_article(session, make_article("later.html"), [renamed])
+    with session_scope(archive, readonly=True) as session:
+        rows = {row.handle.lower(): row for row in session.execute(select_authors())}
+    mcfaul = rows["mcfaul"]
+    assert (mcfaul.post_count, mcfaul.first_date, mcfaul.last_date) == (
+        2,
+        dt.date(2022, 1, 7),
+        dt.date(2022, 1, 9),
+    )
+    assert rows["politicussarah"].post_count == 1
+    assert len(rows) == 4
+
+
+def test_articles_list_with_post_counts(archive: Engine) -> None:
+    with session_scope(archive, readonly=True) as session:
+        rows = session.execute(select_articles(Filters())).all()
+        narrowed = session.execute(select_articles(Filters(author="@ALICE@example.social"))).all()
+    assert [(r.title, r.url, r.post_count) for r in rows] == [
+        ("Geneva talks", GENEVA_URL, 2),
+        ("Ukraine", "pages/ukraine.txt", 3),
+    ]
+    assert [(r.title, r.post_count) for r in narrowed] == [("Ukraine", 1)]
+
+
+def test_stats(archive: Engine) -> None:
+    with session_scope(archive, readonly=True) as session:
+        stats = collect_stats(session)
+    assert (stats.posts, stats.articles) == (4, 2)
+    assert stats.per_platform == {"mastodon": 1, "twitter": 3}
+    assert stats.per_month == [("2022-01", 3)]
+    assert stats.undated == 1
+    assert len(stats.top_authors) == 4
