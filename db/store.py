@@ -16,16 +16,19 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import random
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine, Table, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from collector import posts as values
 from db.dialects import insert_for
+from db.engine import session_scope
 from db.models import Appearance, Article, Author, Link, Post
 
 _ARTICLES: Table = Article.__table__  # type: ignore[assignment]
@@ -33,6 +36,13 @@ _AUTHORS: Table = Author.__table__  # type: ignore[assignment]
 _POSTS: Table = Post.__table__  # type: ignore[assignment]
 _LINKS: Table = Link.__table__  # type: ignore[assignment]
 _APPEARANCES: Table = Appearance.__table__  # type: ignore[assignment]
+
+# PostgreSQL: serialization failure, deadlock detected. Retrying the whole batch is the cure.
+TRANSIENT_SQLSTATES = frozenset({"40001", "40P01"})
+# SQLite: the busy timeout ran out (another writer held the lock for 30 s).
+TRANSIENT_SQLITE_MESSAGE = "database is locked"
+BATCH_ATTEMPTS = 8
+RETRY_PAUSE_S = 0.05
 
 # (platform, natural key): how a post is identified across pages.
 PostKey = tuple[str, str]
@@ -76,6 +86,49 @@ def save_article(session: Session, article: values.Article, posts: Sequence[valu
         _save_appearances(session, dialect, article_id, ids)
     distinct = len(set(ids))
     return SaveResult(article_id=article_id, new_posts=new, known_posts=distinct - new)
+
+
+def save_pages(
+    engine: Engine, pages: Sequence[tuple[values.Article, Sequence[values.Post]]]
+) -> list[SaveResult | Exception]:
+    """Save a batch of pages in one transaction; one outcome per page, in order.
+
+    A page that fails is rolled back alone and its error returned in its place; the others commit.
+    When concurrent writers deadlock (PostgreSQL, when two batches need each other's new rows) or a
+    lock wait times out, the whole batch is retried: its effects are idempotent.
+    """
+    for attempt in range(BATCH_ATTEMPTS):
+        try:
+            return _save_batch(engine, pages)
+        except DBAPIError as error:
+            if not is_transient(error) or attempt == BATCH_ATTEMPTS - 1:
+                raise
+            # Random back-off so the same two batches do not collide again in lockstep.
+            time.sleep(random.uniform(0, RETRY_PAUSE_S * 2**attempt))
+    raise AssertionError("unreachable")
+
+
+def _save_batch(
+    engine: Engine, pages: Sequence[tuple[values.Article, Sequence[values.Post]]]
+) -> list[SaveResult | Exception]:
+    outcomes: list[SaveResult | Exception] = []
+    with session_scope(engine) as session:
+        for article, posts in pages:
+            try:
+                outcomes.append(save_article(session, article, posts))
+            except DBAPIError as error:
+                if is_transient(error):
+                    raise
+                outcomes.append(error)
+            except (ValueError, TypeError) as error:  # a value the database driver refused
+                outcomes.append(error)
+    return outcomes
+
+
+def is_transient(error: DBAPIError) -> bool:
+    """A concurrency failure that retrying the transaction resolves."""
+    state = getattr(error.orig, "sqlstate", None)
+    return state in TRANSIENT_SQLSTATES or TRANSIENT_SQLITE_MESSAGE in str(error.orig)
 
 
 def _now() -> dt.datetime:
