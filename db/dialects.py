@@ -169,3 +169,12 @@ def insert_for(connection_dialect: str, table: Any) -> Any:
 
         return sqlite_insert(table)
     raise NotImplementedError(f"upserts are not available on {connection_dialect}")
+
+
+def in_values(column: Any) -> ColumnElement[bool]:
+    """`column IN (:values)` with the list bound at execution time (parameter name 'values').
+
+    Measured: PostgreSQL's `= ANY(:array)` (one parameter, one prepared statement) made ingest 2x
+    slower than an expanded IN list, so both dialects use the expanded list.
+    """
+    return column.in_(bindparam("values", expanding=True))  # type: ignore[no-any-return]

@@ -1,12 +1,14 @@
-"""Saving pages: one article, its posts, their links and appearances, idempotently.
+"""Saving pages: articles, their posts, the posts' links, and where each post appears.
 
-Plain functions taking a session. Every write is an INSERT ... ON CONFLICT DO NOTHING against a
-natural key, so repeated pages, and concurrent workers racing on the same posts, converge on one
-row each. Rows are offered in key order so that concurrent PostgreSQL transactions take their row
-locks in the same order (no deadlock within one page).
+Plain functions taking a session (or, for `save_pages`, an engine). Saving is set-based: a batch of
+pages costs a handful of statements (look up what is known, insert the rest with
+INSERT ... ON CONFLICT DO NOTHING against each natural key), not a handful per post. Repeated
+pages, and concurrent workers racing on the same posts, converge on one row each. Rows are
+inserted in key order, table by table, so concurrent PostgreSQL batches take their row locks in
+one global order.
 
 Posts without a platform id (plain-text copies lose the status URL) are keyed by their content key
-(handle + date + normalised text). Such a post is recognised as a stored post with the same
+(handle + date + normalised text). Such a post is recognised as any stored post with the same
 content key, id or not; and when an embed with an id arrives for a post first stored without one,
 the stored row is promoted (it gains the id, URL and exact time) instead of becoming a second post.
 """
@@ -14,20 +16,21 @@ the stored row is promoted (it gains the id, URL and exact time) instead of beco
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import random
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, Table, select, update
+from sqlalchemy import Connection, Engine, Table, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from collector import posts as values
-from db.dialects import insert_for
+from db.dialects import in_values, insert_for
 from db.engine import session_scope
 from db.models import Appearance, Article, Author, Link, Post
 
@@ -43,11 +46,15 @@ TRANSIENT_SQLSTATES = frozenset({"40001", "40P01"})
 TRANSIENT_SQLITE_MESSAGE = "database is locked"
 BATCH_ATTEMPTS = 8
 RETRY_PAUSE_S = 0.05
+# Values per IN (...) list: well under SQLite's 32,766 bound parameters per statement.
+IN_CHUNK = 2_000
 
 # (platform, natural key): how a post is identified across pages.
 PostKey = tuple[str, str]
 # (platform, case-folded handle without '@', display name): one row in `authors`.
 AuthorKey = tuple[str, str, str]
+Page = tuple[values.Article, Sequence[values.Post]]
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,25 +84,20 @@ def save_article(session: Session, article: values.Article, posts: Sequence[valu
     """Store one page and its posts (in document order); saving the same page again changes nothing.
 
     Runs in a SAVEPOINT: if anything fails, this page's rows are rolled back and the error raised,
-    while earlier pages in the caller's transaction stay. The caller commits (every N pages).
+    while earlier pages in the caller's transaction stay. The caller commits (every N pages);
+    `save_pages` does the batching, and is faster.
     """
     with session.begin_nested():
-        dialect = session.get_bind().dialect.name
-        article_id = _save_article_row(session, dialect, article)
-        ids, new = _save_posts(session, dialect, posts)
-        _save_appearances(session, dialect, article_id, ids)
-    distinct = len(set(ids))
-    return SaveResult(article_id=article_id, new_posts=new, known_posts=distinct - new)
+        return _save_many(session.connection(), [(article, posts)])[0]
 
 
-def save_pages(
-    engine: Engine, pages: Sequence[tuple[values.Article, Sequence[values.Post]]]
-) -> list[SaveResult | Exception]:
+def save_pages(engine: Engine, pages: Sequence[Page]) -> list[SaveResult | Exception]:
     """Save a batch of pages in one transaction; one outcome per page, in order.
 
-    A page that fails is rolled back alone and its error returned in its place; the others commit.
-    When concurrent writers deadlock (PostgreSQL, when two batches need each other's new rows) or a
-    lock wait times out, the whole batch is retried: its effects are idempotent.
+    The batch is written set-based in one SAVEPOINT. If that fails, it is redone page by page so
+    that only the failing page is rolled back; its error is returned in its place. When concurrent
+    writers deadlock (PostgreSQL) or a lock wait times out, the whole batch is retried: saving is
+    idempotent.
     """
     for attempt in range(BATCH_ATTEMPTS):
         try:
@@ -108,27 +110,97 @@ def save_pages(
     raise AssertionError("unreachable")
 
 
-def _save_batch(
-    engine: Engine, pages: Sequence[tuple[values.Article, Sequence[values.Post]]]
-) -> list[SaveResult | Exception]:
-    outcomes: list[SaveResult | Exception] = []
-    with session_scope(engine) as session:
-        for article, posts in pages:
-            try:
-                outcomes.append(save_article(session, article, posts))
-            except DBAPIError as error:
-                if is_transient(error):
-                    raise
-                outcomes.append(error)
-            except (ValueError, TypeError) as error:  # a value the database driver refused
-                outcomes.append(error)
-    return outcomes
-
-
 def is_transient(error: DBAPIError) -> bool:
     """A concurrency failure that retrying the transaction resolves."""
     state = getattr(error.orig, "sqlstate", None)
     return state in TRANSIENT_SQLSTATES or TRANSIENT_SQLITE_MESSAGE in str(error.orig)
+
+
+def _save_batch(engine: Engine, pages: Sequence[Page]) -> list[SaveResult | Exception]:
+    with session_scope(engine) as session:
+        try:
+            with session.begin_nested():
+                return list(_save_many(session.connection(), pages))
+        except DBAPIError as error:
+            if is_transient(error):
+                raise
+        except (ValueError, TypeError):  # a value the database driver refused
+            pass
+        return [_save_alone(session, article, posts) for article, posts in pages]
+
+
+def _save_alone(
+    session: Session, article: values.Article, posts: Sequence[values.Post]
+) -> SaveResult | Exception:
+    try:
+        return save_article(session, article, posts)
+    except DBAPIError as error:
+        if is_transient(error):
+            raise
+        return error
+    except (ValueError, TypeError) as error:
+        return error
+
+
+# --- the set-based writer ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Statements:
+    """Statements built once per dialect: their compiled forms are then cached by SQLAlchemy."""
+
+    insert_articles: Any
+    insert_authors: Any
+    insert_posts: Any
+    insert_links: Any
+    insert_appearances: Any
+    articles_by_identity: Any
+    authors_by_handle: Any
+    posts_by_key: Any
+    posts_by_content: Any
+    first_seen_by_id: Any
+
+
+@functools.cache
+def _statements(dialect: str) -> _Statements:
+    # Plain executemany inserts, no RETURNING: ids are looked up afterwards by natural key. A long
+    # multi-row INSERT ... RETURNING is re-parsed by psycopg on every batch (too long for its cache).
+    def upsert(table: Table, *key: str) -> Any:
+        return insert_for(dialect, table).on_conflict_do_nothing(index_elements=list(key))
+
+    return _Statements(
+        insert_articles=upsert(_ARTICLES, "identity"),
+        insert_authors=upsert(_AUTHORS, "platform", "handle_key", "name"),
+        insert_posts=upsert(_POSTS, "platform", "key"),
+        insert_links=upsert(_LINKS, "post_id", "position"),
+        insert_appearances=upsert(_APPEARANCES, "article_id", "post_id", "position"),
+        articles_by_identity=select(_ARTICLES.c.identity, _ARTICLES.c.id).where(
+            in_values(_ARTICLES.c.identity)
+        ),
+        authors_by_handle=select(
+            _AUTHORS.c.platform, _AUTHORS.c.handle_key, _AUTHORS.c.name, _AUTHORS.c.id
+        ).where(in_values(_AUTHORS.c.handle_key)),
+        posts_by_key=select(_POSTS.c.platform, _POSTS.c.key, _POSTS.c.id).where(in_values(_POSTS.c.key)),
+        posts_by_content=select(_POSTS.c.platform, _POSTS.c.content_key, _POSTS.c.id)
+        .where(in_values(_POSTS.c.content_key))
+        # Prefer the row that has a platform id, then the oldest.
+        .order_by(_POSTS.c.post_id.is_(None), _POSTS.c.id),
+        first_seen_by_id=select(_POSTS.c.id, _POSTS.c.first_seen_at).where(in_values(_POSTS.c.id)),
+    )
+
+
+def _chunks(items: Sequence[_T], size: int = IN_CHUNK) -> Iterator[Sequence[_T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _select_in(connection: Connection, statement: Any, keys: Iterable[Any]) -> list[Any]:
+    """Rows of `statement` (with an expanding 'values' IN list) for all `keys`, chunked."""
+    ordered = sorted(set(keys))
+    rows: list[Any] = []
+    for chunk in _chunks(ordered):
+        rows.extend(connection.execute(statement, {"values": list(chunk)}))
+    return rows
 
 
 def _now() -> dt.datetime:
@@ -144,10 +216,46 @@ def _utc(moment: dt.datetime | None) -> dt.datetime | None:
     return moment.astimezone(dt.UTC)
 
 
-def _save_article_row(session: Session, dialect: str, article: values.Article) -> int:
-    identity = article_identity(article)
+def _save_many(connection: Connection, pages: Sequence[Page]) -> list[SaveResult]:
+    statements = _statements(connection.dialect.name)
+    article_ids = _save_article_rows(connection, statements, [article for article, _ in pages])
+    page_keys = [[(post.platform, values.natural_key(post)) for post in posts] for _, posts in pages]
+    unique: dict[PostKey, values.Post] = {}
+    for keys, (_, posts) in zip(page_keys, pages, strict=True):
+        for key, post in zip(keys, posts, strict=True):
+            unique.setdefault(key, post)
+    known = _find_known(connection, statements, unique)
+    known.update(_promote(connection, unique, known))
+    missing = {key: post for key, post in unique.items() if key not in known}
+    inserted = _insert_posts(connection, statements, missing)
+    known.update(inserted)
+    # Lost a race with another writer: the row exists now, committed by them.
+    lost = [key for key in missing if key not in known]
+    known.update(_find_by_keys(connection, statements, lost))
+    _save_appearances(
+        connection, statements, article_ids, [[known[key] for key in keys] for keys in page_keys]
+    )
+    return _results(article_ids, page_keys, set(inserted))
+
+
+def _results(
+    article_ids: list[int], page_keys: list[list[PostKey]], inserted: set[PostKey]
+) -> list[SaveResult]:
+    # A post new to the archive counts as new on the first page of the batch that has it.
+    results = []
+    for article_id, keys in zip(article_ids, page_keys, strict=True):
+        distinct = set(keys)
+        new = distinct & inserted
+        inserted -= new
+        results.append(
+            SaveResult(article_id=article_id, new_posts=len(new), known_posts=len(distinct) - len(new))
+        )
+    return results
+
+
+def _article_row(article: values.Article, identity: str, now: dt.datetime) -> dict[str, Any]:
     meta = article.meta
-    row = {
+    return {
         "identity": identity,
         "source": article.source,
         "url": article_url(article),
@@ -162,81 +270,75 @@ def _save_article_row(session: Session, dialect: str, article: values.Article) -
         "http_status": article.http_status,
         "fetched_at": _utc(article.fetched_at),
         "archive_path": article.archive_path,
-        "ingested_at": _now(),
+        "ingested_at": now,
     }
-    statement = insert_for(dialect, _ARTICLES).on_conflict_do_nothing(index_elements=["identity"])
-    inserted = session.execute(statement.returning(_ARTICLES.c.id), row).scalar()
-    if inserted is not None:
-        return int(inserted)
-    return int(session.execute(select(_ARTICLES.c.id).where(_ARTICLES.c.identity == identity)).scalar_one())
 
 
-def _post_key(post: values.Post) -> PostKey:
-    return (post.platform, values.natural_key(post))
+def _save_article_rows(
+    connection: Connection, statements: _Statements, articles: list[values.Article]
+) -> list[int]:
+    identities = [article_identity(article) for article in articles]
+    ids: dict[str, int] = dict(_select_in(connection, statements.articles_by_identity, identities))
+    now = _now()
+    rows = {
+        identity: _article_row(article, identity, now)
+        for identity, article in zip(identities, articles, strict=True)
+        if identity not in ids
+    }
+    if rows:
+        connection.execute(statements.insert_articles, [rows[key] for key in sorted(rows)])
+        ids.update(dict(_select_in(connection, statements.articles_by_identity, rows)))
+    return [ids[identity] for identity in identities]
 
 
-def _save_posts(session: Session, dialect: str, posts: Sequence[values.Post]) -> tuple[list[int], int]:
-    """The row id of each post (parallel to `posts`) and how many distinct posts were new."""
-    keys = [_post_key(post) for post in posts]
-    known = _find_known(session, posts)
-    known.update(_promote(session, posts, known))
-    missing: dict[PostKey, values.Post] = {}
-    for key, post in zip(keys, posts, strict=True):
-        if key not in known:
-            missing.setdefault(key, post)
-    new = _insert_posts(session, dialect, missing)
-    known.update(new)
-    # Lost a race with another writer: the row exists now, committed by them.
-    known.update(_find_by_keys(session, [key for key in missing if key not in known]))
-    return [known[key] for key in keys], len(new)
-
-
-def _find_by_keys(session: Session, keys: Iterable[PostKey]) -> dict[PostKey, int]:
+def _find_by_keys(
+    connection: Connection, statements: _Statements, keys: Iterable[PostKey]
+) -> dict[PostKey, int]:
     wanted = set(keys)
     if not wanted:
         return {}
-    statement = select(_POSTS.c.platform, _POSTS.c.key, _POSTS.c.id).where(
-        _POSTS.c.key.in_(sorted({key for _, key in wanted}))
-    )
-    return {(p, k): i for p, k, i in session.execute(statement) if (p, k) in wanted}
+    rows = _select_in(connection, statements.posts_by_key, (key for _, key in wanted))
+    return {(p, k): i for p, k, i in rows if (p, k) in wanted}
 
 
-def _find_known(session: Session, posts: Sequence[values.Post]) -> dict[PostKey, int]:
+def _find_known(
+    connection: Connection, statements: _Statements, unique: dict[PostKey, values.Post]
+) -> dict[PostKey, int]:
     """Stored posts: by natural key, and id-less posts also by content key (any stored row)."""
-    found = _find_by_keys(session, [_post_key(post) for post in posts])
-    idless = {_post_key(post) for post in posts if not post.post_id} - found.keys()
+    found = _find_by_keys(connection, statements, unique)
+    idless = {key for key, post in unique.items() if not post.post_id} - found.keys()
     if idless:
-        statement = (
-            select(_POSTS.c.platform, _POSTS.c.content_key, _POSTS.c.id)
-            .where(_POSTS.c.content_key.in_(sorted({key for _, key in idless})))
-            # Prefer the row that has a platform id, then the oldest.
-            .order_by(_POSTS.c.post_id.is_(None), _POSTS.c.id)
-        )
-        for platform, content, row_id in session.execute(statement):
+        for platform, content, row_id in _select_in(
+            connection, statements.posts_by_content, (k for _, k in idless)
+        ):
             if (platform, content) in idless:
                 found.setdefault((platform, content), row_id)
     return found
 
 
-def _promote(session: Session, posts: Sequence[values.Post], known: dict[PostKey, int]) -> dict[PostKey, int]:
+def _promote(
+    connection: Connection, unique: dict[PostKey, values.Post], known: dict[PostKey, int]
+) -> dict[PostKey, int]:
     """Give an id-less stored post the id of the embed now seen for it (same content key)."""
     candidates = {
         (post.platform, values.content_key(post)): post
-        for post in posts
-        if post.post_id and _post_key(post) not in known
+        for key, post in unique.items()
+        if post.post_id and key not in known
     }
     if not candidates:
         return {}
-    stored = _find_by_keys(session, candidates)
+    stored = _find_by_keys(connection, _statements(connection.dialect.name), candidates)
     promoted: dict[PostKey, int] = {}
     for content, row_id in sorted(stored.items()):
         post = candidates[content]
         try:
-            with session.begin_nested():
-                session.execute(update(_POSTS).where(_POSTS.c.id == row_id).values(_identity_columns(post)))
+            with connection.begin_nested():
+                connection.execute(
+                    update(_POSTS).where(_POSTS.c.id == row_id).values(_identity_columns(post))
+                )
         except IntegrityError:
             continue  # another writer stored the id meanwhile: that row wins, this one stays id-less
-        promoted[_post_key(post)] = row_id
+        promoted[(post.platform, values.natural_key(post))] = row_id
     return promoted
 
 
@@ -255,22 +357,30 @@ def _author_key(post: values.Post) -> AuthorKey | None:
     return (post.platform, handle, name) if handle or name else None
 
 
-def _save_authors(session: Session, dialect: str, posts: Iterable[values.Post]) -> dict[AuthorKey, int]:
-    rows: dict[AuthorKey, dict[str, Any]] = {}
+def _save_authors(
+    connection: Connection, statements: _Statements, posts: Iterable[values.Post]
+) -> dict[AuthorKey, int]:
+    handles: dict[AuthorKey, str | None] = {}
     for post in posts:
         key = _author_key(post)
-        if key is not None and key not in rows:
-            rows[key] = {"platform": key[0], "handle_key": key[1], "name": key[2], "handle": post.handle}
-    if not rows:
+        if key is not None:
+            handles.setdefault(key, post.handle)
+    if not handles:
         return {}
-    statement = insert_for(dialect, _AUTHORS).on_conflict_do_nothing(
-        index_elements=["platform", "handle_key", "name"]
-    )
-    session.execute(statement, [rows[key] for key in sorted(rows)])
-    found = select(_AUTHORS.c.platform, _AUTHORS.c.handle_key, _AUTHORS.c.name, _AUTHORS.c.id).where(
-        _AUTHORS.c.handle_key.in_(sorted({key[1] for key in rows}))
-    )
-    return {(p, h, n): i for p, h, n, i in session.execute(found) if (p, h, n) in rows}
+
+    def lookup() -> dict[AuthorKey, int]:
+        rows = _select_in(connection, statements.authors_by_handle, (key[1] for key in handles))
+        return {(p, h, n): i for p, h, n, i in rows if (p, h, n) in handles}
+
+    found = lookup()
+    missing = sorted(key for key in handles if key not in found)
+    if missing:
+        rows = [
+            {"platform": p, "handle_key": h, "name": n, "handle": handles[(p, h, n)]} for p, h, n in missing
+        ]
+        connection.execute(statements.insert_authors, rows)
+        found = lookup()
+    return found
 
 
 def _post_row(post: values.Post, author_id: int | None, seen_at: dt.datetime) -> dict[str, Any]:
@@ -297,44 +407,55 @@ def _post_row(post: values.Post, author_id: int | None, seen_at: dt.datetime) ->
     }
 
 
-def _insert_posts(session: Session, dialect: str, missing: dict[PostKey, values.Post]) -> dict[PostKey, int]:
+def _insert_posts(
+    connection: Connection, statements: _Statements, missing: dict[PostKey, values.Post]
+) -> dict[PostKey, int]:
     """Insert the posts not stored yet; returns the ones this call actually inserted."""
     if not missing:
         return {}
-    authors = _save_authors(session, dialect, missing.values())
+    authors = _save_authors(connection, statements, missing.values())
     seen_at = _now()
     rows = []
     for key in sorted(missing):
         author = _author_key(missing[key])
         rows.append(_post_row(missing[key], authors.get(author) if author else None, seen_at))
-    statement = (
-        insert_for(dialect, _POSTS)
-        .on_conflict_do_nothing(index_elements=["platform", "key"])
-        .returning(_POSTS.c.platform, _POSTS.c.key, _POSTS.c.id)
-    )
-    inserted = {(p, k): i for p, k, i in session.execute(statement, rows)}
-    _save_links(session, dialect, {inserted[key]: missing[key] for key in inserted})
-    return inserted
-
-
-def _save_links(session: Session, dialect: str, posts: dict[int, values.Post]) -> None:
-    rows = [
+    # A plain executemany, not INSERT ... RETURNING: psycopg re-parses a multi-row VALUES statement
+    # on every batch (it is too long for its cache), which made PostgreSQL ingest 2x slower.
+    inserted = connection.execute(statements.insert_posts, rows).rowcount
+    stored = _find_by_keys(connection, statements, missing)
+    if inserted != len(rows):
+        stored = _inserted_at(connection, stored, seen_at)
+    links = [
         {"post_id": row_id, "position": position, "url": url}
-        for row_id, post in sorted(posts.items())
-        for position, url in enumerate(post.links)
+        for key, row_id in sorted(stored.items(), key=lambda item: item[1])
+        for position, url in enumerate(missing[key].links)
     ]
-    if rows:
-        statement = insert_for(dialect, _LINKS).on_conflict_do_nothing(index_elements=["post_id", "position"])
-        session.execute(statement, rows)
+    if links:  # links of a post another writer inserted meanwhile are the same links: no conflict
+        connection.execute(statements.insert_links, links)
+    return stored
 
 
-def _save_appearances(session: Session, dialect: str, article_id: int, post_ids: Sequence[int]) -> None:
-    rows = [
-        {"article_id": article_id, "post_id": row_id, "position": position}
-        for position, row_id in enumerate(post_ids)
-    ]
+def _inserted_at(
+    connection: Connection, stored: dict[PostKey, int], seen_at: dt.datetime
+) -> dict[PostKey, int]:
+    """Of `stored`, the posts this batch inserted (not a concurrent writer): they carry its timestamp."""
+    rows = _select_in(connection, _statements(connection.dialect.name).first_seen_by_id, stored.values())
+    mine = {row_id for row_id, first in rows if _utc(first) == seen_at}
+    return {key: row_id for key, row_id in stored.items() if row_id in mine}
+
+
+def _save_appearances(
+    connection: Connection, statements: _Statements, article_ids: list[int], post_ids: list[list[int]]
+) -> None:
+    rows = sorted(
+        {
+            (article_id, row_id, position)
+            for article_id, ids in zip(article_ids, post_ids, strict=True)
+            for position, row_id in enumerate(ids)
+        }
+    )
     if rows:
-        statement = insert_for(dialect, _APPEARANCES).on_conflict_do_nothing(
-            index_elements=["article_id", "post_id", "position"]
+        connection.execute(
+            statements.insert_appearances,
+            [{"article_id": a, "post_id": p, "position": n} for a, p, n in rows],
         )
-        session.execute(statement, rows)

@@ -1,0 +1,290 @@
+"""Storage benchmark: ingest rate into SQLite and PostgreSQL, and search/export at archive scale.
+
+    python benchmarks/bench_store.py ingest [--pages 2000] [--postgres URL]
+    python benchmarks/bench_store.py queries [--posts 1000000] [--db PATH]
+
+The data is synthetic and deterministic (seeded): tweet-like posts of ~200 characters drawn from a
+Zipf-like vocabulary, 8 embeds per page, about half of them posts already seen on other pages.
+Figures go to stdout as a small table; compare ratios within one run, not absolute times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import hashlib
+import io
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from collector.posts import Article, ArticleMeta, Post  # noqa: E402
+from db.engine import database_url, make_engine, prepare_database, session_scope  # noqa: E402
+from db.queries import Filters, iter_records, select_records  # noqa: E402
+from db.store import SaveResult, save_pages  # noqa: E402
+
+SEED = 20261128
+VOCABULARY = 20_000
+WORDS_PER_POST = 30
+POSTS_PER_PAGE = 8
+AUTHORS = 1_600  # ~640 posts per author at 1M, as in PERF.md
+FIRST_DAY = dt.date(2010, 1, 1)
+DAYS = 5_500  # ~15 years: a 7-day range holds ~1,300 posts at 1M
+BATCH_PAGES = 100
+QUERY_RUNS = 200
+TWITTER_EPOCH_ID = 1_300_000_000_000_000_000
+_SYLLABLES = ("ka", "lo", "mi", "ne", "su", "ta", "ri", "vo", "de", "sh", "an", "el", "ou", "ti", "ga", "pe")
+
+
+def make_vocabulary(rng: random.Random) -> list[str]:
+    words = set()
+    while len(words) < VOCABULARY:
+        words.add("".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 4))))
+    return sorted(words)
+
+
+class Corpus:
+    """Deterministic posts: post number n always has the same id, author, date and text."""
+
+    def __init__(self) -> None:
+        rng = random.Random(SEED)
+        self.words = make_vocabulary(rng)
+        # Zipf-like: word rank r has weight 1/(r+10), so some words are common, most rare.
+        self.weights = [1 / (rank + 10) for rank in range(VOCABULARY)]
+        self.cumulative = list(_accumulate(self.weights))
+
+    def post(self, number: int) -> Post:
+        rng = random.Random(number * 7919 + SEED)
+        author = rng.randrange(AUTHORS)
+        day = FIRST_DAY + dt.timedelta(days=rng.randrange(DAYS))
+        words = rng.choices(self.words, cum_weights=self.cumulative, k=WORDS_PER_POST)
+        link = f"https://t.co/{number:010x}"
+        return Post(
+            platform="twitter",
+            post_id=str(TWITTER_EPOCH_ID + number),
+            url=f"https://twitter.com/user{author}/status/{TWITTER_EPOCH_ID + number}",
+            author_name=f"Author Number {author}",
+            handle=f"user{author}",
+            date_text=day.strftime("%B %-d, %Y"),
+            date=day,
+            posted_at=dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC),
+            text=" ".join(words)[:200] + " " + link,
+            links=(link,),
+            lang="en",
+        )
+
+    def page(self, index: int, unique_posts: int) -> tuple[Article, list[Post]]:
+        """Page `index`: its embeds are posts numbered below `unique_posts`, overlapping other pages."""
+        rng = random.Random(index + SEED)
+        numbers = [rng.randrange(unique_posts) for _ in range(POSTS_PER_PAGE)]
+        article = Article(
+            source=f"pages/{index:06d}.html",
+            sha256=hashlib.sha256(str(index).encode()).hexdigest(),
+            url=f"https://news.example/{index}",
+            meta=ArticleMeta(title=f"Article {index}"),
+        )
+        return article, [self.post(n) for n in numbers]
+
+
+def _accumulate(values: list[float]) -> Iterator[float]:
+    total = 0.0
+    for value in values:
+        total += value
+        yield total
+
+
+# --- ingest --------------------------------------------------------------------------------------
+
+
+def fresh_postgres(base: str) -> tuple[str, Callable[[], None]]:
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(database_url(base))
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(database_url(base)).update_query_dict({"options": f"-csearch_path={schema}"})
+
+    def drop() -> None:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+    return url.render_as_string(hide_password=False), drop
+
+
+def ingest(url: str, pages: list[tuple[Article, list[Post]]], batch: int) -> tuple[float, int]:
+    engine = make_engine(url)
+    prepare_database(engine)
+    new = 0
+    started = time.perf_counter()
+    for start in range(0, len(pages), batch):
+        for outcome in save_pages(engine, pages[start : start + batch]):
+            if not isinstance(outcome, SaveResult):
+                raise outcome
+            new += outcome.new_posts
+    elapsed = time.perf_counter() - started
+    engine.dispose()
+    return elapsed, new
+
+
+def run_ingest(args: argparse.Namespace) -> None:
+    corpus = Corpus()
+    unique = args.pages * POSTS_PER_PAGE // 2
+    pages = [corpus.page(i, unique) for i in range(args.pages)]
+    offered = sum(len(posts) for _, posts in pages)
+    print(f"{args.pages} pages, {offered} embeds, batches of {args.batch} pages", file=sys.stderr)
+    print("| database | pass | batch | s | pages/s | save_article calls/s | posts offered/s | new posts |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    backends: list[tuple[str, Callable[[], tuple[str, Callable[[], None]]]]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        counter = iter(range(100))
+        backends.append(("SQLite", lambda: (database_url(f"{tmp}/b{next(counter)}.db"), lambda: None)))
+        if args.postgres:
+            backends.append(("PostgreSQL", lambda: fresh_postgres(args.postgres)))
+        for name, make in backends:
+            for batch in (args.batch, 1):
+                url, drop = make()
+                try:
+                    for label in ("first", "again"):
+                        subset = pages if batch == args.batch else pages[: args.pages // 4]
+                        elapsed, new = ingest(url, subset, batch)
+                        rate = len(subset) / elapsed
+                        print(
+                            f"| {name} | {label} | {batch} | {elapsed:.2f} | {rate:,.0f} | {rate:,.0f} | "
+                            f"{rate * POSTS_PER_PAGE:,.0f} | {new} |"
+                        )
+                finally:
+                    drop()
+
+
+# --- queries at scale ----------------------------------------------------------------------------
+
+
+def build(path: Path, posts: int) -> None:
+    corpus = Corpus()
+    pages = posts // POSTS_PER_PAGE
+    url = database_url(str(path))
+    engine = make_engine(url)
+    prepare_database(engine)
+    started = time.perf_counter()
+    number = 0
+    for start in range(0, pages, BATCH_PAGES):
+        batch = []
+        for index in range(start, min(start + BATCH_PAGES, pages)):
+            article, _ = corpus.page(index, 1)
+            batch.append((article, [corpus.post(number + k) for k in range(POSTS_PER_PAGE)]))
+            number += POSTS_PER_PAGE
+        save_pages(engine, batch)
+        if start % 10_000 == 0:
+            print(f"  {number:,} posts, {number / (time.perf_counter() - started):,.0f}/s", file=sys.stderr)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("ANALYZE")
+    engine.dispose()
+    elapsed = time.perf_counter() - started
+    print(f"built {number:,} posts in {elapsed:.0f} s ({number / elapsed:,.0f} posts/s)", file=sys.stderr)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def timed(run: Callable[[], int], inputs: list[object]) -> tuple[list[float], list[int]]:
+    times, sizes = [], []
+    for value in inputs:
+        started = time.perf_counter()
+        sizes.append(run(value))  # type: ignore[call-arg]
+        times.append((time.perf_counter() - started) * 1000)
+    return times, sizes
+
+
+def run_queries(args: argparse.Namespace) -> None:
+    path = Path(args.db)
+    if not path.exists():
+        build(path, args.posts)
+    engine = make_engine(database_url(str(path)))
+    corpus = Corpus()
+    rng = random.Random(SEED)
+    # Search words of every frequency: the 50th to the 5,000th most common.
+    words = [corpus.words[rng.randrange(50, 5_000)] for _ in range(QUERY_RUNS)]
+    authors = [f"user{rng.randrange(AUTHORS)}" for _ in range(QUERY_RUNS)]
+    starts = [FIRST_DAY + dt.timedelta(days=rng.randrange(DAYS - 7)) for _ in range(QUERY_RUNS)]
+    cases: list[tuple[str, Callable[[object], Filters], list[object]]] = [
+        ("words (every match)", lambda w: Filters(words=str(w)), list(words)),
+        ("words, first 50", lambda w: Filters(words=str(w), limit=50), list(words)),
+        ("two words (every match)", lambda w: Filters(words=f"{w} {corpus.words[60]}"), list(words)),
+        ("author (handle)", lambda a: Filters(author=str(a)), list(authors)),
+        ("author (part of name)", lambda a: Filters(author=f"Number {str(a)[4:]}"), list(authors)),
+        ("7-day date range", lambda d: Filters(since=d, until=d + dt.timedelta(days=6)), list(starts)),  # type: ignore[operator]
+    ]
+    print("| query (full export records) | median ms | p95 ms | median rows |")
+    print("|---|---:|---:|---:|")
+    with session_scope(engine, readonly=True) as session:
+
+        def count(filters: Filters) -> int:
+            return sum(1 for _ in iter_records(session, filters))
+
+        for name, make, inputs in cases:
+            count(make(inputs[0]))  # warm the statement cache and the page cache
+            times, sizes = timed(lambda value, make=make: count(make(value)), inputs)  # type: ignore[misc]
+            print(
+                f"| {name} | {statistics.median(times):.1f} | {percentile(times, 0.95):.1f} | "
+                f"{statistics.median(sizes):,.0f} |"
+            )
+    engine.dispose()
+    export = subprocess.run(
+        [sys.executable, __file__, "export", "--db", str(path)], capture_output=True, text=True, check=True
+    )
+    print(export.stdout, end="")
+
+
+def run_export(args: argparse.Namespace) -> None:
+    """Stream every record as CSV into a throw-away buffer; report rows/s and peak memory."""
+    engine = make_engine(database_url(args.db))
+    sink = io.StringIO()
+    rows = 0
+    started = time.perf_counter()
+    with session_scope(engine, readonly=True) as session:
+        writer = csv.writer(sink)
+        for record in iter_records(session, Filters()):
+            writer.writerow(record.values())
+            rows += 1
+            if rows % 10_000 == 0:
+                sink.seek(0)
+                sink.truncate()
+    elapsed = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"| export (iter_records + csv, streaming) | {rows:,} rows | {rows / elapsed:,.0f} rows/s | {peak_mb:.0f} MB peak RSS |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    ingest_cmd = commands.add_parser("ingest", help="ingest rate, SQLite vs PostgreSQL")
+    ingest_cmd.add_argument("--pages", type=int, default=2000)
+    ingest_cmd.add_argument("--batch", type=int, default=BATCH_PAGES)
+    ingest_cmd.add_argument("--postgres", default=os.environ.get("QUOTES_TEST_POSTGRES_URL"))
+    queries_cmd = commands.add_parser("queries", help="search and export on a large SQLite archive")
+    queries_cmd.add_argument("--posts", type=int, default=1_000_000)
+    queries_cmd.add_argument("--db", default=str(Path(tempfile.gettempdir()) / "quotes-bench-1m.db"))
+    export_cmd = commands.add_parser("export", help="(internal) export rate and memory, own process")
+    export_cmd.add_argument("--db", required=True)
+    args = parser.parse_args()
+    {"ingest": run_ingest, "queries": run_queries, "export": run_export}[args.command](args)
+
+
+if __name__ == "__main__":
+    main()
