@@ -1,0 +1,87 @@
+"""Dates as embeds show them, in the languages of Twitter's embed dialog and of the pages.
+
+Twitter writes the date in the embed dialog's language ("19 décembre 2018", "23. November 2015",
+"27 de julio de 2016", "2016年6月21日"), and that language can disagree with `data-lang`, so the
+month is looked up in every language at once. Other platforms add weekdays ("Jeudi 26 mars
+2020"), clock times ("1:25 PM ∙ May 25, 2021", "May 13, 2025 at 11:37 PM") and abbreviations
+("Feb 8, 2012"). A date without a day ("November 2015") is not a date: nothing is invented.
+Purely numeric forms are read only where the order is unambiguous (ISO `2016-06-21`, dotted
+`21.06.2016`), never `6/7/2016`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+
+# Month names and abbreviations, lowercase and without accents (see _fold).
+MONTH_NAMES: dict[int, tuple[str, ...]] = {
+    1: ("january", "jan", "janvier", "janv", "januar", "janner", "enero", "ene", "gennaio", "gen",
+        "janeiro", "januari", "ocak"),
+    2: ("february", "feb", "fevrier", "fevr", "fev", "februar", "febrero", "febbraio",
+        "fevereiro", "februari", "subat"),
+    3: ("march", "mar", "mars", "marz", "maerz", "mrz", "marzo", "marco", "maart", "mrt", "mart"),
+    4: ("april", "apr", "avril", "avr", "abril", "abr", "aprile", "nisan"),
+    5: ("may", "mai", "mayo", "maggio", "mag", "maio", "mei", "mayis"),
+    6: ("june", "jun", "juin", "juni", "junio", "giugno", "giu", "junho", "haziran"),
+    7: ("july", "jul", "juillet", "juil", "juli", "julio", "luglio", "lug", "julho", "temmuz"),
+    8: ("august", "aug", "aout", "agosto", "ago", "augustus", "agustos"),
+    9: ("september", "sep", "sept", "septembre", "septiembre", "setiembre", "settembre", "set",
+        "setembro", "eylul"),
+    10: ("october", "oct", "octobre", "oktober", "okt", "octubre", "ottobre", "ott", "outubro",
+         "out", "ekim"),
+    11: ("november", "nov", "novembre", "noviembre", "novembro", "kasim"),
+    12: ("december", "dec", "decembre", "dezember", "dez", "diciembre", "dic", "dicembre",
+         "dezembro", "aralik"),
+}  # fmt: skip
+MONTHS: dict[str, int] = {name: number for number, names in MONTH_NAMES.items() for name in names}
+
+# Clock times are removed first so their digits cannot pose as a day: "11:37 PM", "14:43".
+CLOCK_TIME = re.compile(r"(?<!\d)\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]\.?\s?m\.?)?", re.IGNORECASE)
+WORD = r"([^\W\d_]+)"
+# "23. November 2015", "27 de julio de 2016", "1er mars 2020", "8 Feb. 2012", "9 Ocak 2017".
+DAY_MONTH_YEAR = re.compile(
+    r"(?<!\d)(\d{1,2})(?:er|\.|o|°)?\s+(?:de\s+)?" + WORD + r"\.?,?\s+(?:de\s+|del\s+)?(\d{4})(?!\d)"
+)
+# "May 25, 2021", "Feb 8, 2012", "Sept. 3rd, 2015".
+MONTH_DAY_YEAR = re.compile(WORD + r"\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})(?!\d)")
+# "2016年6月21日" (Japanese and Chinese), "2016년 6월 21일" (Korean).
+CJK_DATE = re.compile(r"(\d{4})\s*[年년]\s*(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日일]")
+ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+DOTTED_DATE = re.compile(r"(?<!\d)(\d{1,2})\.(\d{1,2})\.(\d{4})(?!\d)")
+
+
+def parse_date_text(text: str) -> dt.date | None:
+    """The calendar day a shown date string names, or None when it names no full day."""
+    if not text:
+        return None
+    folded = CLOCK_TIME.sub(" ", _fold(text))
+    found: list[tuple[int, dt.date]] = []
+    for match in DAY_MONTH_YEAR.finditer(folded):
+        _keep(found, match.start(), match[3], MONTHS.get(match[2]), match[1])
+    for match in MONTH_DAY_YEAR.finditer(folded):
+        _keep(found, match.start(), match[3], MONTHS.get(match[1]), match[2])
+    for match in CJK_DATE.finditer(folded):
+        _keep(found, match.start(), match[1], int(match[2]), match[3])
+    for match in ISO_DATE.finditer(folded):
+        _keep(found, match.start(), match[1], int(match[2]), match[3])
+    for match in DOTTED_DATE.finditer(folded):
+        _keep(found, match.start(), match[3], int(match[2]), match[1])
+    # The earliest date in the string wins: "May 25, 2021 (edited June 1, 2021)".
+    return min(found)[1] if found else None
+
+
+def _keep(found: list[tuple[int, dt.date]], at: int, year: str, month: int | None, day: str) -> None:
+    if month is None:
+        return
+    try:
+        found.append((at, dt.date(int(year), month, int(day))))
+    except ValueError:
+        return  # 31 February and the like: not a date
+
+
+def _fold(text: str) -> str:
+    """Lowercase, accents dropped ("décembre" -> "decembre", "März" -> "marz"), NFKC digits."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold().replace("ı", "i"))
+    return "".join(char for char in decomposed if not unicodedata.combining(char))

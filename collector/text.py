@@ -1,0 +1,107 @@
+"""Text of a parsed node "as a reader sees it", shared by every platform detector.
+
+The rules are the corpus gold's (../shared/corpus/realworld/README.md): entities decoded (lexbor
+already does that), runs of ASCII whitespace become one space and NBSP counts as a space, `<br>`
+is a newline, separate blocks are joined by a blank line, spaces next to a newline go, the result
+is trimmed. Other Unicode spaces (U+3000) and format characters (U+2066) are kept, which is why
+nothing here uses `str.split()` or a bare `str.strip()`: both treat them as whitespace.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from selectolax.lexbor import LexborNode
+
+# HTML's ASCII whitespace (tab, LF, FF, CR, space) plus NBSP, which readers see as a space.
+SPACE_RUN = re.compile(r"[ \t\n\f\r\u00a0]+")
+# Two text nodes that end and start with a space join into a double space; collapse again.
+SPACE_RUN_INLINE = re.compile(r" {2,}")
+SPACES_AROUND_NEWLINE = re.compile(r" *\n *")
+TRIM_CHARS = " \n"
+BLOCK_SEPARATOR = "\n\n"
+
+# Elements that start a new paragraph for a reader.
+BLOCK_TAGS = frozenset(
+    {
+        "address", "article", "aside", "blockquote", "center", "dd", "details", "dialog", "div",
+        "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4",
+        "h5", "h6", "header", "hgroup", "hr", "li", "main", "nav", "ol", "p", "pre", "section",
+        "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+    }
+)  # fmt: skip
+# Elements whose content a reader never sees as text: code, styles, inert templates, frames,
+# and consent fallbacks (lexbor parses <noscript> content as raw text, so it would leak markup).
+SKIPPED_TAGS = frozenset(
+    {"script", "style", "template", "noscript", "textarea", "iframe", "svg", "object", "head"}
+)
+TEXT_TAG = "-text"
+
+Exclude = Callable[[LexborNode], bool]
+
+
+def node_text(node: LexborNode, *, exclude: Exclude | None = None) -> str | None:
+    """The node's visible text by the rules above; None when nothing visible remains.
+
+    `exclude` skips whole subtrees (for example a tweet pasted inside another tweet's
+    blockquote, which is its own post and not part of the outer text).
+    """
+    blocks: list[str] = []
+    current: list[str] = []
+    _walk(node, blocks, current, exclude)
+    _flush(blocks, current)
+    return BLOCK_SEPARATOR.join(blocks) or None
+
+
+def _walk(node: LexborNode, blocks: list[str], current: list[str], exclude: Exclude | None) -> None:
+    child = node.first_child
+    while child is not None:
+        tag = child.tag
+        if tag == TEXT_TAG:
+            current.append(SPACE_RUN.sub(" ", child.text_content or ""))
+        elif tag == "br":
+            current.append("\n")
+        elif tag is None or tag.startswith("-") or tag in SKIPPED_TAGS:
+            pass  # comments, doctype, and elements a reader does not see
+        elif exclude is not None and exclude(child):
+            pass
+        elif tag in BLOCK_TAGS:
+            _flush(blocks, current)
+            _walk(child, blocks, current, exclude)
+            _flush(blocks, current)
+        else:
+            _walk(child, blocks, current, exclude)
+        child = child.next
+
+
+def _flush(blocks: list[str], current: list[str]) -> None:
+    """Close the running block: tidy its spaces and keep it when anything is left."""
+    if not current:
+        return
+    text = SPACES_AROUND_NEWLINE.sub("\n", SPACE_RUN_INLINE.sub(" ", "".join(current)))
+    current.clear()
+    text = text.strip(TRIM_CHARS)
+    if text:
+        blocks.append(text)
+
+
+def node_links(node: LexborNode, *, exclude: Exclude | None = None) -> tuple[str, ...]:
+    """The href of every link inside the node, in document order, as the parser decoded it."""
+    hrefs: list[str] = []
+    for anchor in node.css("a[href]"):
+        if exclude is not None and _inside_excluded(anchor, node, exclude):
+            continue
+        href = (anchor.attributes.get("href") or "").strip()
+        if href:
+            hrefs.append(href)
+    return tuple(hrefs)
+
+
+def _inside_excluded(anchor: LexborNode, root: LexborNode, exclude: Exclude) -> bool:
+    parent = anchor.parent
+    while parent is not None and parent.mem_id != root.mem_id:
+        if exclude(parent):
+            return True
+        parent = parent.parent
+    return False
