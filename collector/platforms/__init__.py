@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collector.platforms import (
+    bluesky,
+    facebook,
+    instagram,
     linkedin,
     mastodon,
     reddit,
     threads,
+    tiktok,
     twitter,
 )
 from collector.platforms.base import Detector
@@ -15,8 +19,12 @@ from collector.platforms.base import Detector
 # detector that recognises it.
 DETECTORS: tuple[Detector, ...] = (
     twitter.DETECTOR,
+    bluesky.DETECTOR,
     mastodon.DETECTOR,
     threads.DETECTOR,
+    instagram.DETECTOR,
+    facebook.DETECTOR,
+    tiktok.DETECTOR,
     reddit.DETECTOR,
     linkedin.DETECTOR,
 )
