@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, Table, select, update
+from sqlalchemy import Connection, Engine, Table, bindparam, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -179,10 +179,14 @@ def _statements(dialect: str) -> _Statements:
         ),
         authors_by_handle=select(
             _AUTHORS.c.platform, _AUTHORS.c.handle_key, _AUTHORS.c.name, _AUTHORS.c.id
-        ).where(in_values(_AUTHORS.c.handle_key)),
-        posts_by_key=select(_POSTS.c.platform, _POSTS.c.key, _POSTS.c.id).where(in_values(_POSTS.c.key)),
+        ).where(_AUTHORS.c.platform == bindparam("platform"), in_values(_AUTHORS.c.handle_key)),
+        # The platform is part of every lookup: the unique index is (platform, key), and without its
+        # first column SQLite would scan the whole table.
+        posts_by_key=select(_POSTS.c.platform, _POSTS.c.key, _POSTS.c.id).where(
+            _POSTS.c.platform == bindparam("platform"), in_values(_POSTS.c.key)
+        ),
         posts_by_content=select(_POSTS.c.platform, _POSTS.c.content_key, _POSTS.c.id)
-        .where(in_values(_POSTS.c.content_key))
+        .where(_POSTS.c.author_id.in_(bindparam("authors", expanding=True)), in_values(_POSTS.c.content_key))
         # Prefer the row that has a platform id, then the oldest.
         .order_by(_POSTS.c.post_id.is_(None), _POSTS.c.id),
         first_seen_by_id=select(_POSTS.c.id, _POSTS.c.first_seen_at).where(in_values(_POSTS.c.id)),
@@ -194,13 +198,20 @@ def _chunks(items: Sequence[_T], size: int = IN_CHUNK) -> Iterator[Sequence[_T]]
         yield items[start : start + size]
 
 
-def _select_in(connection: Connection, statement: Any, keys: Iterable[Any]) -> list[Any]:
+def _select_in(connection: Connection, statement: Any, keys: Iterable[Any], **params: Any) -> list[Any]:
     """Rows of `statement` (with an expanding 'values' IN list) for all `keys`, chunked."""
     ordered = sorted(set(keys))
     rows: list[Any] = []
     for chunk in _chunks(ordered):
-        rows.extend(connection.execute(statement, {"values": list(chunk)}))
+        rows.extend(connection.execute(statement, {"values": list(chunk), **params}))
     return rows
+
+
+def _by_platform(keys: Iterable[tuple[str, _T]]) -> dict[str, list[_T]]:
+    grouped: dict[str, list[_T]] = {}
+    for platform, key in keys:
+        grouped.setdefault(platform, []).append(key)
+    return grouped
 
 
 def _now() -> dt.datetime:
@@ -297,23 +308,41 @@ def _find_by_keys(
     wanted = set(keys)
     if not wanted:
         return {}
-    rows = _select_in(connection, statements.posts_by_key, (key for _, key in wanted))
+    rows = []
+    for platform, keys_ in sorted(_by_platform(wanted).items()):
+        rows.extend(_select_in(connection, statements.posts_by_key, keys_, platform=platform))
     return {(p, k): i for p, k, i in rows if (p, k) in wanted}
 
 
 def _find_known(
     connection: Connection, statements: _Statements, unique: dict[PostKey, values.Post]
 ) -> dict[PostKey, int]:
-    """Stored posts: by natural key, and id-less posts also by content key (any stored row)."""
+    """Stored posts: by natural key; id-less posts also by content key among their author's posts."""
     found = _find_by_keys(connection, statements, unique)
-    idless = {key for key, post in unique.items() if not post.post_id} - found.keys()
-    if idless:
-        for platform, content, row_id in _select_in(
-            connection, statements.posts_by_content, (k for _, k in idless)
-        ):
+    idless = {key: post for key, post in unique.items() if not post.post_id and key not in found}
+    handles = {(post.platform, _handle_key(post)) for post in idless.values() if _handle_key(post)}
+    if not handles:
+        return found
+    # Any display name: a plain-text signature may spell the name differently from the embed.
+    authors = [row[-1] for row in _select_authors(connection, statements, handles)]
+    if not authors:
+        return found
+    for chunk in _chunks(sorted({key for _, key in idless})):
+        rows = connection.execute(statements.posts_by_content, {"authors": authors, "values": list(chunk)})
+        for platform, content, row_id in rows:
             if (platform, content) in idless:
                 found.setdefault((platform, content), row_id)
     return found
+
+
+def _select_authors(
+    connection: Connection, statements: _Statements, handles: Iterable[tuple[str, str]]
+) -> list[Any]:
+    """Author rows (platform, handle_key, name, id) for (platform, handle_key) pairs, any name."""
+    rows = []
+    for platform, keys in sorted(_by_platform(handles).items()):
+        rows.extend(_select_in(connection, statements.authors_by_handle, keys, platform=platform))
+    return rows
 
 
 def _promote(
@@ -351,8 +380,12 @@ def _identity_columns(post: values.Post) -> dict[str, Any]:
     }
 
 
+def _handle_key(post: values.Post) -> str:
+    return (post.handle or "").lstrip("@").casefold()
+
+
 def _author_key(post: values.Post) -> AuthorKey | None:
-    handle = (post.handle or "").lstrip("@").casefold()
+    handle = _handle_key(post)
     name = post.author_name or ""
     return (post.platform, handle, name) if handle or name else None
 
@@ -369,7 +402,7 @@ def _save_authors(
         return {}
 
     def lookup() -> dict[AuthorKey, int]:
-        rows = _select_in(connection, statements.authors_by_handle, (key[1] for key in handles))
+        rows = _select_authors(connection, statements, ((p, h) for p, h, _ in handles))
         return {(p, h, n): i for p, h, n, i in rows if (p, h, n) in handles}
 
     found = lookup()

@@ -77,8 +77,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_posts")),
         sa.UniqueConstraint("platform", "key", name=op.f("uq_posts_platform_key")),
     )
-    # Saving looks posts up by content key (plain-text copies of embedded posts).
-    op.create_index(op.f("ix_posts_content_key"), "posts", ["content_key"], unique=False)
     op.create_table(
         "appearances",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -116,7 +114,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("links")
     op.drop_table("appearances")
-    op.drop_index(op.f("ix_posts_content_key"), table_name="posts")
     op.drop_table("posts")
     op.drop_table("authors")
     op.drop_table("articles")

@@ -22,9 +22,9 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     # Export order (date, post id) and the --since/--until range.
     op.create_index(op.f("ix_posts_date_post_id"), "posts", ["date", "post_id"], unique=False)
-    op.create_index(op.f("ix_posts_platform_date"), "posts", ["platform", "date"], unique=False)
-    # --author resolves to author ids first, then follows this index.
-    op.create_index(op.f("ix_posts_author_id"), "posts", ["author_id"], unique=False)
+    # --author resolves to author ids first, then follows this index (already in date order);
+    # saving finds a plain-text copy's embedded original among its author's posts of that day.
+    op.create_index(op.f("ix_posts_author_id_date"), "posts", ["author_id", "date"], unique=False)
     # Per-post article lists in exports and `quotes show`.
     op.create_index(
         op.f("ix_appearances_post_id_article_id"), "appearances", ["post_id", "article_id"], unique=False
@@ -36,6 +36,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     drop_full_text(op.get_bind())
     op.drop_index(op.f("ix_appearances_post_id_article_id"), table_name="appearances")
-    op.drop_index(op.f("ix_posts_author_id"), table_name="posts")
-    op.drop_index(op.f("ix_posts_platform_date"), table_name="posts")
+    op.drop_index(op.f("ix_posts_author_id_date"), table_name="posts")
     op.drop_index(op.f("ix_posts_date_post_id"), table_name="posts")
