@@ -253,6 +253,25 @@ def test_facebook_page_link_in_the_text_is_not_the_author() -> None:
     assert post.links == ("https://www.facebook.com/CityCouncil/",)
 
 
+def test_facebook_embed_code_of_2014_gives_the_author_without_text() -> None:
+    html = (
+        f'<div class="fb-post" data-href="{FB_URL}"><div class="fb-xfbml-parse-ignore">'
+        f'<a href="{FB_URL}">Post</a> by <a href="https://www.facebook.com/Museum">City Museum</a>.</div></div>'
+    )
+    post = only_post(html)
+    assert (post.author_name, post.handle, post.text, post.date) == ("City Museum", "Museum", None, None)
+
+
+def test_facebook_fallback_wrapped_in_a_parse_ignore_div_is_read() -> None:
+    html = (
+        f'<div class="fb-video" data-href="{FB_URL}"><div class="fb-xfbml-parse-ignore"><blockquote cite="{FB_URL}">'
+        f'<a href="{FB_URL}">Tour</a><p>Two minutes.</p>Posted by <a href="https://www.facebook.com/Museum/">Museum</a>'
+        " on Friday, December 5, 2014</blockquote></div></div>"
+    )
+    post = only_post(html)
+    assert (post.text, post.date) == ("Tour\n\nTwo minutes.", dt.date(2014, 12, 5))
+
+
 @pytest.mark.parametrize(
     ("url", "post_id", "handle"),
     [

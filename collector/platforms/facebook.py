@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 from urllib.parse import parse_qs
 
 from selectolax.lexbor import LexborNode
@@ -35,10 +36,19 @@ WRAPPER_CLASSES = frozenset({"fb-post", "fb-video"})
 FALLBACK_CLASS = "fb-xfbml-parse-ignore"
 _PLUGINS = ("post.php", "video.php")
 # Grouped with :is() under one tag: lexbor walks the tree once per top-level selector.
-SELECTOR = f".fb-post, .fb-video, blockquote.{FALLBACK_CLASS}, iframe:is({{}})".format(
+SELECTOR = f".fb-post, .fb-video, blockquote.{FALLBACK_CLASS}, amp-facebook, iframe:is({{}})".format(
     ", ".join(f'[{key}*="/plugins/{name}"]' for key in ("src", "data-src") for name in _PLUGINS)
 )
-MARKERS = (b"fb-post", b"fb-video", FALLBACK_CLASS.encode(), b"/plugins/post.php", b"/plugins/video.php")
+MARKERS = (
+    b"fb-post",
+    b"fb-video",
+    FALLBACK_CLASS.encode(),
+    b"amp-facebook",
+    b"/plugins/post.php",
+    b"/plugins/video.php",
+)
+# amp-facebook shows a post unless told otherwise; "comment" embeds are comments, not posts.
+AMP_POST_KINDS = frozenset({"", "post", "video"})
 
 FACEBOOK_URL = re.compile(
     r"^(?:https?:)?//(?P<host>(?:[\w-]+\.)?facebook\.com)(?P<path>/[^?#]*)?(?:\?(?P<query>[^#]*))?",
@@ -49,10 +59,10 @@ PLUGIN_PATH = re.compile(r"^(?:/v[\d.]+)?/plugins/(?:post|video)\.php$")
 ID_PARAMETERS = ("fbid", "story_fbid", "v")
 # "1920722881385983", "1920722881385983:0" (an old suffix), or a new opaque "pfbid0…" id.
 ID_SEGMENT = re.compile(r"^(?:(?P<number>\d+)(?::\d+)?|(?P<opaque>pfbid\w+))$")
-# First path segments that are Facebook's own pages, not a page or user name.
 # Connectives before a byline date are short lowercase words; weekday and month names are longer
 # or capitalised ("Friday", "Jeudi"), day numbers are digits.
 CONNECTIVE_MAX_LEN = 4
+# First path segments that are Facebook's own pages, not a page or user name.
 NOT_NAMES = frozenset(
     {
         "photo.php", "permalink.php", "story.php", "video.php", "profile.php", "watch", "groups",
@@ -71,6 +81,8 @@ def parse_node(node: LexborNode) -> list[Post]:
         return [] if has_ancestor(node, _is_wrapper) else _parse_fallback(node, attr(node, "cite"))
     if node.tag == "iframe":
         return [] if has_ancestor(node, _is_wrapper) else _parse_iframe(node)
+    if node.tag == "amp-facebook" and (attr(node, "data-embed-as") or "").lower() in AMP_POST_KINDS:
+        return _post_from_url(attr(node, "data-href"))
     return []
 
 
@@ -79,13 +91,29 @@ def _is_wrapper(node: LexborNode) -> bool:
 
 
 def _parse_wrapper(node: LexborNode) -> list[Post]:
-    fallback = node.css_first(f"blockquote.{FALLBACK_CLASS}")
+    fallback = node.css_first(f".{FALLBACK_CLASS}")
+    if fallback is not None and fallback.tag != "blockquote":
+        # Embed code of ≈2014 wraps the blockquote in div.fb-xfbml-parse-ignore, or has none:
+        # "<a>Post</a> by <a href=profile>Name</a>." (no text, no date).
+        fallback = fallback.css_first("blockquote") or fallback
     target = attr(node, "data-href")
     if target is None and fallback is not None:
         target = attr(fallback, "cite")
     if fallback is None:
         return _post_from_url(target)
+    if fallback.tag != "blockquote":
+        return _byline_only(fallback, target)
     return _parse_fallback(fallback, target)
+
+
+def _byline_only(fallback: LexborNode, url: str | None) -> list[Post]:
+    posts = _post_from_url(url)
+    author = _author_link(fallback)
+    if not posts or author is None:
+        return posts
+    name = plain_text(author) or None
+    handle = _name_in_url(attr(author, "href")) or posts[0].handle
+    return [replace(posts[0], author_name=name, handle=handle)]
 
 
 def _parse_iframe(node: LexborNode) -> list[Post]:

@@ -38,11 +38,12 @@ from collector.text import node_links, node_text
 
 _EMBED_PATHS = ("p", "reel", "tv")
 # Grouped with :is() under one tag: lexbor walks the tree once per top-level selector.
-SELECTOR = "blockquote.instagram-media, iframe:is(.instagram-media, {})".format(
+SELECTOR = "blockquote.instagram-media, amp-instagram, iframe:is(.instagram-media, {})".format(
     ", ".join(f'[{key}*="instagram.com/{path}/"]' for key in ("src", "data-src") for path in _EMBED_PATHS)
 )
 MARKERS = (
     b"instagram-media",
+    b"amp-instagram",
     b"instagram.com/p/",
     b"instagram.com/reel/",
     b"instagram.com/tv/",
@@ -58,6 +59,7 @@ PROFILE_URL = re.compile(
     re.IGNORECASE,
 )
 POST_URL = "https://www.instagram.com/p/{code}/"
+SHORTCODE = re.compile(r"[\w-]{5,}")
 
 # "Name (@handle)": the last such pair is the attribution (a caption may mention others).
 ATTRIBUTION = re.compile(r"^(?P<before>.*)\(@(?P<handle>[\w.]+)\)", re.DOTALL)
@@ -95,23 +97,34 @@ def parse_node(node: LexborNode) -> list[Post]:
         return _parse_blockquote(node)
     if node.tag == "iframe":
         return _parse_iframe(node)
+    if node.tag == "amp-instagram":
+        return _parse_amp(node)
     return []
+
+
+def _parse_amp(node: LexborNode) -> list[Post]:
+    """`<amp-instagram data-shortcode=…>`: AMP pages keep only the shortcode."""
+    code = attr(node, "data-shortcode")
+    if code is None or SHORTCODE.fullmatch(code) is None:
+        return []
+    return [_id_only_post(code, None)]
 
 
 def _parse_iframe(node: LexborNode) -> list[Post]:
     match = PERMALINK.match(iframe_src(node) or "")
     if match is None:
         return []
-    code = match["code"]
-    return [
-        Post(
-            platform="instagram",
-            post_id=code,
-            url=POST_URL.format(code=code),
-            handle=match["user"],
-            posted_at=instagram_time(code),
-        )
-    ]
+    return [_id_only_post(match["code"], match["user"])]
+
+
+def _id_only_post(code: str, handle: str | None) -> Post:
+    return Post(
+        platform="instagram",
+        post_id=code,
+        url=POST_URL.format(code=code),
+        handle=handle,
+        posted_at=instagram_time(code),
+    )
 
 
 def _parse_blockquote(node: LexborNode) -> list[Post]:

@@ -16,8 +16,8 @@ from collector.platforms.base import Detector
 from collector.platforms.markup import attr, classes, plain_text, strip_query
 from collector.posts import Post
 
-SELECTOR = "blockquote.reddit-embed-bq, blockquote.reddit-card"
-MARKERS = (b"reddit-embed-bq", b"reddit-card")
+SELECTOR = "blockquote.reddit-embed-bq, blockquote.reddit-card, amp-reddit"
+MARKERS = (b"reddit-embed-bq", b"reddit-card", b"amp-reddit")
 EMBED_CLASSES = frozenset({"reddit-embed-bq", "reddit-card"})
 
 # /r/{sub}/comments/{post}/{slug}/ for a post; a comment adds /comment/{id}/ (new embeds) or
@@ -31,6 +31,8 @@ USER_URL = re.compile(r"^(?:https?:)?//(?:[\w-]+\.)?reddit\.com/(?:user|u)/(?P<u
 
 
 def parse_node(node: LexborNode) -> list[Post]:
+    if node.tag == "amp-reddit":
+        return _parse_amp(node)
     if node.tag != "blockquote" or EMBED_CLASSES.isdisjoint(classes(node)):
         return []
     for anchor in node.css("a[href]"):
@@ -39,6 +41,16 @@ def parse_node(node: LexborNode) -> list[Post]:
         if match:
             return [_post(node, anchor, href, match)]
     return []
+
+
+def _parse_amp(node: LexborNode) -> list[Post]:
+    """`<amp-reddit data-src=permalink data-embedtype=post|comment>`: only the permalink."""
+    href = attr(node, "data-src") or ""
+    match = COMMENTS_URL.match(strip_query(href))
+    if match is None:
+        return []
+    comment_id = match["comment"] or match["old_comment"]
+    return [Post(platform="reddit", post_id=comment_id or match["post"], url=strip_query(href))]
 
 
 def _post(node: LexborNode, anchor: LexborNode, href: str, match: re.Match[str]) -> Post:

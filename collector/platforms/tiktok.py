@@ -19,8 +19,8 @@ from collector.platforms.markup import attr, has_class, plain_text, utc_day
 from collector.posts import Post
 from collector.text import node_links, node_text
 
-SELECTOR = "blockquote.tiktok-embed"
-MARKERS = (b"tiktok-embed",)
+SELECTOR = "blockquote.tiktok-embed, amp-tiktok"
+MARKERS = (b"tiktok-embed", b"amp-tiktok")
 
 VIDEO_URL = re.compile(
     r"^(?P<url>https?://(?:www\.|m\.)?tiktok\.com/@(?P<user>[\w.-]+)/video/(?P<id>\d+))", re.IGNORECASE
@@ -33,6 +33,8 @@ VIDEO_EMBED_TYPES = frozenset({"", "video"})
 
 
 def parse_node(node: LexborNode) -> list[Post]:
+    if node.tag == "amp-tiktok":
+        return _parse_amp(node)
     if node.tag != "blockquote" or not has_class(node, "tiktok-embed"):
         return []
     if (attr(node, "data-embed-type") or "").lower() not in VIDEO_EMBED_TYPES:
@@ -54,6 +56,26 @@ def parse_node(node: LexborNode) -> list[Post]:
             posted_at=posted_at,
             text=text,
             links=links,
+        )
+    ]
+
+
+def _parse_amp(node: LexborNode) -> list[Post]:
+    """`<amp-tiktok data-src=…>`: the video URL or the bare id, nothing else."""
+    source = attr(node, "data-src") or ""
+    match = VIDEO_URL.match(source)
+    video_id = match["id"] if match else source
+    if not video_id.isdigit():
+        return []
+    posted_at = tiktok_time(video_id)
+    return [
+        Post(
+            platform="tiktok",
+            post_id=video_id,
+            url=match["url"] if match else None,
+            handle=match["user"] if match else None,
+            date=utc_day(posted_at) if posted_at else None,
+            posted_at=posted_at,
         )
     ]
 
