@@ -380,3 +380,37 @@ def test_linkedin_lazy_iframe_is_a_post() -> None:
 def test_youtube_video_and_an_empty_fb_video_are_not_posts() -> None:
     html = '<iframe src="https://www.youtube.com/embed/dQw4w9WgXcQ"></iframe><div class="fb-video"></div>'
     assert extract_posts(html) == []
+
+
+# --- WordPress embed blocks -----------------------------------------------------------------
+
+WP_BLOCK = (
+    '<figure class="wp-block-embed is-type-rich is-provider-{p} wp-block-embed-{p}">'
+    '<div class="wp-block-embed__wrapper">\n{inner}\n</div><figcaption>Photo: agency</figcaption></figure>'
+)
+
+
+@pytest.mark.parametrize(
+    ("provider", "url", "platform", "post_id"),
+    [
+        ("instagram", "https://www.instagram.com/p/CgTq9RZL1mW/", "instagram", "CgTq9RZL1mW"),
+        ("facebook", FB_URL, "facebook", "1183425081704512"),
+        ("tiktok", "https://www.tiktok.com/@cook/video/7001234567890123456", "tiktok", "7001234567890123456"),
+        ("reddit", "https://www.reddit.com/r/a/comments/cpu0hx/title/", "reddit", "cpu0hx"),
+    ],
+)
+def test_wordpress_block_left_with_the_bare_url_is_a_post(
+    provider: str, url: str, platform: str, post_id: str
+) -> None:
+    post = only_post(WP_BLOCK.format(p=provider, inner=url))
+    assert (post.platform, post.post_id, post.text) == (platform, post_id, None)
+
+
+def test_wordpress_block_holding_the_embed_is_counted_once() -> None:
+    blockquote = '<blockquote class="instagram-media" data-instgrm-permalink="https://www.instagram.com/p/CgTq9RZL1mW/"></blockquote>'
+    assert len(extract_posts(WP_BLOCK.format(p="instagram", inner=blockquote))) == 1
+
+
+def test_wordpress_block_with_prose_is_not_a_post() -> None:
+    html = WP_BLOCK.format(p="instagram", inner="See https://www.instagram.com/p/CgTq9RZL1mW/ for more")
+    assert extract_posts(html) == []

@@ -28,6 +28,7 @@ from collector.platforms.markup import (
     has_ancestor,
     iframe_src,
     plain_text,
+    wp_embed_url,
 )
 from collector.posts import Post
 from collector.text import node_links, node_text
@@ -36,14 +37,17 @@ WRAPPER_CLASSES = frozenset({"fb-post", "fb-video"})
 FALLBACK_CLASS = "fb-xfbml-parse-ignore"
 _PLUGINS = ("post.php", "video.php")
 # Grouped with :is() under one tag: lexbor walks the tree once per top-level selector.
-SELECTOR = f".fb-post, .fb-video, blockquote.{FALLBACK_CLASS}, amp-facebook, iframe:is({{}})".format(
-    ", ".join(f'[{key}*="/plugins/{name}"]' for key in ("src", "data-src") for name in _PLUGINS)
+_PLUGIN_IFRAMES = ", ".join(f'[{key}*="/plugins/{name}"]' for key in ("src", "data-src") for name in _PLUGINS)
+SELECTOR = (
+    f".fb-post, .fb-video, blockquote.{FALLBACK_CLASS}, amp-facebook, figure.wp-block-embed-facebook, "
+    f"iframe:is({_PLUGIN_IFRAMES})"
 )
 MARKERS = (
     b"fb-post",
     b"fb-video",
     FALLBACK_CLASS.encode(),
     b"amp-facebook",
+    b"wp-block-embed-facebook",
     b"/plugins/post.php",
     b"/plugins/video.php",
 )
@@ -83,6 +87,8 @@ def parse_node(node: LexborNode) -> list[Post]:
         return [] if has_ancestor(node, _is_wrapper) else _parse_iframe(node)
     if node.tag == "amp-facebook" and (attr(node, "data-embed-as") or "").lower() in AMP_POST_KINDS:
         return _post_from_url(attr(node, "data-href"))
+    if node.tag == "figure":
+        return _post_from_url(wp_embed_url(node, "facebook"))
     return []
 
 

@@ -32,18 +32,24 @@ from collector.platforms.markup import (
     parse_iso_datetime,
     plain_text,
     utc_day,
+    wp_embed_url,
 )
 from collector.posts import Post
 from collector.text import node_links, node_text
 
 _EMBED_PATHS = ("p", "reel", "tv")
 # Grouped with :is() under one tag: lexbor walks the tree once per top-level selector.
-SELECTOR = "blockquote.instagram-media, amp-instagram, iframe:is(.instagram-media, {})".format(
-    ", ".join(f'[{key}*="instagram.com/{path}/"]' for key in ("src", "data-src") for path in _EMBED_PATHS)
+_EMBED_IFRAMES = ", ".join(
+    f'[{key}*="instagram.com/{path}/"]' for key in ("src", "data-src") for path in _EMBED_PATHS
+)
+SELECTOR = (
+    "blockquote.instagram-media, amp-instagram, figure.wp-block-embed-instagram, "
+    f"iframe:is(.instagram-media, {_EMBED_IFRAMES})"
 )
 MARKERS = (
     b"instagram-media",
     b"amp-instagram",
+    b"wp-block-embed-instagram",
     b"instagram.com/p/",
     b"instagram.com/reel/",
     b"instagram.com/tv/",
@@ -99,6 +105,9 @@ def parse_node(node: LexborNode) -> list[Post]:
         return _parse_iframe(node)
     if node.tag == "amp-instagram":
         return _parse_amp(node)
+    if node.tag == "figure":
+        match = PERMALINK.match(wp_embed_url(node, "instagram") or "")
+        return [_id_only_post(match["code"], match["user"])] if match else []
     return []
 
 

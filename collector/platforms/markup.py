@@ -44,6 +44,25 @@ def strip_query(url: str) -> str:
     return url
 
 
+def wp_embed_url(node: LexborNode, provider: str) -> str | None:
+    """The bare post URL of a WordPress embed block whose oEmbed call failed, else None.
+
+    WordPress wraps embeds in `figure.wp-block-embed-{provider}`; when the provider did not answer,
+    the wrapper keeps only the URL the author pasted. A block that still holds the embed markup
+    returns None: that markup is a candidate of its own.
+    """
+    if node.tag != "figure" or not has_class(node, f"wp-block-embed-{provider}"):
+        return None
+    if node.css_first("blockquote, iframe") is not None:
+        return None
+    wrapper = node.css_first(".wp-block-embed__wrapper")
+    if wrapper is None:
+        return None
+    anchor = wrapper.css_first("a[href]")
+    address = attr(anchor, "href") if anchor is not None else plain_text(wrapper)
+    return address if address and " " not in address else None
+
+
 def has_ancestor(node: LexborNode, test: Callable[[LexborNode], bool]) -> bool:
     """True when one of the node's nearest ancestors passes `test` (a wrapper already claimed it)."""
     parent = node.parent

@@ -13,11 +13,11 @@ import re
 from selectolax.lexbor import LexborNode
 
 from collector.platforms.base import Detector
-from collector.platforms.markup import attr, classes, plain_text, strip_query
+from collector.platforms.markup import attr, classes, plain_text, strip_query, wp_embed_url
 from collector.posts import Post
 
-SELECTOR = "blockquote.reddit-embed-bq, blockquote.reddit-card, amp-reddit"
-MARKERS = (b"reddit-embed-bq", b"reddit-card", b"amp-reddit")
+SELECTOR = "blockquote.reddit-embed-bq, blockquote.reddit-card, amp-reddit, figure.wp-block-embed-reddit"
+MARKERS = (b"reddit-embed-bq", b"reddit-card", b"amp-reddit", b"wp-block-embed-reddit")
 EMBED_CLASSES = frozenset({"reddit-embed-bq", "reddit-card"})
 
 # /r/{sub}/comments/{post}/{slug}/ for a post; a comment adds /comment/{id}/ (new embeds) or
@@ -32,7 +32,9 @@ USER_URL = re.compile(r"^(?:https?:)?//(?:[\w-]+\.)?reddit\.com/(?:user|u)/(?P<u
 
 def parse_node(node: LexborNode) -> list[Post]:
     if node.tag == "amp-reddit":
-        return _parse_amp(node)
+        return _permalink_only(attr(node, "data-src"))
+    if node.tag == "figure":
+        return _permalink_only(wp_embed_url(node, "reddit"))
     if node.tag != "blockquote" or EMBED_CLASSES.isdisjoint(classes(node)):
         return []
     for anchor in node.css("a[href]"):
@@ -43,9 +45,9 @@ def parse_node(node: LexborNode) -> list[Post]:
     return []
 
 
-def _parse_amp(node: LexborNode) -> list[Post]:
-    """`<amp-reddit data-src=permalink data-embedtype=post|comment>`: only the permalink."""
-    href = attr(node, "data-src") or ""
+def _permalink_only(href: str | None) -> list[Post]:
+    """`<amp-reddit data-src=permalink>` or a WordPress block left with the bare URL."""
+    href = href or ""
     match = COMMENTS_URL.match(strip_query(href))
     if match is None:
         return []

@@ -15,12 +15,12 @@ from selectolax.lexbor import LexborNode
 
 from collector.clocks import tiktok_time
 from collector.platforms.base import Detector
-from collector.platforms.markup import attr, has_class, plain_text, utc_day
+from collector.platforms.markup import attr, has_class, plain_text, utc_day, wp_embed_url
 from collector.posts import Post
 from collector.text import node_links, node_text
 
-SELECTOR = "blockquote.tiktok-embed, amp-tiktok"
-MARKERS = (b"tiktok-embed", b"amp-tiktok")
+SELECTOR = "blockquote.tiktok-embed, amp-tiktok, figure.wp-block-embed-tiktok"
+MARKERS = (b"tiktok-embed", b"amp-tiktok", b"wp-block-embed-tiktok")
 
 VIDEO_URL = re.compile(
     r"^(?P<url>https?://(?:www\.|m\.)?tiktok\.com/@(?P<user>[\w.-]+)/video/(?P<id>\d+))", re.IGNORECASE
@@ -34,7 +34,9 @@ VIDEO_EMBED_TYPES = frozenset({"", "video"})
 
 def parse_node(node: LexborNode) -> list[Post]:
     if node.tag == "amp-tiktok":
-        return _parse_amp(node)
+        return _parse_amp(node, attr(node, "data-src"))
+    if node.tag == "figure":
+        return _parse_amp(node, wp_embed_url(node, "tiktok"))
     if node.tag != "blockquote" or not has_class(node, "tiktok-embed"):
         return []
     if (attr(node, "data-embed-type") or "").lower() not in VIDEO_EMBED_TYPES:
@@ -60,9 +62,9 @@ def parse_node(node: LexborNode) -> list[Post]:
     ]
 
 
-def _parse_amp(node: LexborNode) -> list[Post]:
-    """`<amp-tiktok data-src=…>`: the video URL or the bare id, nothing else."""
-    source = attr(node, "data-src") or ""
+def _parse_amp(node: LexborNode, source: str | None) -> list[Post]:
+    """`<amp-tiktok data-src=…>` or a WordPress block left with the bare URL: the id, nothing else."""
+    source = source or ""
     match = VIDEO_URL.match(source)
     video_id = match["id"] if match else source
     if not video_id.isdigit():
