@@ -3,20 +3,33 @@
 One lexbor (selectolax) parse per page, one combined CSS query over every registered
 detector's selector, candidates dispatched in document order. Pages that contain none of the
 detectors' byte markers are not parsed at all.
+
+Consent layers and lazy loaders keep the real embed out of the live DOM until the reader agrees:
+as text inside a hidden `<textarea>`, inside `<template>` or `<noscript>`, or percent-encoded in
+a `data-content` attribute. Their content is parsed as a fragment when it holds a marker, and the
+posts found there count unless the same post is also embedded live on the page (then the wrapper
+is only a fallback copy). Escaped copies inside `<script>` are never read.
 """
 
 from __future__ import annotations
 
 from typing import Literal
+from urllib.parse import unquote
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from collector.metadata import extract_metadata, text_metadata
 from collector.platforms import DETECTORS
-from collector.posts import Extraction, Post
+from collector.posts import Extraction, Post, natural_key
 from collector.signatures import extract_text_posts
 
-_COMBINED_SELECTOR = ", ".join(d.selector for d in DETECTORS)
+# Carriers of embeds a consent layer or lazy loader holds back (see the module docstring).
+WRAPPER_SELECTOR = "textarea, template, [data-content]"
+_WRAPPER_TAGS = frozenset({"textarea", "template"})
+_NOSCRIPT = "noscript"
+# A wrapper inside a wrapper inside a wrapper is no embed anyone sees.
+_MAX_WRAPPER_DEPTH = 2
+_COMBINED_SELECTOR = ", ".join([*(d.selector for d in DETECTORS), WRAPPER_SELECTOR])
 _MARKERS: tuple[bytes, ...] = tuple({m for d in DETECTORS for m in d.markers})
 
 
@@ -40,18 +53,66 @@ def extract_posts(html: str | bytes, *, source: str | None = None) -> list[Post]
 
 def find_posts(tree: LexborHTMLParser) -> list[Post]:
     """Run every detector over an already parsed page."""
+    found = _find_all(tree, depth=0)
+    live = {_post_key(post) for post, held_back in found if not held_back}
+    return [post for post, held_back in found if not held_back or _post_key(post) not in live]
+
+
+def _find_all(tree: LexborHTMLParser, depth: int) -> list[tuple[Post, bool]]:
+    """Posts in document order, each flagged True when a consent wrapper held it back."""
     root = tree.root
     if root is None:
         return []
-    posts: list[Post] = []
+    found: list[tuple[Post, bool]] = []
     seen: set[int] = set()
     for node in root.css(_COMBINED_SELECTOR):
         # A node matching several selectors of the list comes back once per match.
         if node.mem_id in seen:
             continue
         seen.add(node.mem_id)
-        posts.extend(_parse_candidate(node))
-    return posts
+        posts = _parse_candidate(node)
+        if posts:
+            held_back = depth > 0 or _in_noscript(node)
+            found.extend((post, held_back) for post in posts)
+        elif depth < _MAX_WRAPPER_DEPTH:
+            found.extend((post, True) for post, _ in _wrapped_posts(node, depth))
+    return found
+
+
+def _wrapped_posts(node: LexborNode, depth: int) -> list[tuple[Post, bool]]:
+    content = _wrapped_markup(node)
+    if not content or not has_markers(content):
+        return []
+    return _find_all(LexborHTMLParser(content), depth + 1)
+
+
+def _wrapped_markup(node: LexborNode) -> str | None:
+    """The markup a consent wrapper holds: textarea text, template content, data-content."""
+    tag = node.tag
+    if tag == "textarea":
+        return node.text(deep=True)
+    if tag == "template":
+        # lexbor keeps template content in a separate fragment that CSS does not reach.
+        markup = node.html or ""
+        return markup[markup.find(">") + 1 : markup.rfind("<")]
+    encoded = node.attributes.get("data-content")
+    if encoded and "<" not in encoded and "%3C" in encoded.upper():
+        return unquote(encoded)
+    return encoded if tag not in _WRAPPER_TAGS else None
+
+
+def _in_noscript(node: LexborNode) -> bool:
+    """lexbor parses <noscript> content as markup: such embeds are fallback copies."""
+    parent = node.parent
+    while parent is not None:
+        if parent.tag == _NOSCRIPT:
+            return True
+        parent = parent.parent
+    return False
+
+
+def _post_key(post: Post) -> tuple[str, str]:
+    return post.platform, natural_key(post)
 
 
 def _parse_candidate(node: LexborNode) -> list[Post]:

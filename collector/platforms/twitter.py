@@ -1,18 +1,440 @@
-"""Twitter / X embeds (placeholder until the detector lands)."""
+"""Twitter / X embeds in every form real saved pages show (see ../shared/EMBEDS.md, section 2.1).
+
+- The classic blockquote (`twitter-tweet` / `twitter-video`): text `<p lang>`, byline
+  `— Name (@handle)`, date link to the status. WordPress may wrap the byline in its own `<p>`;
+  old embed code has no `lang` and uses `/statuses/`; CMS templates leave link-only blockquotes
+  whose anchor is empty, the URL itself or a placeholder ("Tweet may have been deleted").
+- What widgets.js leaves behind when a browser saves the rendered page: an iframe with
+  `data-tweet-id` or `Tweet.html?id=`, or an empty `<twitter-widget data-tweet-id>`. When the
+  original blockquote survives beside it, the pair is one post and the blockquote speaks for it.
+- AMP `amp-twitter` / `bento-twitter` (`data-tweetid`), WordPress embed figures whose oEmbed
+  failed (only the bare status URL), note.com figures, and Substack tweet cards.
+
+Not posts: timelines, share/follow buttons, a `div.twitter-tweet` without a tweet inside.
+"""
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Callable
+from urllib.parse import parse_qs, urlsplit
+
 from selectolax.lexbor import LexborNode
 
+from collector.clocks import twitter_time
+from collector.dates import parse_date_text
 from collector.platforms.base import Detector
-from collector.posts import Post
+from collector.posts import Post, Quoted
+from collector.text import node_links, node_text
 
-SELECTOR = "blockquote.twitter-tweet, blockquote.twitter-video"
-MARKERS = (b"twitter-tweet", b"twitter-video")
+PLATFORM = "twitter"
+SELECTOR = ", ".join(
+    (
+        "blockquote.twitter-tweet",
+        "blockquote.twitter-video",
+        "twitter-widget",
+        "iframe[data-tweet-id]",
+        "iframe[id^='twitter-widget-']",
+        "amp-twitter",
+        "bento-twitter",
+        "figure.wp-block-embed-twitter",
+        "figure[embedded-service='twitter']",
+        "div.tweet",
+        "div.twitter-embed",
+    )
+)
+MARKERS = (
+    b"twitter-tweet",
+    b"twitter-video",
+    b"twitter-widget",
+    b"data-tweet-id",
+    b"amp-twitter",
+    b"bento-twitter",
+    b"wp-block-embed-twitter",
+    b'embedded-service="twitter"',
+    b'class="tweet"',
+    b"twitter-embed",
+)
+
+# A status permalink on any of Twitter's hosts and path forms: /{user}/status/{id},
+# legacy /statuses/, /i/web/status/{id} and the old hash-bang /#!/{user}/status/{id}.
+STATUS_URL = re.compile(
+    r"(?:https?:)?//(?:www\.|mobile\.|m\.)?(?P<host>twitter\.com|x\.com)/(?:#!/)?"
+    r"(?:(?P<web>i(?:/web)?)/status|(?P<user>\w{1,50})/status(?:es)?)/(?P<id>\d{1,20})(?!\d)",
+    re.IGNORECASE,
+)
+# The byline's handle: the *last* "(@handle)", because names may hold parentheses and emoji.
+BYLINE_HANDLE = re.compile(r"\(\s*@(\w{1,50})\s*\)")
+BYLINE_DASHES = "—–―"
+NAME_TRIM = " \u00a0\n\t—–―-~"
+TWEET_ID = re.compile(r"^\d{1,20}$")
+# Rendered widget iframes: platform.twitter.com/embed/Tweet.html?id=… (older: embed/index.html).
+WIDGET_FRAME_PATH = re.compile(r"/embed/(?:Tweet|index)\.html$", re.IGNORECASE)
+WIDGET_HOSTS = ("platform.twitter.com", "platform.x.com")
+# How far around a rendered widget to look for the original blockquote it replaced.
+TWIN_SEARCH_DEPTH = 3
+TWIN_SIBLINGS = 3
+SUBSTACK_TEXT_SKIP = (
+    "tweet-header",
+    "tweet-footer",
+    "quote-tweet",
+    "expanded-link",
+    "tweet-photos-container",
+    "tweet-link-bottom",
+)
 
 
 def parse_node(node: LexborNode) -> list[Post]:
+    """Posts for one candidate node; [] when the node is not a tweet embed of ours."""
+    tag = node.tag
+    classes = _classes(node)
+    if tag == "blockquote" and ("twitter-tweet" in classes or "twitter-video" in classes):
+        return _parse_blockquote(node)
+    if tag in ("iframe", "twitter-widget"):
+        return _parse_widget(node)
+    if tag in ("amp-twitter", "bento-twitter"):
+        return _parse_amp(node)
+    if tag == "figure":
+        return _parse_figure(node)
+    if tag == "div" and ("tweet" in classes or "twitter-embed" in classes):
+        return _parse_card(node)
     return []
 
 
-DETECTOR = Detector(platform="twitter", selector=SELECTOR, markers=MARKERS, parse=parse_node)
+# --- shared pieces -------------------------------------------------------------------------
+
+
+def _classes(node: LexborNode) -> list[str]:
+    return (node.attributes.get("class") or "").split()
+
+
+def _attr(node: LexborNode, name: str) -> str:
+    return (node.attributes.get(name) or "").strip()
+
+
+def status_parts(href: str) -> tuple[str, str, str | None] | None:
+    """(normalised URL, id, user as written) for a status permalink, else None.
+
+    The URL keeps the host (twitter.com or x.com, without www/mobile) and the user as written,
+    drops query and fragment, and turns /statuses/ into /status/ (corpus README rules).
+    """
+    match = STATUS_URL.search(href)
+    if match is None:
+        return None
+    host = match["host"].lower()
+    post_id = match["id"]
+    if match["web"] is not None:
+        return f"https://{host}/{match['web']}/status/{post_id}", post_id, None
+    user = match["user"]
+    return f"https://{host}/{user}/status/{post_id}", post_id, user
+
+
+def _is_tweet(node: LexborNode) -> bool:
+    classes = _classes(node)
+    return node.tag == "blockquote" and ("twitter-tweet" in classes or "twitter-video" in classes)
+
+
+def _post(
+    post_id: str,
+    *,
+    url: str | None = None,
+    author_name: str | None = None,
+    handle: str | None = None,
+    date_text: str | None = None,
+    text: str | None = None,
+    links: tuple[str, ...] = (),
+    lang: str | None = None,
+    quoted: Quoted | None = None,
+) -> Post:
+    return Post(
+        platform=PLATFORM,
+        post_id=post_id,
+        url=url,
+        author_name=author_name or None,
+        handle=handle or None,
+        date_text=date_text or None,
+        date=parse_date_text(date_text) if date_text else None,
+        posted_at=twitter_time(post_id),
+        text=text,
+        links=links,
+        lang=lang,
+        quoted=quoted,
+    )
+
+
+# --- classic blockquote --------------------------------------------------------------------
+
+
+def _parse_blockquote(node: LexborNode) -> list[Post]:
+    def nested(candidate: LexborNode) -> bool:
+        return _is_tweet(candidate)
+
+    anchor = _status_anchor(node, nested)
+    if anchor is None:
+        return []
+    parts = status_parts(_attr(anchor, "href"))
+    if parts is None:
+        return []
+    url, post_id, user = parts
+    after = _elements_after(anchor, node)
+
+    def hidden(candidate: LexborNode) -> bool:
+        # The date link, whatever follows it, and tweets pasted inside this one.
+        return candidate.mem_id in after or _is_tweet(candidate)
+
+    full = node_text(node, exclude=hidden) or ""
+    text, byline = _split_byline(full)
+    name, handle = _read_byline(byline)
+    links = tuple(
+        href
+        for href in node_links(node, exclude=hidden)
+        if (own := status_parts(href)) is None or own[1] != post_id
+    )
+    return [
+        _post(
+            post_id,
+            url=url,
+            author_name=name,
+            handle=handle or user,
+            date_text=_date_text(anchor),
+            text=text,
+            links=links if text else (),
+            lang=_text_lang(node, nested),
+        )
+    ]
+
+
+def _status_anchor(node: LexborNode, nested: Callable[[LexborNode], bool]) -> LexborNode | None:
+    """The last link to a status that belongs to this blockquote (not to one pasted inside)."""
+    found = None
+    for anchor in node.css("a[href]"):
+        if status_parts(_attr(anchor, "href")) and not _inside(anchor, node, nested):
+            found = anchor
+    return found
+
+
+def _inside(node: LexborNode, root: LexborNode, test: Callable[[LexborNode], bool]) -> bool:
+    parent = node.parent
+    while parent is not None and parent.mem_id != root.mem_id:
+        if test(parent):
+            return True
+        parent = parent.parent
+    return False
+
+
+def _elements_after(anchor: LexborNode, root: LexborNode) -> set[int]:
+    """The anchor and every element that follows it inside root (siblings of it and its parents)."""
+    hidden = {anchor.mem_id}
+    current: LexborNode | None = anchor
+    while current is not None and current.mem_id != root.mem_id:
+        sibling = current.next
+        while sibling is not None:
+            hidden.add(sibling.mem_id)
+            sibling = sibling.next
+        current = current.parent
+    return hidden
+
+
+def _split_byline(full: str) -> tuple[str | None, str]:
+    """Cut "— Name (@handle)" off the end of the blockquote's text: (post text, byline)."""
+    cut = max(full.rfind(dash) for dash in BYLINE_DASHES)
+    if cut < 0:
+        return (full or None), ""
+    tail = full[cut:]
+    # A dash inside the tweet is not a byline unless the handle follows it or it opens a line.
+    if not BYLINE_HANDLE.search(tail) and cut > 0 and full[cut - 1] != "\n":
+        return (full or None), ""
+    text = full[:cut].strip(" \n")
+    return (text or None), tail
+
+
+def _read_byline(byline: str) -> tuple[str | None, str | None]:
+    handles = list(BYLINE_HANDLE.finditer(byline))
+    if not handles:
+        name = byline.strip(NAME_TRIM)
+        return (name or None), None
+    last = handles[-1]
+    name = byline[: last.start()].strip(NAME_TRIM)
+    return (name or None), last[1]
+
+
+def _date_text(anchor: LexborNode) -> str | None:
+    """The date link's text when it shows a date (not a URL or "Tweet may have been deleted")."""
+    shown = node_text(anchor)
+    if not shown or STATUS_URL.search(shown):
+        return None
+    return shown if parse_date_text(shown) else None
+
+
+def _text_lang(node: LexborNode, nested: Callable[[LexborNode], bool]) -> str | None:
+    """Twitter's detected language of the text paragraph; the blockquote's own lang is UI only."""
+    for paragraph in node.css("p[lang]"):
+        if not _inside(paragraph, node, nested):
+            return _attr(paragraph, "lang") or None
+    return None
+
+
+# --- rendered widgets and AMP --------------------------------------------------------------
+
+
+def _parse_widget(node: LexborNode) -> list[Post]:
+    post_id = _widget_id(node)
+    if post_id is None or _has_twin_blockquote(node, post_id):
+        return []
+    return [_post(post_id)]
+
+
+def _widget_id(node: LexborNode) -> str | None:
+    tweet_id = _attr(node, "data-tweet-id")
+    if TWEET_ID.match(tweet_id):
+        return tweet_id
+    if node.tag != "iframe":
+        return None
+    src = urlsplit(_attr(node, "src"))
+    if src.hostname not in WIDGET_HOSTS or not WIDGET_FRAME_PATH.search(src.path):
+        return None  # share and follow buttons live under /widgets/, not /embed/
+    ids = parse_qs(src.query).get("id", [])
+    return ids[0] if ids and TWEET_ID.match(ids[0]) else None
+
+
+def _has_twin_blockquote(node: LexborNode, post_id: str) -> bool:
+    """True when the original blockquote of this rendered widget survives next to it."""
+    current: LexborNode | None = node
+    for _ in range(TWIN_SEARCH_DEPTH):
+        if current is None:
+            return False
+        for sibling in _near_siblings(current):
+            for quote in _tweets_in(sibling):
+                anchor = _status_anchor(quote, _is_tweet)
+                parts = status_parts(_attr(anchor, "href")) if anchor is not None else None
+                if parts is not None and parts[1] == post_id:
+                    return True
+        current = current.parent
+    return False
+
+
+def _near_siblings(node: LexborNode) -> list[LexborNode]:
+    """Up to TWIN_SIBLINGS element siblings on each side (widgets.js inserts the widget before)."""
+    found: list[LexborNode] = []
+    for forward in (True, False):
+        sibling = node.next if forward else node.prev
+        count = 0
+        while sibling is not None and count < TWIN_SIBLINGS:
+            if sibling.tag and not sibling.tag.startswith("-"):
+                found.append(sibling)
+                count += 1
+            sibling = sibling.next if forward else sibling.prev
+    return found
+
+
+def _tweets_in(node: LexborNode) -> list[LexborNode]:
+    if _is_tweet(node):
+        return [node]
+    return [n for n in node.css("blockquote.twitter-tweet, blockquote.twitter-video")]
+
+
+def _parse_amp(node: LexborNode) -> list[Post]:
+    # A placeholder blockquote inside carries the full embed and is parsed on its own.
+    if node.css_first("blockquote.twitter-tweet, blockquote.twitter-video") is not None:
+        return []
+    post_id = _attr(node, "data-tweetid")
+    return [_post(post_id)] if TWEET_ID.match(post_id) else []
+
+
+# --- CMS carriers --------------------------------------------------------------------------
+
+
+def _parse_figure(node: LexborNode) -> list[Post]:
+    """WordPress embed figure whose oEmbed failed (bare URL), or note.com's figure."""
+    data_src = _attr(node, "data-src")
+    if node.css_first("blockquote, iframe, twitter-widget, amp-twitter") is not None:
+        return []  # the embed inside is its own candidate
+    parts = status_parts(data_src) if data_src else status_parts(node.text(deep=True))
+    if parts is None:
+        return []
+    url, post_id, user = parts
+    return [_post(post_id, url=url, handle=user)]
+
+
+def _parse_card(node: LexborNode) -> list[Post]:
+    """Substack's tweet card: header (name, @handle), text, optional quote card, date footer.
+
+    The visible card is read first; the `data-attrs` JSON fills what older markup lacks.
+    """
+    data = _card_data(node)
+    parts = status_parts(str(data.get("url") or ""))
+    if parts is None:
+        anchor = node.css_first("a[href]")
+        parts = status_parts(_attr(anchor, "href")) if anchor is not None else None
+    if parts is None:
+        return []
+    url, post_id, user = parts
+    name = _first_text(node, ".tweet-author-name") or _str(data.get("name"))
+    handle = (_first_text(node, ".tweet-author-handle, .tweet-author") or "").lstrip("@")
+    text_node = node.css_first(".tweet-text")
+
+    def skip(candidate: LexborNode) -> bool:
+        return any(cls in SUBSTACK_TEXT_SKIP for cls in _classes(candidate))
+
+    text = node_text(text_node) if text_node is not None else node_text(node, exclude=skip)
+    links = tuple(
+        href
+        for href in _card_links(node, text_node)
+        if (own := status_parts(href)) is None or own[1] != post_id
+    )
+    return [
+        _post(
+            post_id,
+            url=url,
+            author_name=name,
+            handle=handle or _str(data.get("username")) or user,
+            date_text=_first_text(node, ".tweet-date"),
+            text=text,
+            links=links,
+            quoted=_card_quote(node),
+        )
+    ]
+
+
+def _card_data(node: LexborNode) -> dict[str, object]:
+    try:
+        data = json.loads(node.attributes.get("data-attrs") or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _str(value: object) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _first_text(node: LexborNode, selector: str) -> str | None:
+    found = node.css_first(selector)
+    return node_text(found) if found is not None else None
+
+
+def _card_links(node: LexborNode, text_node: LexborNode | None) -> list[str]:
+    links = list(node_links(text_node)) if text_node is not None else []
+    # The link-preview card under the text points at the page the tweet shared.
+    links.extend(_attr(a, "href") for a in node.css("a.expanded-link") if _attr(a, "href"))
+    return links
+
+
+def _card_quote(node: LexborNode) -> Quoted | None:
+    quote = node.css_first(".quote-tweet")
+    if quote is None:
+        return None
+
+    def header(candidate: LexborNode) -> bool:
+        return "quote-tweet-header" in _classes(candidate)
+
+    name = _first_text(quote, ".quote-tweet-name")
+    handle = (_first_text(quote, ".quote-tweet-username") or "").lstrip("@") or None
+    text = node_text(quote, exclude=header)
+    if not (name or handle or text):
+        return None
+    return Quoted(author_name=name, handle=handle, text=text)
+
+
+DETECTOR = Detector(platform=PLATFORM, selector=SELECTOR, markers=MARKERS, parse=parse_node)
