@@ -1,0 +1,124 @@
+"""Write archive records as CSV, JSON or JSON Lines, streaming: one record in memory at a time.
+
+Records are plain dicts (the archive's export record: see db.queries.RECORD_KEYS); this module
+knows nothing about the database. Lists become JSON arrays, or space-separated cells in CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+FORMATS = ("csv", "json", "jsonl")
+
+# OWASP "CSV injection": a spreadsheet runs a cell starting with these as a formula (tab and CR
+# are stripped by some importers, uncovering the next character).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_GUARD = "'"
+# Excel turns a cell of digits into a number: 19-digit post ids lose their last digits and show
+# as 1.47953E+18, leading zeros vanish. A ="..." cell is shown and kept as that exact text.
+_DIGITS = re.compile(r"[0-9]+")
+# Excel only detects UTF-8 in a CSV file that starts with a byte order mark.
+UTF8_BOM = "\ufeff"
+# RFC 4180 ends records with CRLF; newlines inside a quoted cell are kept as they are.
+CSV_LINE_END = "\r\n"
+_JSON_SEPARATORS = (", ", ": ")
+
+
+@dataclass(frozen=True, slots=True)
+class CsvOptions:
+    """How CSV cells are written.
+
+    `formula_escape`: prefix formula-looking text with `'` (default on).
+    `excel`: start with a UTF-8 BOM and write digit-only cells (ids) as ="..." text formulas.
+    """
+
+    formula_escape: bool = True
+    excel: bool = False
+
+
+def escape_formula(value: str) -> str:
+    """`value` with a leading `'` when a spreadsheet would read it as a formula."""
+    return FORMULA_GUARD + value if value.startswith(FORMULA_PREFIXES) else value
+
+
+def csv_cell(value: Any, options: CsvOptions = CsvOptions()) -> str:
+    """One CSV cell: lists space-separated, None empty, text escaped as `options` say."""
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        value = " ".join(str(item) for item in value)
+    if isinstance(value, bool | int | float):
+        return str(value)
+    text = str(value)
+    if options.excel and _DIGITS.fullmatch(text):
+        # Our own formula around a plain digit string: nothing a hostile page could inject.
+        return f'="{text}"'
+    return escape_formula(text) if options.formula_escape else text
+
+
+def write_csv(
+    records: Iterable[Mapping[str, Any]],
+    out: TextIO,
+    fields: Sequence[str],
+    options: CsvOptions = CsvOptions(),
+) -> int:
+    """Write a header and one row per record (RFC 4180, CRLF); return the number of rows.
+
+    `out` must be opened with newline="" so that newlines inside cells are written unchanged.
+    """
+    if options.excel:
+        out.write(UTF8_BOM)
+    writer = csv.writer(out, lineterminator=CSV_LINE_END)
+    writer.writerow(fields)
+    count = 0
+    for record in records:
+        writer.writerow([csv_cell(record.get(name), options) for name in fields])
+        count += 1
+    return count
+
+
+def _dumps(record: Mapping[str, Any]) -> str:
+    return json.dumps(record, ensure_ascii=False, separators=_JSON_SEPARATORS, default=str)
+
+
+def write_json(records: Iterable[Mapping[str, Any]], out: TextIO) -> int:
+    """Write one JSON array, a record per line, without holding the array; return the count."""
+    count = 0
+    for record in records:
+        out.write("[\n" if count == 0 else ",\n")
+        out.write(_dumps(record))
+        count += 1
+    out.write("\n]\n" if count else "[]\n")
+    return count
+
+
+def write_jsonl(records: Iterable[Mapping[str, Any]], out: TextIO) -> int:
+    """Write one JSON object per line (JSON Lines); return the number of records."""
+    count = 0
+    for record in records:
+        out.write(_dumps(record))
+        out.write("\n")
+        count += 1
+    return count
+
+
+def write_records(
+    records: Iterable[Mapping[str, Any]],
+    out: TextIO,
+    fmt: str,
+    fields: Sequence[str],
+    options: CsvOptions = CsvOptions(),
+) -> int:
+    """Write `records` in `fmt` (one of FORMATS); return the number written."""
+    if fmt == "csv":
+        return write_csv(records, out, fields, options)
+    if fmt == "json":
+        return write_json(records, out)
+    if fmt == "jsonl":
+        return write_jsonl(records, out)
+    raise ValueError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")

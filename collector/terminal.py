@@ -1,0 +1,277 @@
+"""Text for people at a terminal: tables that fit the width, bar charts, the ingest progress line.
+
+Pure functions from data to lines; the CLI decides where they go (stdout for results, stderr for
+progress). Widths are counted in terminal cells: CJK and emoji take two, combining marks none.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import time
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+ELLIPSIS = "…"
+MIN_TEXT_WIDTH = 8
+HANDLE_WIDTH = 16
+MIN_HANDLE_WIDTH = 6
+# Narrower than this, the table's lines may wrap.
+MIN_TABLE_WIDTH = 40
+# Search table columns: (record key, header, width). The text column takes what is left.
+TABLE_COLUMNS = (("date", "DATE", 10), ("handle", "HANDLE", HANDLE_WIDTH), ("platform", "PLATFORM", 9))
+COLUMN_GAP = "  "
+# Newlines inside a post become this mark in one-line cells, so a reader sees the break.
+LINE_BREAK_MARK = " ⏎ "
+# Eighth blocks: a bar ends with a partial block, so small counts still show.
+BAR_BLOCKS = " ▏▎▍▌▋▊▉█"
+FULL_BLOCK = BAR_BLOCKS[-1]
+BAR_MIN_WIDTH = 10
+PROGRESS_BAR_WIDTH = 24
+_WIDE = frozenset({"W", "F"})
+# The progress line is redrawn at most this often: enough to look alive, cheap at 1,000 pages/s.
+REDRAW_SECONDS = 0.1
+# ANSI "erase to end of line": a shorter redraw leaves no stale characters behind.
+CLEAR_TO_END = "\x1b[K"
+
+
+def cell_width(text: str) -> int:
+    """Terminal cells `text` takes: wide (CJK, most emoji) count 2, combining marks and VS 0."""
+    width = 0
+    for char in text:
+        if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
+            continue
+        width += 2 if unicodedata.east_asian_width(char) in _WIDE else 1
+    return width
+
+
+def one_line(text: str | None) -> str:
+    """`text` on one line: line breaks shown as a mark, other control characters as spaces."""
+    if not text:
+        return ""
+    joined = LINE_BREAK_MARK.join(part.strip() for part in text.splitlines() if part.strip())
+    return "".join(" " if unicodedata.category(c) == "Cc" else c for c in joined)
+
+
+def fit(text: str, width: int) -> str:
+    """`text` cut to `width` cells (ending with … when cut) and padded to exactly `width`."""
+    if width <= 0:
+        return ""
+    if cell_width(text) > width:
+        kept, used = [], 0
+        for char in text:
+            step = cell_width(char)
+            if used + step > width - 1:
+                break
+            kept.append(char)
+            used += step
+        text = "".join(kept) + ELLIPSIS
+    return text + " " * (width - cell_width(text))
+
+
+def table_columns(width: int) -> list[tuple[str, str, int]]:
+    """Columns (key, header, cells) for a table `width` cells wide: the handle gives way first."""
+    fixed = sum(w for key, _, w in TABLE_COLUMNS if key != "handle") + len(COLUMN_GAP) * len(TABLE_COLUMNS)
+    handle = max(MIN_HANDLE_WIDTH, min(HANDLE_WIDTH, width - fixed - MIN_TEXT_WIDTH))
+    text = max(MIN_TEXT_WIDTH, width - fixed - handle)
+    sized = [(key, title, handle if key == "handle" else w) for key, title, w in TABLE_COLUMNS]
+    return [*sized, ("text", "TEXT", text)]
+
+
+def table_lines(records: Iterable[Mapping[str, Any]], width: int) -> Iterator[str]:
+    """The search table: a header, then one line per record, never wider than `width` cells
+    (down to MIN_TABLE_WIDTH). Streams: column widths do not depend on the rows.
+    """
+    columns = table_columns(width)
+    yield COLUMN_GAP.join(fit(title, w) for _, title, w in columns).rstrip()
+    for record in records:
+        yield COLUMN_GAP.join(fit(_show(record.get(key)), w) for key, _, w in columns).rstrip()
+
+
+def _show(value: Any) -> str:
+    if value is None or value == "":
+        return "-"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return one_line(str(value))
+
+
+def grid_lines(rows: Sequence[Sequence[Any]], headers: Sequence[str], width: int) -> list[str]:
+    """A small table sized to its contents; the last column is trimmed to fit `width`."""
+    shown = [[_show(v) for v in row] for row in rows]
+    widths = [max([cell_width(h)] + [cell_width(r[i]) for r in shown]) for i, h in enumerate(headers)]
+    room = width - sum(widths[:-1]) - len(COLUMN_GAP) * (len(widths) - 1)
+    widths[-1] = max(MIN_TEXT_WIDTH, min(widths[-1], room))
+    return [
+        COLUMN_GAP.join(fit(cell, w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in [list(headers), *shown]
+    ]
+
+
+def bar(value: float, scale: float, width: int) -> str:
+    """A horizontal bar `value / scale * width` cells long, in eighth blocks."""
+    if scale <= 0 or value <= 0:
+        return ""
+    eighths = max(1, round(value / scale * width * 8))
+    full, part = divmod(eighths, 8)
+    return FULL_BLOCK * full + (BAR_BLOCKS[part] if part else "")
+
+
+def bar_chart(pairs: Sequence[tuple[str, int]], width: int) -> list[str]:
+    """One line per (label, count): the label, a bar scaled to the largest count, the count."""
+    if not pairs:
+        return []
+    label_width = max(cell_width(label) for label, _ in pairs)
+    top = max(count for _, count in pairs)
+    count_width = len(str(top))
+    bar_width = max(BAR_MIN_WIDTH, width - label_width - count_width - 2 * len(COLUMN_GAP))
+    return [
+        f"{fit(label, label_width)}{COLUMN_GAP}{str(count).rjust(count_width)}{COLUMN_GAP}"
+        f"{bar(count, top, bar_width)}".rstrip()
+        for label, count in pairs
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """Where an ingest run stands: pages done (of `total` when known), posts found, time spent."""
+
+    pages: int
+    posts: int
+    elapsed: float
+    total: int | None = None
+    failed: int = 0
+
+
+def progress_line(progress: Progress, width: int) -> str:
+    """The progress bar's text: bar and percentage when the total is known, counts, rate, time left."""
+    rate = progress.pages / progress.elapsed if progress.elapsed > 0 else 0.0
+    parts = []
+    if progress.total:
+        done = min(progress.pages, progress.total)
+        filled = bar(done, progress.total, PROGRESS_BAR_WIDTH)
+        parts.append(f"[{filled.ljust(PROGRESS_BAR_WIDTH)}] {done * 100 // progress.total:3d}%")
+        parts.append(f"{progress.pages}/{progress.total} pages")
+    else:
+        parts.append(f"{progress.pages} pages")
+    parts.append(f"{progress.posts} posts")
+    if progress.failed:
+        parts.append(f"{progress.failed} failed")
+    parts.append(f"{rate:.1f} pages/s")
+    if progress.total and rate > 0 and progress.pages < progress.total:
+        parts.append(f"{format_duration((progress.total - progress.pages) / rate)} left")
+    return fit(" · ".join(parts), width - 1).rstrip()
+
+
+def format_duration(seconds: float) -> str:
+    """`seconds` as H:MM:SS or M:SS."""
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def post_lines(record: Mapping[str, Any], quotations: Sequence[Mapping[str, Any]]) -> list[str]:
+    """One post for `quotes show`: who, where, when, the full text, its links, every quoting article."""
+    who = f"@{record['handle']}" if record.get("handle") else "(no handle)"
+    if record.get("author_name"):
+        who += f" ({record['author_name']})"
+    when = [record.get("date_text") or record.get("date") or "date unknown"]
+    if record.get("posted_at"):
+        when.append(f"posted {record['posted_at']}")
+    if record.get("lang"):
+        when.append(f"lang {record['lang']}")
+    lines = [f"{record['platform']} {record.get('post_id') or '(no id)'}  {who}"]
+    lines += [record["url"]] if record.get("url") else []
+    lines += [" · ".join(str(part) for part in when), "", *(record.get("text") or "").splitlines(), ""]
+    if record.get("links"):
+        lines += ["Links:", *(f"  {link}" for link in record["links"])]
+    noun = "article" if len(quotations) == 1 else "articles"
+    lines.append(f"Quoted in {len(quotations)} {noun}:")
+    for number, quoting in enumerate(quotations, 1):
+        title = quoting.get("title") or "(untitled)"
+        lines.append(f"  {number}. {title}")
+        lines.append(f"     {quoting.get('url') or quoting.get('source')}")
+    return lines
+
+
+class ProgressBar:
+    """A one-line progress display redrawn in place on a terminal stream (stderr).
+
+    Disabled, it draws nothing: the caller decides (a terminal and no --quiet). Messages printed
+    while it shows (one bad input per line) clear the bar first, so no line is left half-drawn.
+    """
+
+    def __init__(self, stream: TextIO, *, enabled: bool, total: int | None = None) -> None:
+        self.stream, self.enabled, self.total = stream, enabled, total
+        self.started = time.monotonic()
+        self.last_drawn = 0.0
+        self.shown = False
+
+    def update(self, pages: int, posts: int, failed: int = 0) -> None:
+        """Redraw, at most REDRAW_SECONDS apart (drawing every page would slow a fast ingest)."""
+        now = time.monotonic()
+        if not self.enabled or now - self.last_drawn < REDRAW_SECONDS:
+            return
+        self.last_drawn = now
+        state = Progress(pages, posts, now - self.started, self.total, failed)
+        self.stream.write("\r" + progress_line(state, shutil.get_terminal_size().columns) + CLEAR_TO_END)
+        self.stream.flush()
+        self.shown = True
+
+    def message(self, line: str) -> None:
+        """Print one line (an error about one input) above the bar."""
+        self.clear()
+        self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def clear(self) -> None:
+        """Remove the bar, leaving the cursor at the start of an empty line."""
+        if self.shown:
+            self.stream.write("\r" + CLEAR_TO_END)
+            self.stream.flush()
+            self.shown = False
+            self.last_drawn = 0.0
+
+
+# A month axis longer than this is drawn per year instead (one bogus 1970 date must not print
+# 600 empty months).
+MAX_MONTHS_DRAWN = 120
+
+
+def month_series(per_month: Sequence[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Posts per 'YYYY-MM' with the empty months in between filled in (per year when very long)."""
+    if not per_month:
+        return []
+    counts = dict(per_month)
+    first, last = _month_index(per_month[0][0]), _month_index(per_month[-1][0])
+    if last - first >= MAX_MONTHS_DRAWN:
+        years: dict[str, int] = {}
+        for month, count in per_month:
+            years[month[:4]] = years.get(month[:4], 0) + count
+        return [(str(year), years.get(str(year), 0)) for year in range(int(min(years)), int(max(years)) + 1)]
+    labels = [f"{index // 12}-{index % 12 + 1:02d}" for index in range(first, last + 1)]
+    return [(label, counts.get(label, 0)) for label in labels]
+
+
+def _month_index(label: str) -> int:
+    year, month = label.split("-")[:2]
+    return int(year) * 12 + int(month) - 1
+
+
+def stats_lines(stats: Mapping[str, Any], width: int) -> list[str]:
+    """`quotes stats`: totals, posts per platform, top authors, and a per-month bar chart."""
+    noun = "article" if stats["articles"] == 1 else "articles"
+    lines = [f"{stats['posts']} posts from {stats['articles']} {noun}", ""]
+    platforms = sorted(stats["per_platform"].items(), key=lambda item: (-item[1], item[0]))
+    lines += ["Posts per platform", *bar_chart(platforms, width), ""]
+    authors = [
+        [f"@{handle}" if handle else "-", name, platform, count]
+        for platform, handle, name, count in stats["top_authors"]
+    ]
+    lines += ["Top authors", *grid_lines(authors, ["HANDLE", "NAME", "PLATFORM", "POSTS"], width), ""]
+    lines += ["Posts per month", *bar_chart(month_series(stats["per_month"]), width)]
+    if stats.get("undated"):
+        lines.append(f"({stats['undated']} posts without a date)")
+    return lines
