@@ -23,6 +23,7 @@ from selectolax.lexbor import LexborNode
 from collector.dates import parse_date_text
 from collector.platforms.base import Detector
 from collector.platforms.markup import (
+    WP_EMBED_MARKER,
     attr,
     classes,
     has_ancestor,
@@ -47,7 +48,7 @@ MARKERS = (
     b"fb-video",
     FALLBACK_CLASS.encode(),
     b"amp-facebook",
-    b"wp-block-embed-facebook",
+    WP_EMBED_MARKER,
     b"/plugins/post.php",
     b"/plugins/video.php",
 )

@@ -26,6 +26,7 @@ from selectolax.lexbor import LexborNode
 from collector.clocks import instagram_time
 from collector.platforms.base import Detector
 from collector.platforms.markup import (
+    WP_EMBED_MARKER,
     attr,
     has_class,
     iframe_src,
@@ -49,10 +50,11 @@ SELECTOR = (
 MARKERS = (
     b"instagram-media",
     b"amp-instagram",
-    b"wp-block-embed-instagram",
+    WP_EMBED_MARKER,
+    # Plain CMS iframes and bare URLs in WordPress blocks; IGTV (/tv/) ended in 2022 and its
+    # embeds carry the instagram-media class anyway.
     b"instagram.com/p/",
     b"instagram.com/reel/",
-    b"instagram.com/tv/",
 )
 
 # https://www.instagram.com/[user/]{p|reel|tv}/{shortcode}/ (also instagr.am, no scheme, no www).

@@ -13,11 +13,11 @@ import re
 from selectolax.lexbor import LexborNode
 
 from collector.platforms.base import Detector
-from collector.platforms.markup import attr, classes, plain_text, strip_query, wp_embed_url
+from collector.platforms.markup import WP_EMBED_MARKER, attr, classes, plain_text, strip_query, wp_embed_url
 from collector.posts import Post
 
 SELECTOR = "blockquote.reddit-embed-bq, blockquote.reddit-card, amp-reddit, figure.wp-block-embed-reddit"
-MARKERS = (b"reddit-embed-bq", b"reddit-card", b"amp-reddit", b"wp-block-embed-reddit")
+MARKERS = (b"reddit-embed-bq", b"reddit-card", b"amp-reddit", WP_EMBED_MARKER)
 EMBED_CLASSES = frozenset({"reddit-embed-bq", "reddit-card"})
 
 # /r/{sub}/comments/{post}/{slug}/ for a post; a comment adds /comment/{id}/ (new embeds) or

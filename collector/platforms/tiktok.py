@@ -15,12 +15,12 @@ from selectolax.lexbor import LexborNode
 
 from collector.clocks import tiktok_time
 from collector.platforms.base import Detector
-from collector.platforms.markup import attr, has_class, plain_text, utc_day, wp_embed_url
+from collector.platforms.markup import WP_EMBED_MARKER, attr, has_class, plain_text, utc_day, wp_embed_url
 from collector.posts import Post
 from collector.text import node_links, node_text
 
 SELECTOR = "blockquote.tiktok-embed, amp-tiktok, figure.wp-block-embed-tiktok"
-MARKERS = (b"tiktok-embed", b"amp-tiktok", b"wp-block-embed-tiktok")
+MARKERS = (b"tiktok-embed", b"amp-tiktok", WP_EMBED_MARKER)
 
 VIDEO_URL = re.compile(
     r"^(?P<url>https?://(?:www\.|m\.)?tiktok\.com/@(?P<user>[\w.-]+)/video/(?P<id>\d+))", re.IGNORECASE
