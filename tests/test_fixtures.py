@@ -1,0 +1,55 @@
+"""Golden files: every fixtures/<name>.json against the extraction of fixtures/<name>.html (or .txt).
+
+Platform-agnostic: each JSON lists the expected posts in document order, in the corpus gold
+format (plus `posted_at` where the id encodes it). Every field the JSON gives is compared
+exactly; `quoted` counts as absent (null) when the JSON leaves it out.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+import pytest
+
+from collector.extract import extract_page
+from collector.posts import Post
+from collector.scoring import post_record
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+GOLDEN = sorted(FIXTURES.glob("*.json"))
+# Fields compared even when a JSON file leaves them out (absent means "none").
+DEFAULTED = {"quoted": None}
+
+
+PAGE_KINDS: tuple[tuple[str, Literal["html", "text"]], ...] = ((".html", "html"), (".txt", "text"))
+
+
+def _page(gold: Path) -> tuple[Path, Literal["html", "text"]]:
+    for suffix, kind in PAGE_KINDS:
+        page = gold.with_suffix(suffix)
+        if page.exists():
+            return page, kind
+    raise AssertionError(f"{gold.name} has no matching .html or .txt page")
+
+
+def _record(post: Post) -> dict[str, Any]:
+    record = post_record(post)
+    record["posted_at"] = post.posted_at.isoformat() if post.posted_at else None
+    return record
+
+
+def test_there_are_golden_files() -> None:
+    assert any(path.stem == "seed-article" for path in GOLDEN)
+
+
+@pytest.mark.parametrize("gold", GOLDEN, ids=[path.stem for path in GOLDEN])
+def test_extraction_matches_golden_file(gold: Path) -> None:
+    expected_posts = json.loads(gold.read_text(encoding="utf-8"))["posts"]
+    page, kind = _page(gold)
+    found = [_record(post) for post in extract_page(page.read_text(encoding="utf-8"), kind=kind).posts]
+    expected = [{**DEFAULTED, **post} for post in expected_posts]
+    actual = [{key: record.get(key) for key in want} for record, want in zip(found, expected, strict=False)]
+    assert len(found) == len(expected), [f"{r['platform']}:{r['post_id']}" for r in found]
+    assert actual == expected

@@ -1,0 +1,255 @@
+"""Twitter/X embed forms, each as a small inline page (fixtures/ holds the full golden pages)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import quote
+
+import pytest
+
+from collector.extract import extract_posts
+from collector.platforms.twitter import status_parts
+
+CLASSIC = (
+    '<blockquote class="twitter-tweet" data-lang="de"><p lang="en" dir="ltr">just setting up my '
+    '<a href="https://twitter.com/hashtag/twttr?src=hash&amp;ref_src=twsrc%5Etfw">#twttr</a> &amp; '
+    "&quot;more&quot;<br>second line</p>&mdash; Jack (@jack) "
+    '<a href="https://twitter.com/jack/status/20?ref_src=twsrc%5Etfw">March 21, 2006</a></blockquote>'
+    '<script async src="https://platform.twitter.com/widgets.js" charset="utf-8"></script>'
+)
+
+
+def test_classic_blockquote_gives_every_field() -> None:
+    (post,) = extract_posts(CLASSIC)
+    assert post.platform == "twitter"
+    assert post.post_id == "20"
+    assert post.url == "https://twitter.com/jack/status/20"
+    assert (post.author_name, post.handle) == ("Jack", "jack")
+    assert (post.date_text, post.date) == ("March 21, 2006", dt.date(2006, 3, 21))
+    assert post.text == 'just setting up my #twttr & "more"\nsecond line'
+    assert post.links == ("https://twitter.com/hashtag/twttr?src=hash&ref_src=twsrc%5Etfw",)
+    assert post.lang == "en"  # the text's language, not the widget's data-lang
+    assert post.posted_at is None  # id 20 predates snowflake ids
+
+
+def test_snowflake_id_gives_the_exact_utc_time() -> None:
+    html = CLASSIC.replace("jack/status/20", "McFaul/status/1479527339458142209")
+    (post,) = extract_posts(html)
+    assert post.posted_at == dt.datetime(2022, 1, 7, 18, 56, 20, 672000, tzinfo=dt.UTC)
+
+
+def test_wordpress_byline_paragraph_and_multi_paragraph_text() -> None:
+    html = (
+        '<blockquote class="twitter-tweet" data-lang="de"><p dir="ltr" lang="de">Erster Absatz.</p>\n'
+        "<p>Zweiter Absatz.</p>\n<p>— Peter Wittkamp🐬 (@diktator) "
+        '<a href="https://twitter.com/diktator/status/1044502590266978309?ref_src=twsrc%5Etfw">'
+        "25. September 2018</a></p></blockquote>"
+    )
+    (post,) = extract_posts(html)
+    assert post.text == "Erster Absatz.\n\nZweiter Absatz."
+    assert (post.author_name, post.handle, post.date) == (
+        "Peter Wittkamp🐬",
+        "diktator",
+        dt.date(2018, 9, 25),
+    )
+
+
+def test_old_embed_code_with_statuses_path_and_no_lang() -> None:
+    html = (
+        '<blockquote class="twitter-tweet tw-align-center"><p>Drinking game:\n <br>(1) "&lt;noun&gt;.js"</p>'
+        '— Shay Friedman (@ironshay) <a href="https://twitter.com/ironshay/statuses/370525864523743232">'
+        "August 22, 2013</a></blockquote>"
+    )
+    (post,) = extract_posts(html)
+    assert post.url == "https://twitter.com/ironshay/status/370525864523743232"
+    assert post.text == 'Drinking game:\n(1) "<noun>.js"'
+    assert post.lang is None
+
+
+@pytest.mark.parametrize(
+    "inner",
+    [
+        "",
+        "https://twitter.com/TomNamako/status/808782171829891072",
+        ' Tweet may have been deleted <span class="sr-only">(opens in a new tab)</span> ',
+        "X で投稿を見る",
+    ],
+)
+def test_link_only_blockquote_takes_id_and_handle_from_the_url(inner: str) -> None:
+    html = (
+        '<blockquote class="twitter-tweet"><a href="https://twitter.com/TomNamako/status/'
+        f'808782171829891072">{inner}</a></blockquote>'
+    )
+    (post,) = extract_posts(html)
+    assert (post.post_id, post.handle) == ("808782171829891072", "TomNamako")
+    assert post.text is None and post.date_text is None and post.author_name is None
+
+
+def test_media_only_tweet_and_twitter_video_class() -> None:
+    html = (
+        '<blockquote class="twitter-video" data-lang="ja"><p lang="und" dir="ltr">'
+        '<a href="https://t.co/weXV0f3x9A">pic.twitter.com/weXV0f3x9A</a></p>&mdash; くるっぱ '
+        '(@kuruppa0616) <a href="https://twitter.com/kuruppa0616/status/802153332634570752">2016年11月25日</a>'
+        "</blockquote>"
+    )
+    (post,) = extract_posts(html)
+    assert (post.lang, post.text) == ("und", "pic.twitter.com/weXV0f3x9A")
+    assert post.links == ("https://t.co/weXV0f3x9A",)
+    assert post.date == dt.date(2016, 11, 25)
+
+
+def test_byline_with_empty_name_and_name_with_parentheses() -> None:
+    empty = CLASSIC.replace("Jack (@jack)", "(@thegrugq)")
+    assert extract_posts(empty)[0].author_name is None
+    assert extract_posts(empty)[0].handle == "thegrugq"
+    named = CLASSIC.replace("Jack (@jack)", "JRebel, XRebel (Perforce) (@JRebel_Java)")
+    assert extract_posts(named)[0].author_name == "JRebel, XRebel (Perforce)"
+    assert extract_posts(named)[0].handle == "JRebel_Java"
+
+
+def test_user_in_url_is_kept_as_written_while_handle_comes_from_byline() -> None:
+    html = CLASSIC.replace("jack/status/20", "BuzzFeed/status/781874683289411588")
+    (post,) = extract_posts(html)
+    assert post.url == "https://twitter.com/BuzzFeed/status/781874683289411588"
+    assert post.handle == "jack"
+
+
+@pytest.mark.parametrize(
+    ("href", "expected"),
+    [
+        ("https://x.com/jack/status/20?s=20", ("https://x.com/jack/status/20", "20", "jack")),
+        ("https://mobile.twitter.com/jack/status/20", ("https://twitter.com/jack/status/20", "20", "jack")),
+        ("http://www.twitter.com/Jack/statuses/20#x", ("https://twitter.com/Jack/status/20", "20", "Jack")),
+        ("https://twitter.com/#!/jack/status/20", ("https://twitter.com/jack/status/20", "20", "jack")),
+        ("//twitter.com/jack/status/20", ("https://twitter.com/jack/status/20", "20", "jack")),
+        ("https://twitter.com/i/web/status/20", ("https://twitter.com/i/web/status/20", "20", None)),
+        ("https://twitter.com/jack", None),
+        ("https://example.com/jack/status/20", None),
+    ],
+)
+def test_status_urls_in_every_form(href: str, expected: tuple[str, str, str | None] | None) -> None:
+    assert status_parts(href) == expected
+
+
+def test_i_web_status_link_has_no_handle_from_the_url() -> None:
+    html = '<blockquote class="twitter-tweet"><a href="https://twitter.com/i/web/status/1529811248258371590"></a></blockquote>'
+    (post,) = extract_posts(html)
+    assert (post.post_id, post.handle) == ("1529811248258371590", None)
+
+
+def test_two_tweets_pasted_into_one_blockquote_are_two_posts() -> None:
+    inner = CLASSIC.replace("jack/status/20", "jack/status/21").replace("just setting", "inner text")
+    html = CLASSIC.replace("</blockquote>", inner.split("<script")[0] + "</blockquote>", 1)
+    outer_post, inner_post = extract_posts(html)
+    assert (outer_post.post_id, inner_post.post_id) == ("20", "21")
+    assert outer_post.text is not None and "inner text" not in outer_post.text
+    assert inner_post.text is not None and inner_post.text.startswith("inner text")
+    assert outer_post.links == ("https://twitter.com/hashtag/twttr?src=hash&ref_src=twsrc%5Etfw",)
+
+
+RENDERED_IFRAME = (
+    '<div class="twitter-tweet twitter-tweet-rendered" style="display: flex;"><iframe id="twitter-widget-0" '
+    'title="X Post" src="https://platform.twitter.com/embed/Tweet.html?dnt=true&amp;embedId=twitter-widget-0'
+    '&amp;id=1511642234562752512&amp;lang=de"></iframe></div>'
+)
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        RENDERED_IFRAME,
+        '<iframe id="twitter-widget-3" data-tweet-id="1511642234562752512" '
+        'src="./page_files/Tweet.html"></iframe>',
+        '<twitter-widget class="twitter-tweet twitter-tweet-rendered" data-tweet-id="1511642234562752512">'
+        "</twitter-widget>",
+        '<amp-twitter width="375" height="472" layout="responsive" '
+        'data-tweetid="1511642234562752512"></amp-twitter>',
+        '<bento-twitter data-tweetid="1511642234562752512"></bento-twitter>',
+    ],
+)
+def test_rendered_widgets_and_amp_give_the_id_only(html: str) -> None:
+    (post,) = extract_posts(html)
+    assert post.post_id == "1511642234562752512"
+    assert post.url is None and post.text is None and post.handle is None
+    assert post.lang is None  # the iframe's lang= is the widget's UI language
+    assert post.posted_at is not None
+
+
+def test_rendered_widget_beside_its_original_blockquote_is_one_post() -> None:
+    blockquote = CLASSIC.replace("jack/status/20", "jack/status/1511642234562752512")
+    html = f'<div class="wp-block-embed__wrapper">{RENDERED_IFRAME}{blockquote}</div>'
+    (post,) = extract_posts(html)
+    assert post.text is not None and post.handle == "jack"
+
+
+def test_amp_placeholder_blockquote_is_one_post() -> None:
+    blockquote = CLASSIC.replace("twitter-tweet", "twitter-tweet", 1).replace(
+        "<blockquote ", "<blockquote placeholder "
+    )
+    html = f'<amp-twitter data-tweetid="20" layout="responsive">{blockquote}</amp-twitter>'
+    (post,) = extract_posts(html)
+    assert post.handle == "jack" and post.text is not None
+
+
+def test_same_tweet_embedded_twice_is_listed_twice() -> None:
+    assert len(extract_posts(CLASSIC + "<p>Again:</p>" + CLASSIC)) == 2
+
+
+@pytest.mark.parametrize(
+    ("figure", "expected_url"),
+    [
+        (
+            '<figure class="wp-block-embed is-type-rich is-provider-twitter wp-block-embed-twitter">'
+            '<div class="wp-block-embed__wrapper">\nhttps://x.com/NASA/status/1445079186349625344\n</div></figure>',
+            "https://x.com/NASA/status/1445079186349625344",
+        ),
+        (
+            '<figure embedded-service="twitter" data-src="https://x.com/NASA/status/1445079186349625344?s=20">'
+            "</figure>",
+            "https://x.com/NASA/status/1445079186349625344",
+        ),
+    ],
+)
+def test_cms_figures_with_only_the_status_url(figure: str, expected_url: str) -> None:
+    (post,) = extract_posts(figure)
+    assert (post.url, post.handle, post.text) == (expected_url, "NASA", None)
+
+
+def test_consent_textarea_holds_the_real_embed() -> None:
+    escaped = CLASSIC.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    html = f'<div class="consent"><form>Accept?</form><textarea hidden="">{escaped}</textarea></div>'
+    (post,) = extract_posts(html)
+    assert post.text == 'just setting up my #twttr & "more"\nsecond line'
+
+
+def test_template_and_percent_encoded_data_content_hold_embeds() -> None:
+    template = f"<template>{CLASSIC}</template>"
+    lazy = f'<div class="load-later" data-url="x" data-content="{quote(CLASSIC)}"></div>'
+    assert [p.post_id for p in extract_posts(template)] == ["20"]
+    assert [p.post_id for p in extract_posts(lazy)] == ["20"]
+
+
+def test_wrapper_copy_of_a_live_embed_is_not_a_second_post() -> None:
+    html = f"{CLASSIC}<noscript>{CLASSIC}</noscript><template>{CLASSIC}</template>"
+    assert [p.post_id for p in extract_posts(html)] == ["20"]
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<a class="twitter-timeline" data-tweet-limit="5" '
+        'href="https://twitter.com/TwitterDev">Tweets by TwitterDev</a>',
+        '<iframe id="twitter-widget-0" class="twitter-share-button twitter-share-button-rendered" '
+        'title="Twitter Tweet Button" '
+        'src="https://platform.twitter.com/widgets/tweet_button.html#id=twitter-widget-0"></iframe>',
+        '<div class="twitter-tweet twitter-tweet-rendered">'
+        '<a href="https://example.com/more">Read more</a></div>',
+        "<style>.twitter-tweet { margin: auto } .twitter-video {}</style>",
+        f"<script>var copy = {CLASSIC!r};</script>",
+        '<p>As <a href="https://x.com/OaklandZoo/status/1725609263311421849">the zoo posted</a>, …</p>',
+        '<blockquote class="twitter-tweet"><p>A pull quote with no status link.</p></blockquote>',
+        '<iframe src="https://www.youtube.com/embed/dQw4w9WgXcQ"></iframe>',
+    ],
+)
+def test_things_that_are_not_posts(html: str) -> None:
+    assert extract_posts(html) == []
