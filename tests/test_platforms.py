@@ -213,6 +213,7 @@ def test_instagram_lazy_iframe_is_a_post() -> None:
 # --- Facebook -------------------------------------------------------------------------------
 
 FB_URL = "https://www.facebook.com/Museum/posts/1183425081704512"
+FB_VIDEO = "https://www.facebook.com/Museum/videos/10153231379946729/"
 
 
 def test_facebook_rendered_wrapper_with_fallback_and_iframe_is_one_post() -> None:
@@ -262,10 +263,19 @@ def test_facebook_embed_code_of_2014_gives_the_author_without_text() -> None:
     assert (post.author_name, post.handle, post.text, post.date) == ("City Museum", "Museum", None, None)
 
 
+def test_facebook_post_link_stand_in_is_not_text() -> None:
+    html = (
+        f'<div class="fb-post" data-href="{FB_URL}"><blockquote cite="{FB_URL}" class="fb-xfbml-parse-ignore">'
+        f'<a href="{FB_URL}">Post</a> by <a href="https://www.facebook.com/Museum/">City Museum</a>.</blockquote></div>'
+    )
+    post = only_post(html)
+    assert (post.author_name, post.text, post.links) == ("City Museum", None, ())
+
+
 def test_facebook_fallback_wrapped_in_a_parse_ignore_div_is_read() -> None:
     html = (
-        f'<div class="fb-video" data-href="{FB_URL}"><div class="fb-xfbml-parse-ignore"><blockquote cite="{FB_URL}">'
-        f'<a href="{FB_URL}">Tour</a><p>Two minutes.</p>Posted by <a href="https://www.facebook.com/Museum/">Museum</a>'
+        f'<div class="fb-video" data-href="{FB_VIDEO}"><div class="fb-xfbml-parse-ignore"><blockquote cite="{FB_VIDEO}">'
+        f'<a href="{FB_VIDEO}">Tour</a><p>Two minutes.</p>Posted by <a href="https://www.facebook.com/Museum/">Museum</a>'
         " on Friday, December 5, 2014</blockquote></div></div>"
     )
     post = only_post(html)

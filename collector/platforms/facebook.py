@@ -64,6 +64,8 @@ PLUGIN_PATH = re.compile(r"^(?:/v[\d.]+)?/plugins/(?:post|video)\.php$")
 ID_PARAMETERS = ("fbid", "story_fbid", "v")
 # "1920722881385983", "1920722881385983:0" (an old suffix), or a new opaque "pfbid0…" id.
 ID_SEGMENT = re.compile(r"^(?:(?P<number>\d+)(?::\d+)?|(?P<opaque>pfbid\w+))$")
+# A video's own address: /{page}/videos/{id}/, /watch/?v=, /reel/{id}.
+VIDEO_PATH = re.compile(r"facebook\.com/(?:[^?#]*/videos/|watch/?\?|reel/)", re.IGNORECASE)
 # Connectives before a byline date are short lowercase words; weekday and month names are longer
 # or capitalised ("Friday", "Jeudi"), day numbers are digits.
 CONNECTIVE_MAX_LEN = 4
@@ -250,13 +252,17 @@ def _is_connective(word: str) -> bool:
 
 
 def _text_blocks(blockquote: LexborNode, author: LexborNode | None) -> list[LexborNode]:
-    """The blockquote's children before the byline: paragraphs, and fb-video's title link."""
+    """The blockquote's children before the byline: paragraphs, and fb-video's title link.
+
+    A bare link before the byline is a video's title only when it links to a video; otherwise it
+    is the "<a>Post</a> by <a>Name</a>." stand-in of embeds made without text.
+    """
     blocks = []
     child = blockquote.child
     while child is not None:
         if author is not None and (child.mem_id == author.mem_id or _contains(child, author)):
             break
-        if child.tag in ("p", "a", "div"):
+        if child.tag in ("p", "div") or (child.tag == "a" and VIDEO_PATH.search(attr(child, "href") or "")):
             blocks.append(child)
         child = child.next
     return blocks
