@@ -145,7 +145,8 @@ def _parse_blockquote(node: LexborNode) -> list[Post]:
     code = match["code"]
     paragraphs = node.css("p")
     attribution = _attribution_paragraph(paragraphs)
-    name, handle = _author(attribution) if attribution is not None else (None, match["user"])
+    name, handle = _author(attribution) if attribution is not None else (None, None)
+    handle = handle or match["user"]
     date_text, shown_at = _shown_time(attribution if attribution is not None else node)
     captions = [p for p in paragraphs[: _index(paragraphs, attribution)] if _is_caption(p)]
     texts = [text for p in captions if (text := node_text(p))]
