@@ -31,6 +31,7 @@ FULL_BLOCK = BAR_BLOCKS[-1]
 BAR_MIN_WIDTH = 10
 PROGRESS_BAR_WIDTH = 24
 _WIDE = frozenset({"W", "F"})
+EMOJI_PRESENTATION = "\ufe0f"
 # The progress line is redrawn at most this often: enough to look alive, cheap at 1,000 pages/s.
 REDRAW_SECONDS = 0.1
 # ANSI "erase to end of line": a shorter redraw leaves no stale characters behind.
@@ -38,12 +39,21 @@ CLEAR_TO_END = "\x1b[K"
 
 
 def cell_width(text: str) -> int:
-    """Terminal cells `text` takes: wide (CJK, most emoji) count 2, combining marks and VS 0."""
+    """Terminal cells `text` takes: wide (CJK, most emoji) count 2, combining marks none.
+
+    A narrow symbol followed by VARIATION SELECTOR-16 (☮️, ❤️) is drawn as a two-cell emoji.
+    """
     width = 0
+    previous = 0
     for char in text:
+        if char == EMOJI_PRESENTATION:
+            width += 1 if previous == 1 else 0
+            previous = 2
+            continue
         if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
             continue
-        width += 2 if unicodedata.east_asian_width(char) in _WIDE else 1
+        previous = 2 if unicodedata.east_asian_width(char) in _WIDE else 1
+        width += previous
     return width
 
 
@@ -98,12 +108,15 @@ def _show(value: Any) -> str:
     return one_line(str(value))
 
 
-def grid_lines(rows: Sequence[Sequence[Any]], headers: Sequence[str], width: int) -> list[str]:
-    """A small table sized to its contents; the last column is trimmed to fit `width`."""
+def grid_lines(
+    rows: Sequence[Sequence[Any]], headers: Sequence[str], width: int, *, flex: int = -1
+) -> list[str]:
+    """A small table sized to its contents; column `flex` (a name, a title) shrinks to fit `width`."""
     shown = [[_show(v) for v in row] for row in rows]
     widths = [max([cell_width(h)] + [cell_width(r[i]) for r in shown]) for i, h in enumerate(headers)]
-    room = width - sum(widths[:-1]) - len(COLUMN_GAP) * (len(widths) - 1)
-    widths[-1] = max(MIN_TEXT_WIDTH, min(widths[-1], room))
+    flex %= len(widths)
+    room = width - sum(w for i, w in enumerate(widths) if i != flex) - len(COLUMN_GAP) * (len(widths) - 1)
+    widths[flex] = max(MIN_TEXT_WIDTH, min(widths[flex], room))
     return [
         COLUMN_GAP.join(fit(cell, w) for cell, w in zip(row, widths, strict=True)).rstrip()
         for row in [list(headers), *shown]
@@ -270,7 +283,8 @@ def stats_lines(stats: Mapping[str, Any], width: int) -> list[str]:
         [f"@{handle}" if handle else "-", name, platform, count]
         for platform, handle, name, count in stats["top_authors"]
     ]
-    lines += ["Top authors", *grid_lines(authors, ["HANDLE", "NAME", "PLATFORM", "POSTS"], width), ""]
+    headers = ["HANDLE", "NAME", "PLATFORM", "POSTS"]
+    lines += ["Top authors", *grid_lines(authors, headers, width, flex=1), ""]
     lines += ["Posts per month", *bar_chart(month_series(stats["per_month"]), width)]
     if stats.get("undated"):
         lines.append(f"({stats['undated']} posts without a date)")

@@ -44,6 +44,14 @@ def test_wide_characters_take_two_cells_and_marks_none() -> None:
     assert cell_width("日本") == 4
     assert cell_width("🎉") == 2
     assert cell_width("e\u0301") == 1
+    assert cell_width("D.C. ☮️") == 7  # VS16 asks for the two-cell emoji form
+
+
+def test_grid_shrinks_the_flexible_column_first() -> None:
+    rows = [["twitter", "x" * 60, "2022-01-07"]]
+    lines = grid_lines(rows, ["PLATFORM", "NAME", "LAST DATE"], 50, flex=1)
+    assert lines[1].endswith("…  2022-01-07")
+    assert all(cell_width(line) <= 50 for line in lines)
 
 
 @pytest.mark.parametrize("width", [1, 5, 12, 40])
