@@ -91,6 +91,13 @@ def test_bluesky_media_placeholder_is_neither_text_nor_link() -> None:
     assert post.lang is None
 
 
+def test_bluesky_rendered_iframe_keeps_the_post_id_and_the_tid_hint() -> None:
+    html = f'<div><iframe data-bluesky-id="4817" src="https://embed.bsky.app/embed/did:plc:abc/app.bsky.feed.post/{TID_2024}?id=4817&amp;ref_url=x" frameborder="0"></iframe></div>'
+    post = only_post(html)
+    assert (post.post_id, post.url) == (TID_2024, f"https://bsky.app/profile/did:plc:abc/post/{TID_2024}")
+    assert post.posted_at == bluesky_time(TID_2024) and post.text is None
+
+
 # --- Mastodon -------------------------------------------------------------------------------
 
 

@@ -22,11 +22,17 @@ from collector.platforms.markup import attr, has_class, plain_text, strip_query,
 from collector.posts import Post
 from collector.text import node_links, node_text
 
-SELECTOR = "blockquote.bluesky-embed"
-MARKERS = (b"bluesky-embed",)
+_RENDERED = "embed.bsky.app/embed/"
+# embed.js swaps the blockquote for iframe[data-bluesky-id] src=…/embed/{did}/app.bsky.feed.post/{rkey}.
+SELECTOR = f'blockquote.bluesky-embed, iframe:is([data-bluesky-id], [src*="{_RENDERED}"])'
+MARKERS = (b"bluesky-embed", _RENDERED.encode())
 
 AT_URI = re.compile(r"^at://(?P<did>[^/]+)/app\.bsky\.feed\.post/(?P<rkey>[\w.:~-]+)$")
 POST_URL = re.compile(r"^https?://(?:www\.)?bsky\.app/profile/(?P<actor>[^/?#]+)/post/(?P<rkey>[^/?#]+)")
+RENDERED_SRC = re.compile(
+    r"^https://embed\.bsky\.app/embed/(?P<did>did:[^/?#]+)/app\.bsky\.feed\.post/(?P<rkey>[\w.:~-]+)"
+)
+WEB_URL = "https://bsky.app/profile/{did}/post/{rkey}"
 PROFILE_URL = re.compile(r"^https?://(?:www\.)?bsky\.app/profile/[^/?#]+/?(?:[?#].*)?$")
 # The link the dialog appends to the text when the post has images, a card or a quoted post.
 MEDIA_PLACEHOLDER = "[image or embed]"
@@ -39,6 +45,8 @@ BYLINE_DASH = "—–-"
 
 
 def parse_node(node: LexborNode) -> list[Post]:
+    if node.tag == "iframe":
+        return _parse_rendered(node)
     if node.tag != "blockquote" or not has_class(node, "bluesky-embed"):
         return []
     uri = AT_URI.match(attr(node, "data-bluesky-uri") or "")
@@ -47,12 +55,29 @@ def parse_node(node: LexborNode) -> list[Post]:
     link = POST_URL.match(href) if href else None
     if uri is not None:
         rkey = uri["rkey"]
-        url = strip_query(href) if href else f"https://bsky.app/profile/{uri['did']}/post/{rkey}"
+        url = strip_query(href) if href else WEB_URL.format(did=uri["did"], rkey=rkey)
     elif link is not None and href:
         rkey, url = link["rkey"], strip_query(href)
     else:
         return []
     return [_post(node, rkey, url, permalink)]
+
+
+def _parse_rendered(node: LexborNode) -> list[Post]:
+    """The rendered iframe keeps only the at-URI: no text, no name, no shown date (TID hint)."""
+    match = RENDERED_SRC.match(attr(node, "src") or "")
+    if match is None:
+        return []
+    posted_at = bluesky_time(match["rkey"])
+    return [
+        Post(
+            platform="bluesky",
+            post_id=match["rkey"],
+            url=WEB_URL.format(did=match["did"], rkey=match["rkey"]),
+            date=utc_day(posted_at) if posted_at else None,
+            posted_at=posted_at,
+        )
+    ]
 
 
 def _permalink(node: LexborNode) -> LexborNode | None:
