@@ -30,14 +30,19 @@ _NOSCRIPT = "noscript"
 # A wrapper inside a wrapper inside a wrapper is no embed anyone sees.
 _MAX_WRAPPER_DEPTH = 2
 _COMBINED_SELECTOR = ", ".join([*(d.selector for d in DETECTORS), WRAPPER_SELECTOR])
-_MARKERS: tuple[bytes, ...] = tuple({m for d in DETECTORS for m in d.markers})
+# In registry order (Twitter first: the commonest embed), so a typical page stops at the first
+# marker; a set would scan pages in random order. Markers are class names, tag names and URL
+# parts, which pages write in lowercase; skipping a lowercased copy of every page keeps the
+# prefilter several times faster than the parse it saves.
+_MARKERS: tuple[bytes, ...] = tuple(dict.fromkeys(m for d in DETECTORS for m in d.markers))
+_TEXT_MARKERS: tuple[str, ...] = tuple(m.decode("ascii") for m in _MARKERS)
 
 
 def has_markers(data: bytes | str) -> bool:
-    """True when the page may hold an embed: any detector's marker occurs (case-insensitive)."""
-    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
-    lowered = raw.lower()
-    return any(marker in lowered for marker in _MARKERS)
+    """True when the page may hold an embed: any detector's marker occurs in it."""
+    if isinstance(data, str):
+        return any(marker in data for marker in _TEXT_MARKERS)
+    return any(marker in data for marker in _MARKERS)
 
 
 def extract_posts(html: str | bytes, *, source: str | None = None) -> list[Post]:
