@@ -44,8 +44,8 @@ Exclude = Callable[[LexborNode], bool]
 def node_text(node: LexborNode, *, exclude: Exclude | None = None) -> str | None:
     """The node's visible text by the rules above; None when nothing visible remains.
 
-    `exclude` skips whole subtrees (for example a tweet pasted inside another tweet's
-    blockquote, which is its own post and not part of the outer text).
+    `exclude` skips whole subtrees and text nodes (for example a tweet pasted inside another
+    tweet's blockquote, which is its own post and not part of the outer text).
     """
     blocks: list[str] = []
     current: list[str] = []
@@ -58,14 +58,14 @@ def _walk(node: LexborNode, blocks: list[str], current: list[str], exclude: Excl
     child = node.first_child
     while child is not None:
         tag = child.tag
-        if tag == TEXT_TAG:
+        if exclude is not None and exclude(child):
+            pass  # text nodes too: a caller may cut a node's content at any point
+        elif tag == TEXT_TAG:
             current.append(SPACE_RUN.sub(" ", child.text_content or ""))
         elif tag == "br":
             current.append("\n")
         elif tag is None or tag.startswith("-") or tag in SKIPPED_TAGS:
             pass  # comments, doctype, and elements a reader does not see
-        elif exclude is not None and exclude(child):
-            pass
         elif tag in BLOCK_TAGS:
             _flush(blocks, current)
             _walk(child, blocks, current, exclude)
@@ -99,6 +99,8 @@ def node_links(node: LexborNode, *, exclude: Exclude | None = None) -> tuple[str
 
 
 def _inside_excluded(anchor: LexborNode, root: LexborNode, exclude: Exclude) -> bool:
+    if exclude(anchor):
+        return True
     parent = anchor.parent
     while parent is not None and parent.mem_id != root.mem_id:
         if exclude(parent):

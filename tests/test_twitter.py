@@ -253,3 +253,55 @@ def test_wrapper_copy_of_a_live_embed_is_not_a_second_post() -> None:
 )
 def test_things_that_are_not_posts(html: str) -> None:
     assert extract_posts(html) == []
+
+
+def test_two_embeds_pasted_one_after_another_in_one_blockquote_are_two_posts() -> None:
+    html = (
+        '<blockquote class="twitter-tweet"><p lang="en" dir="ltr">first <a href="https://t.co/a">x</a></p>'
+        '&mdash; Ann (@ann) <a href="https://twitter.com/ann/status/1129040592930070530">May 16, 2019</a>'
+        '<p lang="fr" dir="ltr">deuxième</p>&mdash; Bob (@bob) '
+        '<a href="https://twitter.com/bob/status/1130532897142841344">20 mai 2019</a></blockquote>'
+    )
+    first, second = extract_posts(html)
+    assert (first.handle, first.text, first.links, first.lang) == (
+        "ann",
+        "first x",
+        ("https://t.co/a",),
+        "en",
+    )
+    assert (second.handle, second.author_name, second.text, second.links) == ("bob", "Bob", "deuxième", ())
+    assert (second.lang, second.date) == ("fr", dt.date(2019, 5, 20))
+
+
+def test_a_status_link_inside_the_text_does_not_split_the_tweet() -> None:
+    html = CLASSIC.replace(
+        "second line</p>", 'second line <a href="https://twitter.com/bob/status/99">see this</a></p>'
+    )
+    (post,) = extract_posts(html)
+    assert post.post_id == "20" and post.text is not None and post.text.endswith("see this")
+    assert "https://twitter.com/bob/status/99" in post.links
+
+
+def test_placeholder_paragraph_is_not_post_text() -> None:
+    html = (
+        '<blockquote class="twitter-tweet"><p>Tweet may have been deleted.</p>'
+        '<a href="https://twitter.com/ann/status/1129040592930070530"></a></blockquote>'
+    )
+    (post,) = extract_posts(html)
+    assert (post.text, post.handle) == (None, "ann")
+
+
+def test_blockquote_keeping_the_status_url_only_in_an_attribute() -> None:
+    html = '<blockquote class="twitter-tweet" data-url="https://twitter.com/ann/status/1129040592930070530"></blockquote>'
+    (post,) = extract_posts(html)
+    assert (post.post_id, post.url, post.handle) == (
+        "1129040592930070530",
+        "https://twitter.com/ann/status/1129040592930070530",
+        "ann",
+    )
+
+
+def test_div_copy_of_the_embed_is_a_post() -> None:
+    html = CLASSIC.replace("<blockquote", "<div").replace("</blockquote>", "</div>")
+    (post,) = extract_posts(html)
+    assert (post.post_id, post.handle, post.lang) == ("20", "jack", "en")

@@ -33,6 +33,7 @@ SELECTOR = ", ".join(
     (
         "blockquote.twitter-tweet",
         "blockquote.twitter-video",
+        "div.twitter-tweet",
         "twitter-widget",
         "iframe[data-tweet-id]",
         "iframe[id^='twitter-widget-']",
@@ -68,10 +69,26 @@ STATUS_URL = re.compile(
 BYLINE_HANDLE = re.compile(r"\(\s*@(\w{1,50})\s*\)")
 BYLINE_DASHES = "—–―"
 NAME_TRIM = " \u00a0\n\t—–―-~"
+# A byline ends in "(@handle)" right before its date link.
+BYLINE_END = re.compile(r"\(\s*@\w{1,50}\s*\)\s*$")
+# Where a blockquote has no status link, the URL may sit in one of these attributes.
+STATUS_ATTRIBUTES = ("cite", "data-url", "data-href")
+# Stand-in texts CMSs put where a tweet could not be loaded; never the post's own words.
+PLACEHOLDER = re.compile(
+    r"^\W*(?:this )?(?:tweet|post) (?:may have been|was|has been) deleted\W*$"
+    r"|^\W*(?:this )?(?:tweet|post) is (?:unavailable|not available)\W*$"
+    r"|^\W*loading(?: (?:tweet|post))?\W*$"
+    r"|^\W*(?:view|see|read) (?:this |the )?(?:tweet|post)(?: on (?:twitter|x))?\W*$"
+    r"|^\W*(?:x|twitter) ?で(?:投稿|ツイート)を見る\W*$",
+    re.IGNORECASE,
+)
 TWEET_ID = re.compile(r"^\d{1,20}$")
 # Rendered widget iframes: platform.twitter.com/embed/Tweet.html?id=… (older: embed/index.html).
 WIDGET_FRAME_PATH = re.compile(r"/embed/(?:Tweet|index)\.html$", re.IGNORECASE)
 WIDGET_HOSTS = ("platform.twitter.com", "platform.x.com")
+TWEET_BLOCKQUOTES = "blockquote.twitter-tweet, blockquote.twitter-video"
+# Embed forms that are candidates of their own when they sit inside a wrapper.
+TWEET_FORMS_INSIDE = "blockquote, iframe, twitter-widget, amp-twitter, bento-twitter"
 # How far around a rendered widget to look for the original blockquote it replaced.
 TWIN_SEARCH_DEPTH = 3
 TWIN_SIBLINGS = 3
@@ -91,6 +108,8 @@ def parse_node(node: LexborNode) -> list[Post]:
     classes = _classes(node)
     if tag == "blockquote" and ("twitter-tweet" in classes or "twitter-video" in classes):
         return _parse_blockquote(node)
+    if tag == "div" and "twitter-tweet" in classes:
+        return _parse_div(node)
     if tag in ("iframe", "twitter-widget"):
         return _parse_widget(node)
     if tag in ("amp-twitter", "bento-twitter"):
@@ -167,51 +186,105 @@ def _post(
 
 
 def _parse_blockquote(node: LexborNode) -> list[Post]:
-    def nested(candidate: LexborNode) -> bool:
-        return _is_tweet(candidate)
+    anchors = _date_anchors(node)
+    if not anchors:
+        return _parse_attributes_only(node)
+    posts: list[Post] = []
+    before: set[int] = set()
+    for anchor in anchors:
+        post = _parse_segment(node, anchor, before)
+        if post is not None:
+            posts.append(post)
+        before |= _nodes_through(anchor, node)
+    return posts
 
-    anchor = _status_anchor(node, nested)
-    if anchor is None:
-        return []
+
+def _date_anchors(node: LexborNode) -> list[LexborNode]:
+    """The date link of each embed in this blockquote, usually one.
+
+    The last status link is the date link. An earlier one counts too when a byline
+    "(@handle)" runs right up to it and it names another status: authors sometimes paste two
+    embeds into one blockquote. Links inside tweets nested in this one belong to those.
+    """
+    found = [
+        anchor
+        for anchor in node.css("a[href]")
+        if status_parts(_attr(anchor, "href")) and not _inside(anchor, node, _is_tweet)
+    ]
+    if len(found) <= 1:
+        return found
+    last = found[-1]
+    anchors = [a for a in found[:-1] if _after_byline(a) and _status_id(a) != _status_id(last)]
+    return [*anchors, last]
+
+
+def _after_byline(anchor: LexborNode) -> bool:
+    previous = anchor.prev
+    return previous is not None and bool(BYLINE_END.search(previous.text_content or ""))
+
+
+def _status_id(anchor: LexborNode) -> str | None:
+    parts = status_parts(_attr(anchor, "href"))
+    return parts[1] if parts else None
+
+
+def _parse_segment(node: LexborNode, anchor: LexborNode, before: set[int]) -> Post | None:
+    """One embed: the content between the previous embed's date link and this one's."""
     parts = status_parts(_attr(anchor, "href"))
     if parts is None:
-        return []
+        return None
     url, post_id, user = parts
-    after = _elements_after(anchor, node)
+    after = _nodes_after(anchor, node)
 
     def hidden(candidate: LexborNode) -> bool:
-        # The date link, whatever follows it, and tweets pasted inside this one.
-        return candidate.mem_id in after or _is_tweet(candidate)
+        # Other embeds' content, this date link and whatever follows it, tweets nested inside.
+        mem_id = candidate.mem_id
+        return mem_id in after or mem_id in before or _is_tweet(candidate)
 
-    full = node_text(node, exclude=hidden) or ""
-    text, byline = _split_byline(full)
+    text, byline = _split_byline(node_text(node, exclude=hidden) or "")
     name, handle = _read_byline(byline)
+    if handle is None and text is not None and PLACEHOLDER.match(text):
+        text = None  # a CMS's stand-in ("Tweet may have been deleted"), not the post
     links = tuple(
         href
         for href in node_links(node, exclude=hidden)
         if (own := status_parts(href)) is None or own[1] != post_id
     )
-    return [
-        _post(
-            post_id,
-            url=url,
-            author_name=name,
-            handle=handle or user,
-            date_text=_date_text(anchor),
-            text=text,
-            links=links if text else (),
-            lang=_text_lang(node, nested),
-        )
-    ]
+    return _post(
+        post_id,
+        url=url,
+        author_name=name,
+        handle=handle or user,
+        date_text=_date_text(anchor),
+        text=text,
+        links=links if text else (),
+        lang=_text_lang(node, hidden),
+    )
 
 
-def _status_anchor(node: LexborNode, nested: Callable[[LexborNode], bool]) -> LexborNode | None:
-    """The last link to a status that belongs to this blockquote (not to one pasted inside)."""
-    found = None
-    for anchor in node.css("a[href]"):
-        if status_parts(_attr(anchor, "href")) and not _inside(anchor, node, nested):
-            found = anchor
-    return found
+def _parse_div(node: LexborNode) -> list[Post]:
+    """A `div.twitter-tweet`: the wrapper widgets.js renders into, or a CMS's copy of the embed.
+
+    Only the copy is a post here, and only when it has the embed's shape (a status link and a
+    byline or a text paragraph): a rendered wrapper's iframe or blockquote is its own candidate,
+    and a wrapper with nothing but a "Read more" link is not a tweet.
+    """
+    if node.css_first(TWEET_FORMS_INSIDE) is not None:
+        return []
+    if node.css_first("p[lang]") is None and not BYLINE_HANDLE.search(node.text(deep=True)):
+        return []
+    return _parse_blockquote(node)
+
+
+def _parse_attributes_only(node: LexborNode) -> list[Post]:
+    """A blockquote without a status link: some CMSs keep the URL or id in attributes."""
+    for name in STATUS_ATTRIBUTES:
+        parts = status_parts(_attr(node, name))
+        if parts is not None:
+            url, post_id, user = parts
+            return [_post(post_id, url=url, handle=user)]
+    tweet_id = _attr(node, "data-tweet-id")
+    return [_post(tweet_id)] if TWEET_ID.match(tweet_id) else []
 
 
 def _inside(node: LexborNode, root: LexborNode, test: Callable[[LexborNode], bool]) -> bool:
@@ -223,8 +296,8 @@ def _inside(node: LexborNode, root: LexborNode, test: Callable[[LexborNode], boo
     return False
 
 
-def _elements_after(anchor: LexborNode, root: LexborNode) -> set[int]:
-    """The anchor and every element that follows it inside root (siblings of it and its parents)."""
+def _nodes_after(anchor: LexborNode, root: LexborNode) -> set[int]:
+    """The anchor and every node that follows it inside root (siblings of it and its parents)."""
     hidden = {anchor.mem_id}
     current: LexborNode | None = anchor
     while current is not None and current.mem_id != root.mem_id:
@@ -232,6 +305,19 @@ def _elements_after(anchor: LexborNode, root: LexborNode) -> set[int]:
         while sibling is not None:
             hidden.add(sibling.mem_id)
             sibling = sibling.next
+        current = current.parent
+    return hidden
+
+
+def _nodes_through(anchor: LexborNode, root: LexborNode) -> set[int]:
+    """The anchor and every node before it inside root, ancestors' earlier children included."""
+    hidden = {anchor.mem_id}
+    current: LexborNode | None = anchor
+    while current is not None and current.mem_id != root.mem_id:
+        sibling = current.prev
+        while sibling is not None:
+            hidden.add(sibling.mem_id)
+            sibling = sibling.prev
         current = current.parent
     return hidden
 
@@ -267,10 +353,10 @@ def _date_text(anchor: LexborNode) -> str | None:
     return shown if parse_date_text(shown) else None
 
 
-def _text_lang(node: LexborNode, nested: Callable[[LexborNode], bool]) -> str | None:
+def _text_lang(node: LexborNode, hidden: Callable[[LexborNode], bool]) -> str | None:
     """Twitter's detected language of the text paragraph; the blockquote's own lang is UI only."""
     for paragraph in node.css("p[lang]"):
-        if not _inside(paragraph, node, nested):
+        if not hidden(paragraph) and not _inside(paragraph, node, hidden):
             return _attr(paragraph, "lang") or None
     return None
 
@@ -306,9 +392,7 @@ def _has_twin_blockquote(node: LexborNode, post_id: str) -> bool:
             return False
         for sibling in _near_siblings(current):
             for quote in _tweets_in(sibling):
-                anchor = _status_anchor(quote, _is_tweet)
-                parts = status_parts(_attr(anchor, "href")) if anchor is not None else None
-                if parts is not None and parts[1] == post_id:
+                if any(_status_id(anchor) == post_id for anchor in _date_anchors(quote)):
                     return True
         current = current.parent
     return False
@@ -331,12 +415,12 @@ def _near_siblings(node: LexborNode) -> list[LexborNode]:
 def _tweets_in(node: LexborNode) -> list[LexborNode]:
     if _is_tweet(node):
         return [node]
-    return [n for n in node.css("blockquote.twitter-tweet, blockquote.twitter-video")]
+    return list(node.css(TWEET_BLOCKQUOTES))
 
 
 def _parse_amp(node: LexborNode) -> list[Post]:
     # A placeholder blockquote inside carries the full embed and is parsed on its own.
-    if node.css_first("blockquote.twitter-tweet, blockquote.twitter-video") is not None:
+    if node.css_first(TWEET_BLOCKQUOTES) is not None:
         return []
     post_id = _attr(node, "data-tweetid")
     return [_post(post_id)] if TWEET_ID.match(post_id) else []
@@ -348,7 +432,7 @@ def _parse_amp(node: LexborNode) -> list[Post]:
 def _parse_figure(node: LexborNode) -> list[Post]:
     """WordPress embed figure whose oEmbed failed (bare URL), or note.com's figure."""
     data_src = _attr(node, "data-src")
-    if node.css_first("blockquote, iframe, twitter-widget, amp-twitter") is not None:
+    if node.css_first(TWEET_FORMS_INSIDE) is not None:
         return []  # the embed inside is its own candidate
     parts = status_parts(data_src) if data_src else status_parts(node.text(deep=True))
     if parts is None:
