@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from html import escape
 from urllib.parse import quote
 
 import pytest
@@ -305,3 +306,33 @@ def test_div_copy_of_the_embed_is_a_post() -> None:
     html = CLASSIC.replace("<blockquote", "<div").replace("</blockquote>", "</div>")
     (post,) = extract_posts(html)
     assert (post.post_id, post.handle, post.lang) == ("20", "jack", "en")
+
+
+def test_substack_card_saved_before_rendering_is_read_from_its_json() -> None:
+    attrs = (
+        '{"url":"https://twitter.com/elonmusk/status/968608879914270721?s=20","full_text":"Faster than '
+        'the US &amp; more <a class=\\"tweet-url\\" href=\\"http://dlvr.it/S0NzBW\\">dlvr.it/S0NzBW</a> ",'
+        '"username":"elonmusk","name":"Elon Musk","date":"Tue Feb 27 22:08:47 +0000 2018",'
+        '"quoted_tweet":{"full_text":"Quoted words","username":"JoeXu","name":"Joe Xu"},'
+        '"expanded_url":{"url":"https://example.com/story"}}'
+    )
+    html = (
+        f'<div class="twitter-embed" data-component-name="Twitter2ToDOM" data-attrs="{escape(attrs)}"></div>'
+    )
+    (post,) = extract_posts(html)
+    assert (post.post_id, post.url) == (
+        "968608879914270721",
+        "https://twitter.com/elonmusk/status/968608879914270721",
+    )
+    assert (post.author_name, post.handle) == ("Elon Musk", "elonmusk")
+    assert post.text == "Faster than the US & more dlvr.it/S0NzBW"
+    assert post.links == ("http://dlvr.it/S0NzBW", "https://example.com/story")
+    assert (post.date, post.date_text) == (dt.date(2018, 2, 27), None)
+    assert post.quoted is not None and post.quoted.handle == "JoeXu" and post.quoted.text == "Quoted words"
+
+
+def test_a_site_wrapper_named_like_a_card_does_not_double_the_embed() -> None:
+    link_only = '<blockquote class="twitter-tweet"><a href="https://twitter.com/ann/status/1129040592930070530"></a></blockquote>'
+    for wrapper in ("twitter-embed", "tweet"):
+        html = f'<div class="{wrapper}">{link_only}</div>'
+        assert [p.post_id for p in extract_posts(html)] == ["1129040592930070530"]

@@ -15,12 +15,14 @@ Not posts: timelines, share/follow buttons, a `div.twitter-tweet` without a twee
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import json
 import re
 from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit
 
-from selectolax.lexbor import LexborNode
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from collector.clocks import twitter_time
 from collector.dates import parse_date_text
@@ -92,6 +94,8 @@ TWEET_FORMS_INSIDE = "blockquote, iframe, twitter-widget, amp-twitter, bento-twi
 # How far around a rendered widget to look for the original blockquote it replaced.
 TWIN_SEARCH_DEPTH = 3
 TWIN_SIBLINGS = 3
+# created_at in Twitter's v1.1 API, which Substack copies into its card JSON.
+API_DATE_FORMAT = "%a %b %d %H:%M:%S %z %Y"
 SUBSTACK_TEXT_SKIP = (
     "tweet-header",
     "tweet-footer",
@@ -444,8 +448,12 @@ def _parse_figure(node: LexborNode) -> list[Post]:
 def _parse_card(node: LexborNode) -> list[Post]:
     """Substack's tweet card: header (name, @handle), text, optional quote card, date footer.
 
-    The visible card is read first; the `data-attrs` JSON fills what older markup lacks.
+    The visible card is read first. Cards saved before the client rendered them (Substack's
+    `twitter-embed` with only `data-attrs`) are read from that JSON instead; its `date` is the
+    tweet's UTC time, not a shown date, so it gives `date` but no `date_text`.
     """
+    if node.css_first(TWEET_FORMS_INSIDE) is not None:
+        return []  # a site's wrapper around a real embed, which is its own candidate
     data = _card_data(node)
     parts = status_parts(str(data.get("url") or ""))
     if parts is None:
@@ -454,7 +462,7 @@ def _parse_card(node: LexborNode) -> list[Post]:
     if parts is None:
         return []
     url, post_id, user = parts
-    name = _first_text(node, ".tweet-author-name") or _str(data.get("name"))
+    name = _first_text(node, ".tweet-author-name")
     handle = (_first_text(node, ".tweet-author-handle, .tweet-author") or "").lstrip("@")
     text_node = node.css_first(".tweet-text")
 
@@ -462,6 +470,8 @@ def _parse_card(node: LexborNode) -> list[Post]:
         return any(cls in SUBSTACK_TEXT_SKIP for cls in _classes(candidate))
 
     text = node_text(text_node) if text_node is not None else node_text(node, exclude=skip)
+    if not (name or handle or text):
+        return [_card_from_data(data, post_id, url, user)]
     links = tuple(
         href
         for href in _card_links(node, text_node)
@@ -471,7 +481,7 @@ def _parse_card(node: LexborNode) -> list[Post]:
         _post(
             post_id,
             url=url,
-            author_name=name,
+            author_name=name or _str(data.get("name")),
             handle=handle or _str(data.get("username")) or user,
             date_text=_first_text(node, ".tweet-date"),
             text=text,
@@ -479,6 +489,53 @@ def _parse_card(node: LexborNode) -> list[Post]:
             quoted=_card_quote(node),
         )
     ]
+
+
+def _card_from_data(data: dict[str, object], post_id: str, url: str, user: str | None) -> Post:
+    text, links = _html_fragment(_str(data.get("full_text")))
+    expanded = data.get("expanded_url")
+    if isinstance(expanded, dict) and (card_url := _str(expanded.get("url"))):
+        links = (*links, card_url)
+    quoted = None
+    quoted_data = data.get("quoted_tweet")
+    if isinstance(quoted_data, dict) and quoted_data:
+        quoted_text, _ = _html_fragment(_str(quoted_data.get("full_text")))
+        quoted = Quoted(
+            author_name=_str(quoted_data.get("name")),
+            handle=_str(quoted_data.get("username")),
+            text=quoted_text,
+        )
+    post = _post(
+        post_id,
+        url=url,
+        author_name=_str(data.get("name")),
+        handle=_str(data.get("username")) or user,
+        text=text,
+        links=links,
+        quoted=quoted,
+    )
+    day = _api_date(_str(data.get("date")))
+    return dataclasses.replace(post, date=day) if day else post
+
+
+def _html_fragment(markup: str | None) -> tuple[str | None, tuple[str, ...]]:
+    """Text and links of a small HTML string (the card JSON keeps tweet text as HTML)."""
+    if not markup:
+        return None, ()
+    body = LexborHTMLParser(markup).body
+    if body is None:
+        return None, ()
+    return node_text(body), node_links(body)
+
+
+def _api_date(value: str | None) -> dt.date | None:
+    """Twitter API's created_at ("Thu Feb 08 12:00:45 +0000 2018") as a UTC day."""
+    if not value:
+        return None
+    try:
+        return dt.datetime.strptime(value, API_DATE_FORMAT).astimezone(dt.UTC).date()
+    except ValueError:
+        return None
 
 
 def _card_data(node: LexborNode) -> dict[str, object]:
