@@ -70,7 +70,8 @@ STATUS_URL = re.compile(
 # The byline's handle: the *last* "(@handle)", because names may hold parentheses and emoji.
 BYLINE_HANDLE = re.compile(r"\(\s*@(\w{1,50})\s*\)")
 BYLINE_DASHES = "—–―"
-NAME_TRIM = " \u00a0\n\t—–―-~"
+# Only spacing is trimmed off a name: display names may start or end with "-" or "~" or hold dashes.
+NAME_TRIM = " \u00a0\n\t"
 # A byline ends in "(@handle)" right before its date link.
 BYLINE_END = re.compile(r"\(\s*@\w{1,50}\s*\)\s*$")
 # Where a blockquote has no status link, the URL may sit in one of these attributes.
@@ -328,7 +329,7 @@ def _nodes_through(anchor: LexborNode, root: LexborNode) -> set[int]:
 
 def _split_byline(full: str) -> tuple[str | None, str]:
     """Cut "— Name (@handle)" off the end of the blockquote's text: (post text, byline)."""
-    cut = max(full.rfind(dash) for dash in BYLINE_DASHES)
+    cut = _byline_start(full)
     if cut < 0:
         return (full or None), ""
     tail = full[cut:]
@@ -339,7 +340,24 @@ def _split_byline(full: str) -> tuple[str | None, str]:
     return (text or None), tail
 
 
+def _byline_start(full: str) -> int:
+    """Where the byline's dash is: the dash opening the last line, else the last dash.
+
+    The text paragraph is a block, so the byline starts its own line; taking the last dash there
+    would cut inside a display name that holds one ("Ana — Lisboa") and leak "— Ana" into the text.
+    Old embed code without a paragraph keeps text and byline on one line: then the last dash.
+    """
+    line_start = full.rfind("\n") + 1
+    opening = len(full) - len(full[line_start:].lstrip(" "))
+    if full[opening : opening + 1] in tuple(BYLINE_DASHES):
+        return opening
+    return max(full.rfind(dash) for dash in BYLINE_DASHES)
+
+
 def _read_byline(byline: str) -> tuple[str | None, str | None]:
+    # The byline opens with the one dash _split_byline cut at; the name is what follows it.
+    if byline[:1] in tuple(BYLINE_DASHES):
+        byline = byline[1:]
     handles = list(BYLINE_HANDLE.finditer(byline))
     if not handles:
         name = byline.strip(NAME_TRIM)
