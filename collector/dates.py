@@ -15,28 +15,53 @@ import datetime as dt
 import re
 import unicodedata
 
-# Month names and abbreviations, lowercase and without accents (see _fold).
+# Month names and abbreviations as pages write them; looked up lowercased and without accents
+# (see _fold), so "Décembre", "decembre" and "DÉC." all match. The first rows are the languages
+# Twitter's embed dialog is most often used in; the rest are its other dialog languages whose
+# dates are "day month year" (or "year. month day." in Hungarian), and Facebook's Turkish.
 MONTH_NAMES: dict[int, tuple[str, ...]] = {
-    1: ("january", "jan", "janvier", "janv", "januar", "janner", "enero", "ene", "gennaio", "gen",
-        "janeiro", "januari", "ocak"),
-    2: ("february", "feb", "fevrier", "fevr", "fev", "februar", "febrero", "febbraio",
-        "fevereiro", "februari", "subat"),
-    3: ("march", "mar", "mars", "marz", "maerz", "mrz", "marzo", "marco", "maart", "mrt", "mart"),
-    4: ("april", "apr", "avril", "avr", "abril", "abr", "aprile", "nisan"),
-    5: ("may", "mai", "mayo", "maggio", "mag", "maio", "mei", "mayis"),
-    6: ("june", "jun", "juin", "juni", "junio", "giugno", "giu", "junho", "haziran"),
-    7: ("july", "jul", "juillet", "juil", "juli", "julio", "luglio", "lug", "julho", "temmuz"),
-    8: ("august", "aug", "aout", "agosto", "ago", "augustus", "agustos"),
+    1: ("january", "jan", "janvier", "janv", "januar", "jänner", "enero", "ene", "gennaio", "gen",
+        "janeiro", "januari", "ocak",
+        "января", "январь", "січня", "stycznia", "ledna", "tammikuuta", "ιανουαρίου", "ianuarie",
+        "gener", "január", "يناير", "כינואר", "בינואר"),
+    2: ("february", "feb", "février", "févr", "fév", "februar", "febrero", "febbraio",
+        "fevereiro", "februari", "şubat",
+        "февраля", "февраль", "лютого", "lutego", "února", "helmikuuta", "φεβρουαρίου",
+        "februarie", "febrer", "február", "فبراير", "בפברואר"),
+    3: ("march", "mar", "mars", "märz", "maerz", "mrz", "marzo", "março", "maart", "mrt", "mart",
+        "марта", "март", "березня", "marca", "března", "maaliskuuta", "μαρτίου", "martie",
+        "març", "marts", "maret", "március", "مارس", "במרץ", "במרס"),
+    4: ("april", "apr", "avril", "avr", "abril", "abr", "aprile", "nisan",
+        "апреля", "апрель", "квітня", "kwietnia", "dubna", "huhtikuuta", "απριλίου", "aprilie",
+        "április", "أبريل", "ابريل", "באפריל"),
+    5: ("may", "mai", "mayo", "maggio", "mag", "maio", "mei", "mayıs",
+        "мая", "май", "травня", "maja", "května", "toukokuuta", "μαΐου", "maig", "maj",
+        "május", "مايو", "במאי"),
+    6: ("june", "jun", "juin", "juni", "junio", "giugno", "giu", "junho", "haziran",
+        "июня", "июнь", "червня", "czerwca", "června", "kesäkuuta", "ιουνίου", "iunie", "juny",
+        "június", "يونيو", "ביוני"),
+    7: ("july", "jul", "juillet", "juil", "juli", "julio", "luglio", "lug", "julho", "temmuz",
+        "июля", "июль", "липня", "lipca", "července", "heinäkuuta", "ιουλίου", "iulie",
+        "juliol", "július", "يوليو", "ביולי"),
+    8: ("august", "aug", "août", "agosto", "ago", "augustus", "ağustos",
+        "августа", "август", "серпня", "sierpnia", "srpna", "elokuuta", "αυγούστου", "agost",
+        "augusti", "agustus", "augusztus", "أغسطس", "באוגוסט"),
     9: ("september", "sep", "sept", "septembre", "septiembre", "setiembre", "settembre", "set",
-        "setembro", "eylul"),
+        "setembro", "eylül",
+        "сентября", "сентябрь", "вересня", "września", "září", "syyskuuta", "σεπτεμβρίου",
+        "septembrie", "setembre", "szeptember", "سبتمبر", "בספטמבר"),
     10: ("october", "oct", "octobre", "oktober", "okt", "octubre", "ottobre", "ott", "outubro",
-         "out", "ekim"),
-    11: ("november", "nov", "novembre", "noviembre", "novembro", "kasim"),
-    12: ("december", "dec", "decembre", "dezember", "dez", "diciembre", "dic", "dicembre",
-         "dezembro", "aralik"),
+         "out", "ekim",
+         "октября", "октябрь", "жовтня", "października", "října", "lokakuuta", "οκτωβρίου",
+         "octombrie", "október", "أكتوبر", "באוקטובר"),
+    11: ("november", "nov", "novembre", "noviembre", "novembro", "kasım",
+         "ноября", "ноябрь", "листопада", "listopada", "listopadu", "marraskuuta",
+         "νοεμβρίου", "noiembrie", "نوفمبر", "בנובמבר"),
+    12: ("december", "dec", "décembre", "dezember", "dez", "diciembre", "dic", "dicembre",
+         "dezembro", "aralık",
+         "декабря", "декабрь", "грудня", "grudnia", "prosince", "joulukuuta", "δεκεμβρίου",
+         "decembrie", "desembre", "desember", "ديسمبر", "בדצמבר"),
 }  # fmt: skip
-MONTHS: dict[str, int] = {name: number for number, names in MONTH_NAMES.items() for name in names}
-
 # Clock times are removed first so their digits cannot pose as a day: "11:37 PM", "14:43".
 CLOCK_TIME = re.compile(r"(?<!\d)\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]\.?\s?m\.?)?", re.IGNORECASE)
 WORD = r"([^\W\d_]+)"
@@ -44,6 +69,10 @@ WORD = r"([^\W\d_]+)"
 DAY_MONTH_YEAR = re.compile(
     r"(?<!\d)(\d{1,2})(?:er|\.|o|°)?\s+(?:de\s+)?" + WORD + r"\.?,?\s+(?:de\s+|del\s+)?(\d{4})(?!\d)"
 )
+# Hungarian "2006. március 21.".
+YEAR_MONTH_DAY = re.compile(r"(?<!\d)(\d{4})\.?\s+" + WORD + r"\.?\s+(\d{1,2})(?!\d)")
+# Catalan elides "de" before a vowel: "1 d’abril de 2016".
+ELIDED_DE = re.compile(r"\bd['’]")
 # "May 25, 2021", "Feb 8, 2012", "Sept. 3rd, 2015".
 MONTH_DAY_YEAR = re.compile(WORD + r"\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})(?!\d)")
 # "2016年6月21日" (Japanese and Chinese), "2016년 6월 21일" (Korean).
@@ -56,12 +85,14 @@ def parse_date_text(text: str) -> dt.date | None:
     """The calendar day a shown date string names, or None when it names no full day."""
     if not text:
         return None
-    folded = CLOCK_TIME.sub(" ", _fold(text))
+    folded = ELIDED_DE.sub("de ", CLOCK_TIME.sub(" ", _fold(text)))
     found: list[tuple[int, dt.date]] = []
     for match in DAY_MONTH_YEAR.finditer(folded):
         _keep(found, match.start(), match[3], MONTHS.get(match[2]), match[1])
     for match in MONTH_DAY_YEAR.finditer(folded):
         _keep(found, match.start(), match[3], MONTHS.get(match[1]), match[2])
+    for match in YEAR_MONTH_DAY.finditer(folded):
+        _keep(found, match.start(), match[1], MONTHS.get(match[2]), match[3])
     for match in CJK_DATE.finditer(folded):
         _keep(found, match.start(), match[1], int(match[2]), match[3])
     for match in ISO_DATE.finditer(folded):
@@ -85,3 +116,6 @@ def _fold(text: str) -> str:
     """Lowercase, accents dropped ("décembre" -> "decembre", "März" -> "marz"), NFKC digits."""
     decomposed = unicodedata.normalize("NFKD", text.casefold().replace("ı", "i"))
     return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+MONTHS: dict[str, int] = {_fold(name): number for number, names in MONTH_NAMES.items() for name in names}

@@ -33,6 +33,15 @@ from collector.dates import parse_date_text
         ("9 Ocak 2017 Pazartesi", dt.date(2017, 1, 9)),
         ("2016-06-21", dt.date(2016, 6, 21)),
         ("21.06.2016", dt.date(2016, 6, 21)),
+        # Twitter's other dialog languages.
+        ("21 марта 2006 г.", dt.date(2006, 3, 21)),
+        ("21 marca 2006", dt.date(2006, 3, 21)),
+        ("21 Μαρτίου 2006", dt.date(2006, 3, 21)),
+        ("1 d’abril de 2016", dt.date(2016, 4, 1)),
+        ("2006. március 21.", dt.date(2006, 3, 21)),
+        ("٢١ مارس ٢٠٠٦", dt.date(2006, 3, 21)),
+        ("21 במרץ 2006", dt.date(2006, 3, 21)),
+        ("2016년 6월 21일", dt.date(2016, 6, 21)),
     ],
 )
 def test_shown_dates_parse_to_their_day(shown: str, expected: dt.date) -> None:
