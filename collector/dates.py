@@ -113,9 +113,13 @@ def _keep(found: list[tuple[int, dt.date]], at: int, year: str, month: int | Non
 
 
 def _fold(text: str) -> str:
-    """Lowercase, accents dropped ("décembre" -> "decembre", "März" -> "marz"), NFKC digits."""
+    """Lowercase, accents dropped ("décembre" -> "decembre", "März" -> "marz"), NFKC digits.
+
+    Recomposed at the end: NFKD also splits Hangul syllables ("년") into jamo.
+    """
     decomposed = unicodedata.normalize("NFKD", text.casefold().replace("ı", "i"))
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
+    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return unicodedata.normalize("NFC", bare)
 
 
 MONTHS: dict[str, int] = {_fold(name): number for number, names in MONTH_NAMES.items() for name in names}
