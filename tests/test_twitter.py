@@ -336,3 +336,12 @@ def test_a_site_wrapper_named_like_a_card_does_not_double_the_embed() -> None:
     for wrapper in ("twitter-embed", "tweet"):
         html = f'<div class="{wrapper}">{link_only}</div>'
         assert [p.post_id for p in extract_posts(html)] == ["1129040592930070530"]
+
+
+def test_a_site_wrapper_with_only_a_status_link_gives_no_text() -> None:
+    html = (
+        '<div class="twitter-embed">'
+        '<a href="https://twitter.com/ann/status/1129040592930070530">View on X</a></div>'
+    )
+    (post,) = extract_posts(html)
+    assert (post.post_id, post.handle, post.text) == ("1129040592930070530", "ann", None)

@@ -487,8 +487,14 @@ def _parse_card(node: LexborNode) -> list[Post]:
     def skip(candidate: LexborNode) -> bool:
         return any(cls in SUBSTACK_TEXT_SKIP for cls in _classes(candidate))
 
-    text = node_text(text_node) if text_node is not None else node_text(node, exclude=skip)
-    if not (name or handle or text):
+    if text_node is not None:
+        text = node_text(text_node)
+    elif node.css_first(".tweet-header") is not None:
+        # Old Substack markup: the text is loose inside the card, between header and footer.
+        text = node_text(node, exclude=skip)
+    else:
+        text = None  # a site's own wrapper with a link in it: no card text to read
+    if not (name or handle or text) and data:
         return [_card_from_data(data, post_id, url, user)]
     links = tuple(
         href
