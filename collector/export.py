@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 FORMATS = ("csv", "json", "jsonl")
+FORMAT_BY_SUFFIX = {"csv": "csv", "json": "json", "jsonl": "jsonl", "ndjson": "jsonl"}
 
 # OWASP "CSV injection": a spreadsheet runs a cell starting with these as a formula (tab and CR
 # are stripped by some importers, uncovering the next character).
@@ -105,6 +106,12 @@ def write_jsonl(records: Iterable[Mapping[str, Any]], out: TextIO) -> int:
         out.write("\n")
         count += 1
     return count
+
+
+def format_for(path: str | None) -> str:
+    """The format a file name asks for (`.json`, `.jsonl`/`.ndjson`, `.csv`); CSV otherwise."""
+    suffix = path.rsplit(".", 1)[-1].lower() if path and "." in path else ""
+    return FORMAT_BY_SUFFIX.get(suffix, "csv")
 
 
 def write_records(

@@ -14,6 +14,7 @@ from collector.export import (
     CsvOptions,
     csv_cell,
     escape_formula,
+    format_for,
     write_csv,
     write_json,
     write_jsonl,
@@ -180,6 +181,21 @@ def test_writers_stream_without_reading_ahead(fmt: str) -> None:
 
     assert write_records(records(), out, fmt, FIELDS) == 3
     assert consumed == [0, 1, 2]
+
+
+@pytest.mark.parametrize(
+    ("path", "fmt"),
+    [
+        ("a.json", "json"),
+        ("a.JSONL", "jsonl"),
+        ("a.ndjson", "jsonl"),
+        ("a.csv", "csv"),
+        ("a", "csv"),
+        (None, "csv"),
+    ],
+)
+def test_format_follows_the_file_extension(path: str | None, fmt: str) -> None:
+    assert format_for(path) == fmt
 
 
 def test_unknown_format_is_refused() -> None:
