@@ -7,6 +7,8 @@ progress). Widths are counted in terminal cells: CJK and emoji take two, combini
 from __future__ import annotations
 
 import datetime as dt
+import io
+import os
 import shutil
 import time
 import unicodedata
@@ -229,9 +231,16 @@ class ProgressBar:
             return
         self.last_drawn = now
         state = Progress(pages, posts, now - self.started, self.total, failed)
-        self.stream.write("\r" + progress_line(state, shutil.get_terminal_size().columns) + CLEAR_TO_END)
+        self.stream.write("\r" + progress_line(state, self._width()) + CLEAR_TO_END)
         self.stream.flush()
         self.shown = True
+
+    def _width(self) -> int:
+        # The bar's own terminal: stdout may be redirected to a file while stderr is the screen.
+        try:
+            return os.get_terminal_size(self.stream.fileno()).columns
+        except (OSError, ValueError, io.UnsupportedOperation):
+            return shutil.get_terminal_size().columns
 
     def message(self, line: str) -> None:
         """Print one line (an error about one input) above the bar."""
