@@ -345,3 +345,11 @@ def test_a_site_wrapper_with_only_a_status_link_gives_no_text() -> None:
     )
     (post,) = extract_posts(html)
     assert (post.post_id, post.handle, post.text) == ("1129040592930070530", "ann", None)
+
+
+@pytest.mark.parametrize("dash", ["-", "--", "~"])
+def test_byline_written_with_an_ascii_dash(dash: str) -> None:
+    html = CLASSIC.replace("&mdash; Jack (@jack)", f"{dash} Jean-Luc Picard (@jack)")
+    (post,) = extract_posts(html)
+    assert (post.author_name, post.handle) == ("Jean-Luc Picard", "jack")
+    assert post.text == 'just setting up my #twttr & "more"\nsecond line'

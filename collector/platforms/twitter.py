@@ -70,8 +70,11 @@ STATUS_URL = re.compile(
 # The byline's handle: the *last* "(@handle)", because names may hold parentheses and emoji.
 BYLINE_HANDLE = re.compile(r"\(\s*@(\w{1,50})\s*\)")
 BYLINE_DASHES = "—–―"
+ASCII_DASHES = "-~"
 # Only spacing is trimmed off a name: display names may start or end with "-" or "~" or hold dashes.
 NAME_TRIM = " \u00a0\n\t"
+# An ASCII dash opening a byline: "text - Name (@handle)", the handle closing the text.
+ASCII_DASH_BYLINE = re.compile(r"(?:^|(?<=\s))(?P<dash>--?|~)\s+(?=[^\n]*\(\s*@\w{1,50}\s*\)\s*$)")
 # A byline ends in "(@handle)" right before its date link.
 BYLINE_END = re.compile(r"\(\s*@\w{1,50}\s*\)\s*$")
 # Where a blockquote has no status link, the URL may sit in one of these attributes.
@@ -351,13 +354,24 @@ def _byline_start(full: str) -> int:
     opening = len(full) - len(full[line_start:].lstrip(" "))
     if full[opening : opening + 1] in tuple(BYLINE_DASHES):
         return opening
-    return max(full.rfind(dash) for dash in BYLINE_DASHES)
+    # Some CMSs and converters write the dash as "-" or "~": only where a handle closes the text.
+    ascii_dash = ASCII_DASH_BYLINE.match(full, opening)
+    if ascii_dash is not None:
+        return opening
+    last_dash = max(full.rfind(dash) for dash in BYLINE_DASHES)
+    if last_dash >= 0 and BYLINE_HANDLE.search(full, last_dash):
+        return last_dash
+    for ascii_dash in ASCII_DASH_BYLINE.finditer(full, line_start):
+        last_dash = ascii_dash.start("dash")
+    return last_dash
 
 
 def _read_byline(byline: str) -> tuple[str | None, str | None]:
     # The byline opens with the one dash _split_byline cut at; the name is what follows it.
     if byline[:1] in tuple(BYLINE_DASHES):
         byline = byline[1:]
+    elif byline[:1] in ASCII_DASHES:
+        byline = byline.lstrip(ASCII_DASHES)
     handles = list(BYLINE_HANDLE.finditer(byline))
     if not handles:
         name = byline.strip(NAME_TRIM)
