@@ -37,6 +37,8 @@ SKIPPED_TAGS = frozenset(
     {"script", "style", "template", "noscript", "textarea", "iframe", "svg", "object", "head"}
 )
 TEXT_TAG = "-text"
+# Image classes that replace an emoji character in text; the alt attribute holds the character.
+EMOJI_IMAGE_CLASSES = ("emoji", "wp-smiley")
 
 Exclude = Callable[[LexborNode], bool]
 
@@ -64,6 +66,8 @@ def _walk(node: LexborNode, blocks: list[str], current: list[str], exclude: Excl
             current.append(SPACE_RUN.sub(" ", child.text_content or ""))
         elif tag == "br":
             current.append("\n")
+        elif tag == "img":
+            current.append(_emoji_image_text(child))
         elif tag is None or tag.startswith("-") or tag in SKIPPED_TAGS:
             pass  # comments, doctype, and elements a reader does not see
         elif tag in BLOCK_TAGS:
@@ -73,6 +77,14 @@ def _walk(node: LexborNode, blocks: list[str], current: list[str], exclude: Excl
         else:
             _walk(child, blocks, current, exclude)
         child = child.next
+
+
+def _emoji_image_text(image: LexborNode) -> str:
+    """An emoji drawn as an image (WordPress wp-emoji, Twitter's twemoji) reads as its character."""
+    classes = image.attributes.get("class") or ""
+    if not any(marker in classes for marker in EMOJI_IMAGE_CLASSES):
+        return ""
+    return image.attributes.get("alt") or ""
 
 
 def _flush(blocks: list[str], current: list[str]) -> None:

@@ -65,3 +65,11 @@ def test_links_come_in_order_with_entities_decoded() -> None:
         "https://twitter.com/hashtag/X?src=hash&ref=1",
         "https://t.co/z",
     )
+
+
+def test_emoji_drawn_as_images_read_as_their_characters() -> None:
+    html = (
+        '<p>Sunny <img draggable="false" role="img" class="emoji" alt="☀️" src="https://s.w.org/x.svg">'
+        ' today <img class="twitter-emoji" alt="😕" src="x.png"><img alt="chart" src="c.png"></p>'
+    )
+    assert node_text(_first(html, "p")) == "Sunny ☀️ today 😕"
