@@ -353,3 +353,21 @@ def test_byline_written_with_an_ascii_dash(dash: str) -> None:
     (post,) = extract_posts(html)
     assert (post.author_name, post.handle) == ("Jean-Luc Picard", "jack")
     assert post.text == 'just setting up my #twttr & "more"\nsecond line'
+
+
+def test_profile_link_in_the_byline_is_not_a_text_link() -> None:
+    html = CLASSIC.replace(
+        "&mdash; Jack (@jack)",
+        '&mdash; Jack (<a href="https://twitter.com/jack?ref_src=twsrc%5Etfw">@jack</a>)',
+    )
+    (post,) = extract_posts(html)
+    assert (post.author_name, post.handle) == ("Jack", "jack")
+    assert post.links == ("https://twitter.com/hashtag/twttr?src=hash&ref_src=twsrc%5Etfw",)
+
+
+def test_mentions_of_other_accounts_stay_text_links() -> None:
+    html = CLASSIC.replace(
+        "second line", 'second line <a href="https://twitter.com/biz?ref_src=twsrc%5Etfw">@biz</a>'
+    )
+    (post,) = extract_posts(html)
+    assert post.links[-1] == "https://twitter.com/biz?ref_src=twsrc%5Etfw"

@@ -73,6 +73,11 @@ BYLINE_DASHES = "—–―"
 ASCII_DASHES = "-~"
 # Only spacing is trimmed off a name: display names may start or end with "-" or "~" or hold dashes.
 NAME_TRIM = " \u00a0\n\t"
+# A profile link: /{user} on a Twitter host, nothing after it but a query or fragment.
+PROFILE_URL = re.compile(
+    r"^(?:https?:)?//(?:www\.|mobile\.|m\.)?(?:twitter\.com|x\.com)/(?P<user>\w{1,50})/?(?:[?#].*)?$",
+    re.IGNORECASE,
+)
 # An ASCII dash opening a byline: "text - Name (@handle)", the handle closing the text.
 ASCII_DASH_BYLINE = re.compile(r"(?:^|(?<=\s))(?P<dash>--?|~)\s+(?=[^\n]*\(\s*@\w{1,50}\s*\)\s*$)")
 # A byline ends in "(@handle)" right before its date link.
@@ -251,12 +256,14 @@ def _parse_segment(node: LexborNode, anchor: LexborNode, before: set[int]) -> Po
 
     text, byline = _split_byline(node_text(node, exclude=hidden) or "")
     name, handle = _read_byline(byline)
+    # Some CMSs link the byline's "@handle" or name to the author's profile: not a text link.
+    byline_links = bool(handle) and _profile_link_in_byline(node, hidden, byline, handle or "")
     if handle is None and text is not None and PLACEHOLDER.match(text):
         text = None  # a CMS's stand-in ("Tweet may have been deleted"), not the post
     links = tuple(
         href
         for href in node_links(node, exclude=hidden)
-        if (own := status_parts(href)) is None or own[1] != post_id
+        if not _own_link(href, post_id, handle if byline_links else None)
     )
     return _post(
         post_id,
@@ -282,6 +289,28 @@ def _parse_div(node: LexborNode) -> list[Post]:
     if node.css_first("p[lang]") is None and not BYLINE_HANDLE.search(node.text(deep=True)):
         return []
     return _parse_blockquote(node)
+
+
+def _own_link(href: str, post_id: str, author: str | None) -> bool:
+    """A link to the post itself, or (when the byline links it) to its author's profile."""
+    own = status_parts(href)
+    if own is not None:
+        return own[1] == post_id
+    profile = PROFILE_URL.match(href)
+    return author is not None and profile is not None and profile["user"].casefold() == author.casefold()
+
+
+def _profile_link_in_byline(
+    node: LexborNode, hidden: Callable[[LexborNode], bool], byline: str, handle: str
+) -> bool:
+    for anchor in node.css("a[href]"):
+        profile = PROFILE_URL.match(_attr(anchor, "href"))
+        if profile is None or profile["user"].casefold() != handle.casefold():
+            continue
+        shown = node_text(anchor)
+        if shown and shown in byline and not hidden(anchor):
+            return True
+    return False
 
 
 def _parse_attributes_only(node: LexborNode) -> list[Post]:
