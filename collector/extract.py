@@ -14,7 +14,7 @@ is only a fallback copy). Escaped copies inside `<script>` are never read.
 from __future__ import annotations
 
 from typing import Literal
-from urllib.parse import unquote
+from urllib.parse import unquote_plus
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -102,7 +102,8 @@ def _wrapped_markup(node: LexborNode) -> str | None:
         return markup[markup.find(">") + 1 : markup.rfind("<")]
     encoded = node.attributes.get("data-content")
     if encoded and "<" not in encoded and "%3C" in encoded.upper():
-        return unquote(encoded)
+        # encodeURIComponent writes %20, PHP urlencode "+"; both write a literal "+" as %2B.
+        return unquote_plus(encoded)
     return encoded if tag not in _WRAPPER_TAGS else None
 
 
