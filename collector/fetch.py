@@ -1,0 +1,292 @@
+"""Fetching pages over HTTP(S) with httpx, defensively.
+
+Every hop of a redirect chain is checked again (scheme, private addresses), the body is read as a
+stream and cut off at the size cap, and one deadline bounds the whole fetch: connects, reads,
+redirects, retries and their waits. Each fetched page is kept in an archive folder under its
+content sha256 so the article survives its site.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import hashlib
+import ipaddress
+import json
+import os
+import socket
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from collector.formats import charset_of
+
+DEFAULT_MAX_BYTES = 20_000_000
+DEFAULT_TIMEOUT = 10.0  # connect and per-read timeout, seconds
+DEFAULT_DEADLINE = 60.0  # the whole fetch of one page, seconds
+DEFAULT_RETRIES = 3
+MAX_REDIRECTS = 10
+ALLOWED_SCHEMES = frozenset({"http", "https"})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+BACKOFF_BASE = 0.5  # seconds; doubled at each retry
+BACKOFF_MAX = 30.0
+CHUNK_BYTES = 65_536
+PROJECT_URL = "https://github.com/quote-archiver/quote-archiver"
+ACCEPT = "text/html,application/xhtml+xml;q=0.9,text/plain;q=0.8,*/*;q=0.5"
+# Pages are read, never rendered: bodies that are plainly not pages are refused from the header.
+NOT_PAGE_TYPES = ("image/", "audio/", "video/", "font/", "application/pdf", "application/zip")
+ARCHIVE_SUFFIX = ".page"
+META_SUFFIX = ".json"
+
+# Sleeping is indirect so tests can record the waits instead of spending them.
+sleep: Callable[[float], None] = time.sleep
+
+
+class FetchError(Exception):
+    """A fetch that failed; the message is one line for the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class FetchInfo:
+    """What the archive records about a fetch."""
+
+    fetched_url: str
+    final_url: str
+    status: int
+    fetched_at: dt.datetime
+    archive_path: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FetchOptions:
+    """Limits for one fetch (the loaders build this from their InputOptions)."""
+
+    allow_private: bool = False
+    max_bytes: int = DEFAULT_MAX_BYTES
+    timeout: float = DEFAULT_TIMEOUT
+    deadline: float = DEFAULT_DEADLINE
+    retries: int = DEFAULT_RETRIES
+    archive_dir: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """A fetched body, its declared charset and the fetch record."""
+
+    data: bytes
+    charset: str | None
+    content_type: str | None
+    info: FetchInfo
+
+
+def user_agent() -> str:
+    """`quote-archiver/<version> (+<project URL>)`: sites can tell who is asking and find us."""
+    try:
+        tool_version = version("quote-archiver")
+    except PackageNotFoundError:
+        tool_version = "0"
+    return f"quote-archiver/{tool_version} (+{PROJECT_URL})"
+
+
+def make_client(options: FetchOptions) -> httpx.Client:
+    """One client (connection pool) shared by the fetching threads. Redirects are ours to follow."""
+    return httpx.Client(
+        follow_redirects=False,
+        timeout=httpx.Timeout(options.timeout),
+        headers={"User-Agent": user_agent(), "Accept": ACCEPT},
+        trust_env=False,  # a proxy from the environment would bypass the private-address check
+    )
+
+
+def fetch_page(client: httpx.Client, url: str, options: FetchOptions) -> Fetched:
+    """Fetch one page, following redirects, retrying 429/5xx, within the deadline and size cap."""
+    end = time.monotonic() + options.deadline
+    current = url
+    for _hop in range(MAX_REDIRECTS + 1):
+        check_url(current, allow_private=options.allow_private)
+        status, headers, data = _get_with_retries(client, current, options, end)
+        if status in REDIRECT_STATUSES:
+            location = headers.get("Location")
+            if not location:
+                raise FetchError(f"HTTP {status} redirect without a Location")
+            current = urljoin(current, location)
+            continue
+        if status >= 400:
+            raise FetchError(
+                f"HTTP {status} {_reason(status)}" + ("" if current == url else f" at {current}")
+            )
+        content_type = headers.get("Content-Type")
+        info = FetchInfo(url, current, status, dt.datetime.now(dt.UTC))
+        if options.archive_dir is not None:
+            info = _archived(info, data, content_type, options.archive_dir)
+        return Fetched(data, charset_of(content_type), content_type, info)
+    raise FetchError(f"more than {MAX_REDIRECTS} redirects")
+
+
+def check_url(url: str, *, allow_private: bool) -> None:
+    """Refuse other schemes, and (unless allowed) hosts that resolve to non-public addresses."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ALLOWED_SCHEMES:
+        raise FetchError(f"only http and https URLs are fetched, not {parts.scheme or 'a bare path'}: {url}")
+    host = parts.hostname
+    if not host:
+        raise FetchError(f"URL without a host: {url}")
+    if allow_private:
+        return
+    for address in _resolve(host, parts.port):
+        if not address.is_global or address.is_multicast:
+            raise FetchError(
+                f"refusing {host}: it resolves to the non-public address {address} (use --allow-private)"
+            )
+
+
+def _resolve(host: str, port: int | None) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    try:
+        return [ipaddress.ip_address(host.strip("[]"))]
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, port or 443, type=socket.SOCK_STREAM)
+    except OSError as error:
+        raise FetchError(f"cannot resolve {host}: {error}") from error
+    addresses = []
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        # An IPv4-mapped IPv6 address is the IPv4 address it maps.
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+            address = address.ipv4_mapped
+        addresses.append(address)
+    return addresses
+
+
+def _get_with_retries(
+    client: httpx.Client, url: str, options: FetchOptions, end: float
+) -> tuple[int, httpx.Headers, bytes]:
+    attempt = 0
+    while True:
+        status, headers, data = _get_once(client, url, options, end)
+        if status not in RETRY_STATUSES or attempt >= options.retries:
+            return status, headers, data
+        wait = _retry_wait(headers, attempt)
+        if time.monotonic() + wait > end:
+            raise FetchError(
+                f"HTTP {status} {_reason(status)}; retrying in {wait:g} s would pass the deadline"
+            )
+        sleep(wait)
+        attempt += 1
+
+
+def _get_once(
+    client: httpx.Client, url: str, options: FetchOptions, end: float
+) -> tuple[int, httpx.Headers, bytes]:
+    remaining = end - time.monotonic()
+    if remaining <= 0:
+        raise FetchError(f"deadline of {options.deadline:g} s passed")
+    timeout = httpx.Timeout(min(options.timeout, remaining))
+    try:
+        with client.stream("GET", url, timeout=timeout) as response:
+            if response.status_code in REDIRECT_STATUSES or response.status_code >= 400:
+                return response.status_code, response.headers, b""
+            _refuse_non_page(response.headers.get("Content-Type"))
+            return response.status_code, response.headers, _read_body(response, options, end)
+    except httpx.TimeoutException as error:
+        what = "deadline" if time.monotonic() >= end else "timeout"
+        raise FetchError(
+            f"{what} reached after {_elapsed(end, options):.1f} s ({type(error).__name__})"
+        ) from error
+    except httpx.HTTPError as error:
+        raise FetchError(f"{type(error).__name__}: {error}") from error
+
+
+def _read_body(response: httpx.Response, options: FetchOptions, end: float) -> bytes:
+    declared = response.headers.get("Content-Length")
+    if declared and declared.isdigit() and int(declared) > options.max_bytes:
+        raise FetchError(f"body of {declared} bytes is over the {options.max_bytes} byte limit")
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes(CHUNK_BYTES):
+        size += len(chunk)
+        if size > options.max_bytes:
+            raise FetchError(f"body is over the {options.max_bytes} byte limit")
+        if time.monotonic() > end:
+            raise FetchError(f"deadline of {options.deadline:g} s passed while reading the body")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _refuse_non_page(content_type: str | None) -> None:
+    media = (content_type or "").split(";")[0].strip().lower()
+    if media.startswith(NOT_PAGE_TYPES):
+        raise FetchError(f"not a page (Content-Type {media})")
+
+
+def _retry_wait(headers: httpx.Headers, attempt: int) -> float:
+    """Retry-After (seconds or an HTTP date) when given, else exponential backoff."""
+    value = (headers.get("Retry-After") or "").strip()
+    if value.isdigit():
+        return float(value)
+    if value:
+        when = email.utils.parsedate_to_datetime(value) if _is_http_date(value) else None
+        if when is not None:
+            return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
+    return min(BACKOFF_MAX, BACKOFF_BASE * 2.0**attempt)
+
+
+def _is_http_date(value: str) -> bool:
+    try:
+        return email.utils.parsedate_to_datetime(value).tzinfo is not None
+    except (TypeError, ValueError):
+        return False
+
+
+def _archived(info: FetchInfo, data: bytes, content_type: str | None, archive_dir: Path) -> FetchInfo:
+    """Keep the body as <sha256>.page beside a .json record; the same content is stored once."""
+    digest = hashlib.sha256(data).hexdigest()
+    folder = archive_dir / digest[:2]
+    path = folder / f"{digest}{ARCHIVE_SUFFIX}"
+    record = {
+        "url": info.fetched_url,
+        "final_url": info.final_url,
+        "status": info.status,
+        "fetched_at": info.fetched_at.isoformat(),
+        "content_type": content_type,
+        "sha256": digest,
+    }
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            _write_atomically(path, data)
+        _write_atomically(path.with_suffix(META_SUFFIX), json.dumps(record, indent=1).encode())
+    except OSError as error:
+        raise FetchError(f"cannot keep the page in {archive_dir}: {error.strerror or error}") from error
+    return FetchInfo(info.fetched_url, info.final_url, info.status, info.fetched_at, path)
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write beside, then rename: a crash never leaves half a page under its hash."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _reason(status: int) -> str:
+    try:
+        return httpx.codes(status).name.replace("_", " ").title()
+    except ValueError:
+        return ""
+
+
+def _elapsed(end: float, options: FetchOptions) -> float:
+    return options.deadline - max(0.0, end - time.monotonic())

@@ -1,0 +1,265 @@
+"""What a saved file holds, told by its bytes: HTML or text, MHTML, WARC, gzip, or not a page.
+
+Pure apart from reading the stream it is handed: no database, no network. Each container is
+unwrapped to `Document`s: the page's own bytes (decompressed, un-chunked, transfer-decoded), the
+charset its container declares, and the address the container records. The same article saved
+as .html, .html.gz, .mhtml or in a WARC therefore gives the same bytes and the same sha256.
+"""
+
+from __future__ import annotations
+
+import email.policy
+import gzip
+import itertools
+import re
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from email.message import Message
+from email.parser import BytesParser
+from typing import BinaryIO, Literal
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
+
+# Enough of the start of a file to tell its format (and to find an MHTML header block).
+HEAD_BYTES = 65_536
+GZIP_MAGIC = b"\x1f\x8b"
+WARC_MAGIC = b"WARC/"
+# Files that are certainly not pages, by their magic bytes: named .html or not, they are refused.
+BINARY_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"%PDF-", "a PDF document"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"RIFF", "a RIFF file (WebP, WAV or AVI)"),
+    (b"PK\x03\x04", "a ZIP archive (or Office document)"),
+    (b"\x7fELF", "an executable"),
+    (b"MZ", "an executable"),
+    (b"BZh", "a bzip2 archive"),
+    (b"\xfd7zXZ\x00", "an xz archive"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"wOFF", "a web font"),
+    (b"wOF2", "a web font"),
+    (b"OggS", "an Ogg media file"),
+    (b"ID3", "an MP3 file"),
+    (b"\x1aE\xdf\xa3", "a WebM/Matroska video"),
+    (b"SQLite format 3\x00", "an SQLite database"),
+)
+# ISO media (MP4, HEIC, AVIF) carry their magic at offset 4.
+ISO_MEDIA_MAGIC = b"ftyp"
+# Control bytes other than tab, newlines, form feed and escape: a page may hold a few (NULs in a
+# broken save), a binary file holds many.
+CONTROL_BYTES = bytes(range(0x09)) + bytes(range(0x0E, 0x1B)) + bytes(range(0x1C, 0x20))
+BINARY_CONTROL_RATIO = 0.10
+BINARY_SAMPLE_BYTES = 4096
+# An MHTML file is a MIME message: a header block that declares multipart/related (Chrome,
+# Edge, IE, Firefox add-ons) or, for a single part, text/html.
+MIME_HEADER_LINE = re.compile(rb"^[A-Za-z][A-Za-z0-9-]*:", re.MULTILINE)
+MHTML_CONTENT_TYPE = re.compile(
+    rb"^content-type:\s*(?:multipart/related|text/html)", re.IGNORECASE | re.MULTILINE
+)
+MIME_VERSION = re.compile(rb"^mime-version:", re.IGNORECASE | re.MULTILINE)
+# Where an MHTML file records the page's address, after the HTML part's own Content-Location.
+MHTML_URL_HEADERS = ("Snapshot-Content-Location", "Content-Location")
+HEADER_END = re.compile(rb"\r?\n\r?\n")
+# HTML by content: a document-level tag, or several ordinary tags, in the first part of the text.
+HTML_SNIFF_CHARS = 65_536
+HTML_DOCUMENT_TAG = re.compile(r"<(?:!doctype\s+html|html|head|body|meta|title)[\s>/]", re.IGNORECASE)
+HTML_TAG = re.compile(
+    r"<(?:div|p|span|a|article|section|blockquote|script|iframe|table|br|img|link|style|main|"
+    r"header|nav|footer|h[1-6]|ul|ol|li|figure|amp-[a-z-]+)[\s>/]",
+    re.IGNORECASE,
+)
+HTML_TAGS_FOR_FRAGMENT = 3
+# WARC records that are articles: successful HTML responses, or HTML resources (tools that archive
+# local files write `resource` records).
+WARC_PAGE_TYPES = frozenset({"response", "resource"})
+HTML_MEDIA_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+CHARSET_PARAM = re.compile(r"charset\s*=\s*[\"']?([^\"';\s]+)", re.IGNORECASE)
+
+Kind = Literal["html", "text"]
+Opener = Callable[[], BinaryIO]
+
+
+class FormatError(Exception):
+    """The bytes are not a page (or a container of pages); the message says what they are."""
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One page out of a file or a container.
+
+    `part` tells records apart within a container (`#3` for the third page of a WARC); `charset`
+    is what the container declares (an HTTP header in the WARC, the MIME part's parameter).
+    """
+
+    data: bytes
+    charset: str | None = None
+    url: str | None = None
+    part: str | None = None
+
+
+def iter_documents(open_stream: Opener, *, max_bytes: int) -> Iterator[Document]:
+    """The pages in a file, by content: WARC records, a gzip-compressed page, MHTML, or the page itself.
+
+    `open_stream` is called again when a container must be read from its start. Raises
+    FormatError for bytes that are not a page; a WARC that breaks part-way raises after the pages
+    before the break have been yielded.
+    """
+    with open_stream() as stream:
+        head = stream.read(HEAD_BYTES)
+        if not head.startswith((WARC_MAGIC, GZIP_MAGIC)):
+            rest = _read_capped(stream, max_bytes - len(head))
+            yield _single(head + rest, max_bytes)
+            return
+    if head.startswith(WARC_MAGIC) or _gzipped_warc(open_stream):
+        yield from _warc_documents(open_stream, max_bytes)
+        return
+    with open_stream() as stream:
+        inner = _gunzip(stream, max_bytes)
+    if inner.startswith(GZIP_MAGIC):
+        raise FormatError("gzip inside gzip is not a page")
+    yield _single(inner, max_bytes)
+
+
+def classify_text(text: str) -> Kind:
+    """HTML when the text carries document tags or several ordinary ones; plain text otherwise."""
+    head = text[:HTML_SNIFF_CHARS]
+    if HTML_DOCUMENT_TAG.search(head):
+        return "html"
+    tags = HTML_TAG.finditer(head)
+    return (
+        "html"
+        if sum(1 for _ in itertools.islice(tags, HTML_TAGS_FOR_FRAGMENT)) >= HTML_TAGS_FOR_FRAGMENT
+        else "text"
+    )
+
+
+def binary_kind(head: bytes) -> str | None:
+    """What a non-page file is ("a PNG image"…), or None when the bytes may be text."""
+    for magic, label in BINARY_MAGIC:
+        if head.startswith(magic):
+            return label
+    if head[4:8] == ISO_MEDIA_MAGIC:
+        return "an MP4/HEIF media file"
+    sample = head[:BINARY_SAMPLE_BYTES]
+    if sample and sum(sample.count(byte) for byte in CONTROL_BYTES) > BINARY_CONTROL_RATIO * len(sample):
+        return "binary data"
+    return None
+
+
+def looks_like_mhtml(head: bytes) -> bool:
+    """A MIME header block at the very start that declares multipart/related or text/html."""
+    if not MIME_HEADER_LINE.match(head):
+        return False
+    end = HEADER_END.search(head)
+    block = head[: end.start()] if end else head
+    return bool(MHTML_CONTENT_TYPE.search(block) and MIME_VERSION.search(block))
+
+
+def charset_of(content_type: str | None) -> str | None:
+    """The charset parameter of a Content-Type value."""
+    match = CHARSET_PARAM.search(content_type or "")
+    return match.group(1) if match else None
+
+
+def _single(data: bytes, max_bytes: int) -> Document:
+    if len(data) > max_bytes:
+        raise FormatError(f"larger than the {_mb(max_bytes)} limit")
+    if looks_like_mhtml(data[:HEAD_BYTES]):
+        return mhtml_document(data)
+    what = binary_kind(data)
+    if what is not None:
+        raise FormatError(f"not a page: looks like {what}")
+    return Document(data)
+
+
+def mhtml_document(data: bytes) -> Document:
+    """The HTML part of an MHTML file, decoded from its transfer encoding, with its address."""
+    message = BytesParser(policy=email.policy.default).parsebytes(data)
+    part = _html_part(message)
+    if part is None:
+        raise FormatError("MHTML file without an HTML part")
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        raise FormatError("MHTML file with an unreadable HTML part")
+    url = next(
+        filter(None, (part.get("Content-Location"), *(message.get(key) for key in MHTML_URL_HEADERS))), None
+    )
+    return Document(payload, charset=part.get_content_charset(), url=str(url) if url else None)
+
+
+def _html_part(message: Message) -> Message | None:
+    """The root part: the one `start` names, else the first text/html part."""
+    if not message.is_multipart():
+        return message if message.get_content_type() in HTML_MEDIA_TYPES else None
+    start = message.get_param("start")
+    parts = [part for part in message.walk() if not part.is_multipart()]
+    if isinstance(start, str):
+        for part in parts:
+            if part.get("Content-ID", "").strip() == start.strip():
+                return part
+    return next((part for part in parts if part.get_content_type() in HTML_MEDIA_TYPES), None)
+
+
+def _gzipped_warc(open_stream: Opener) -> bool:
+    with open_stream() as stream:
+        try:
+            return gzip.GzipFile(fileobj=stream).read(len(WARC_MAGIC)) == WARC_MAGIC
+        except (OSError, EOFError, zlib.error) as error:
+            raise FormatError(f"corrupt gzip data ({error})") from error
+
+
+def _gunzip(stream: BinaryIO, max_bytes: int) -> bytes:
+    try:
+        return _read_capped(gzip.GzipFile(fileobj=stream), max_bytes, "decompressed ")
+    except (OSError, EOFError, zlib.error) as error:
+        raise FormatError(f"corrupt gzip data ({error})") from error
+
+
+def _read_capped(stream: BinaryIO | gzip.GzipFile, limit: int, what: str = "") -> bytes:
+    data = stream.read(max(limit, 0) + 1)
+    if len(data) > limit:
+        raise FormatError(f"{what}larger than the size limit")
+    return data
+
+
+def _warc_documents(open_stream: Opener, max_bytes: int) -> Iterator[Document]:
+    count = 0
+    with open_stream() as stream:
+        try:
+            for record in ArchiveIterator(stream):
+                document = _warc_document(record, max_bytes)
+                if document is not None:
+                    count += 1
+                    yield Document(document.data, document.charset, document.url, f"#{count}")
+        except (ArchiveLoadFailed, OSError, EOFError, zlib.error, ValueError) as error:
+            raise FormatError(f"broken WARC after {count} pages ({error})") from error
+
+
+def _warc_document(record: object, max_bytes: int) -> Document | None:
+    """The page in a WARC record, or None when the record is not an HTML page (request, 404, image)."""
+    rec_type = record.rec_type  # type: ignore[attr-defined]
+    if rec_type not in WARC_PAGE_TYPES:
+        return None
+    http = record.http_headers  # type: ignore[attr-defined]
+    if http is not None:
+        status = http.get_statuscode()
+        if not (status and status.startswith("2")):
+            return None
+        content_type = http.get_header("Content-Type")
+    else:
+        content_type = record.rec_headers.get_header("Content-Type")  # type: ignore[attr-defined]
+    if (content_type or "").split(";")[0].strip().lower() not in HTML_MEDIA_TYPES:
+        return None
+    data = record.content_stream().read(max_bytes + 1)  # type: ignore[attr-defined]
+    if len(data) > max_bytes:
+        return None  # an oversized record is skipped, the rest of the archive still read
+    url = record.rec_headers.get_header("WARC-Target-URI")  # type: ignore[attr-defined]
+    return Document(data, charset=charset_of(content_type), url=url)
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1_000_000:g} MB"

@@ -1,0 +1,446 @@
+"""Inputs to pages: files, folders, globs, stdin, URL lists and URLs, in any saved format.
+
+`iter_pages` is a generator: it reads one input at a time (URLs are fetched a few at a time by a
+thread pool), so memory stays flat however many pages come. Bad inputs are yielded as
+`LoadError`s, never raised, so the caller reports each one and carries on.
+"""
+
+from __future__ import annotations
+
+import errno
+import glob
+import hashlib
+import io
+import os
+import re
+from collections.abc import Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, Literal
+
+import httpx
+
+from collector.encoding import decode_bytes
+from collector.fetch import (
+    DEFAULT_DEADLINE,
+    DEFAULT_MAX_BYTES,
+    DEFAULT_RETRIES,
+    DEFAULT_TIMEOUT,
+    FetchError,
+    FetchInfo,
+    FetchOptions,
+    fetch_page,
+    make_client,
+)
+from collector.formats import (
+    GZIP_MAGIC,
+    HEAD_BYTES,
+    WARC_MAGIC,
+    Document,
+    FormatError,
+    classify_text,
+    iter_documents,
+    looks_like_mhtml,
+)
+
+__all__ = ["FetchInfo", "InputOptions", "LoadError", "LoadStats", "Page", "iter_pages"]
+
+STDIN = "-"
+# A local file (or stdin) may be larger than a fetched page, but not without bound.
+LOCAL_MAX_BYTES = 256_000_000
+# Inside folders, files are picked by name (a browser's "complete" save sits beside its .css,
+# .js and images); files without a suffix are picked when their content is a page.
+PAGE_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml", ".txt", ".mhtml", ".mht", ".warc", ".gz")
+URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+FETCHED_SCHEMES = ("http://", "https://")
+GLOB_CHARS = re.compile(r"[*?[]")
+LIST_COMMENT = "#"
+# URLs in flight per fetching thread: enough to keep every thread busy, few enough to stay small.
+IN_FLIGHT_PER_JOB = 2
+
+Kind = Literal["html", "text"]
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page read from an input.
+
+    `source` is what the user gave (a path, a URL, `-`), with `#n` for the n-th page of a WARC;
+    `url` the page's own address when its container records one (MHTML Content-Location, WARC
+    target URI, the final URL of a fetch); `sha256` is of `data`, the page's own bytes
+    (decompressed, out of its container), so copies in different containers share it.
+    """
+
+    source: str
+    data: bytes = field(repr=False)
+    text: str = field(repr=False)
+    kind: Kind
+    sha256: str
+    url: str | None = None
+    fetched: FetchInfo | None = None
+
+
+class LoadError(Exception):
+    """An input that gave no page; str() is one line for stderr: `source: reason`."""
+
+    def __init__(self, source: str, reason: str) -> None:
+        super().__init__(source, reason)  # both in args: the error pickles to worker processes
+        self.source = source
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class InputOptions:
+    """How inputs are read and fetched (the CLI's ingest options)."""
+
+    from_file: str | None = None
+    jobs: int = 1
+    allow_private: bool = False
+    archive_dir: Path | None = None
+    max_bytes: int = DEFAULT_MAX_BYTES
+    timeout: float = DEFAULT_TIMEOUT
+    deadline: float = DEFAULT_DEADLINE
+    retries: int = DEFAULT_RETRIES
+    local_max_bytes: int = LOCAL_MAX_BYTES
+
+    def fetch_options(self) -> FetchOptions:
+        return FetchOptions(
+            allow_private=self.allow_private,
+            max_bytes=self.max_bytes,
+            timeout=self.timeout,
+            deadline=self.deadline,
+            retries=self.retries,
+            archive_dir=self.archive_dir,
+        )
+
+
+@dataclass
+class LoadStats:
+    """Counts the caller reports at the end: files in folders that are not pages."""
+
+    skipped: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Url:
+    url: str
+
+
+_Source = Path | _Url | str | LoadError
+
+
+def iter_pages(
+    args: Sequence[str], options: InputOptions, stdin: BinaryIO | None, *, stats: LoadStats | None = None
+) -> Iterator[Page | LoadError]:
+    """Every page in the inputs, in order (fetched URLs as they arrive), and a LoadError per bad input.
+
+    Pass `stats` to learn how many files in folders were skipped as not pages.
+    """
+    counts = stats if stats is not None else LoadStats()
+    fetcher = _Fetcher(options)
+    stdin_used = False
+    try:
+        for item in _sources(args, options, stdin, counts):
+            if isinstance(item, LoadError):
+                yield item
+            elif isinstance(item, _Url):
+                yield from fetcher.submit(item.url)
+            elif isinstance(item, str):  # stdin
+                yield from _stdin_pages(stdin, options, already_read=stdin_used)
+                stdin_used = True
+            else:
+                yield from _file_pages(item, options)
+            yield from fetcher.finished()
+        yield from fetcher.drain()
+    finally:
+        fetcher.close()
+
+
+def pages_from_bytes(
+    source: str, data: bytes, *, max_bytes: int, charset: str | None = None, fetched: FetchInfo | None = None
+) -> Iterator[Page | LoadError]:
+    """The pages in bytes already in memory (stdin, a fetched body), told apart by content."""
+    try:
+        for document in iter_documents(lambda: io.BytesIO(data), max_bytes=max_bytes):
+            if charset and document.charset is None and document.data is data:
+                document = Document(document.data, charset, document.url, document.part)
+            yield make_page(source, document, fetched)
+    except FormatError as error:
+        yield LoadError(source, str(error))
+
+
+def make_page(source: str, document: Document, fetched: FetchInfo | None = None) -> Page:
+    """Decode a document and tell HTML from plain text by its content."""
+    text = decode_bytes(document.data, http_charset=document.charset).text
+    return Page(
+        source=f"{source}{document.part or ''}",
+        data=document.data,
+        text=text,
+        kind=classify_text(text),
+        sha256=hashlib.sha256(document.data).hexdigest(),
+        url=document.url or (fetched.final_url if fetched else None),
+        fetched=fetched,
+    )
+
+
+# --- inputs -----------------------------------------------------------------------------------
+
+
+def _sources(
+    args: Sequence[str], options: InputOptions, stdin: BinaryIO | None, stats: LoadStats
+) -> Iterator[_Source]:
+    seen: set[tuple[int, int]] = set()
+    for arg in args:
+        yield from _expand(arg, stats, seen)
+    if options.from_file is not None:
+        yield from _list_sources(options.from_file, stdin, stats, seen)
+
+
+def _list_sources(
+    list_path: str, stdin: BinaryIO | None, stats: LoadStats, seen: set[tuple[int, int]]
+) -> Iterator[_Source]:
+    """Paths and URLs, one per line; blank lines and lines starting with # are ignored."""
+    if list_path == STDIN:
+        if stdin is None or stdin.closed:
+            yield LoadError(STDIN, "stdin is closed; no list to read")
+            return
+        yield from _list_entries(list_path, stdin, stats, seen)
+        return
+    try:
+        with open(list_path, "rb") as lines:
+            yield from _list_entries(list_path, lines, stats, seen)
+    except OSError as error:
+        yield LoadError(list_path, _os_reason(error, Path(list_path)))
+
+
+def _list_entries(
+    list_path: str, lines: BinaryIO, stats: LoadStats, seen: set[tuple[int, int]]
+) -> Iterator[_Source]:
+    try:
+        for raw in lines:
+            entry = raw.decode("utf-8", "replace").strip()
+            if entry and not entry.startswith(LIST_COMMENT):
+                yield from _expand(entry, stats, seen)
+    except (OSError, ValueError) as error:
+        yield LoadError(list_path, f"cannot read the list: {error}")
+
+
+def _expand(arg: str, stats: LoadStats, seen: set[tuple[int, int]]) -> Iterator[_Source]:
+    if arg == STDIN:
+        yield STDIN
+    elif URL_SCHEME.match(arg):
+        if arg.lower().startswith(FETCHED_SCHEMES):
+            yield _Url(arg)
+        else:
+            yield LoadError(arg, f"only http and https URLs are fetched, not {arg.split(':', 1)[0]}")
+    elif os.path.lexists(arg):
+        yield from _expand_path(Path(arg), stats, seen, explicit=True)
+    elif GLOB_CHARS.search(arg):
+        matches = sorted(glob.iglob(arg, recursive=True))
+        if not matches:
+            yield LoadError(arg, "no files match this pattern")
+        for match in matches:
+            yield from _expand_path(Path(match), stats, seen, explicit=True)
+    else:
+        yield LoadError(arg, "no such file or directory")
+
+
+def _expand_path(
+    path: Path, stats: LoadStats, seen: set[tuple[int, int]], *, explicit: bool
+) -> Iterator[_Source]:
+    try:
+        status = path.stat()
+    except OSError as error:
+        yield LoadError(str(path), _os_reason(error, path))
+        return
+    if path.is_dir():
+        yield from _walk(path, stats, seen)
+        return
+    identity = (status.st_dev, status.st_ino)
+    if identity in seen:
+        return  # the same file named twice (a folder and a glob): read once
+    seen.add(identity)
+    yield path
+
+
+def _walk(root: Path, stats: LoadStats, seen: set[tuple[int, int]]) -> Iterator[_Source]:
+    """Depth-first in name order, following symlinks but never into a folder being read (a loop)."""
+    root_status = root.stat()
+    ancestors: list[tuple[int, int]] = [(root_status.st_dev, root_status.st_ino)]
+    stack: list[Iterator[os.DirEntry[str] | LoadError]] = [_entries(root)]
+    while stack:
+        entry = next(stack[-1], None)
+        if entry is None:
+            stack.pop()
+            ancestors.pop()
+            continue
+        if isinstance(entry, LoadError):
+            yield entry
+            continue
+        path = Path(entry.path)
+        try:
+            status = entry.stat()
+        except OSError as error:
+            yield LoadError(str(path), _os_reason(error, path))
+            continue
+        identity = (status.st_dev, status.st_ino)
+        if entry.is_dir():
+            if identity in ancestors:
+                yield LoadError(str(path), "symbolic link loop: links back to a folder being read; skipped")
+                continue
+            ancestors.append(identity)
+            stack.append(_entries(path))
+        elif not entry.is_file():
+            stats.skipped += 1  # sockets, pipes, devices
+        elif identity not in seen and _is_page_file(path):
+            seen.add(identity)
+            yield path
+        elif identity not in seen:
+            stats.skipped += 1
+
+
+def _entries(folder: Path) -> Iterator[os.DirEntry[str] | LoadError]:
+    try:
+        with os.scandir(folder) as scan:
+            entries = sorted(scan, key=lambda entry: entry.name)
+    except OSError as error:
+        yield LoadError(str(folder), _os_reason(error, folder))
+        return
+    yield from entries
+
+
+def _is_page_file(path: Path) -> bool:
+    """A page by its name, or, for a file without a suffix, by its first bytes."""
+    name = path.name.lower()
+    if name.endswith(PAGE_SUFFIXES):
+        return True
+    if path.suffix:
+        return False
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(HEAD_BYTES)
+    except OSError:
+        return True  # let the reader report why it cannot be read
+    if head.startswith((GZIP_MAGIC, WARC_MAGIC)) or looks_like_mhtml(head):
+        return True
+    return classify_text(decode_bytes(head).text) == "html"
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def _file_pages(path: Path, options: InputOptions) -> Iterator[Page | LoadError]:
+    source = str(path)
+    found = False
+    try:
+        for document in iter_documents(lambda: path.open("rb"), max_bytes=options.local_max_bytes):
+            found = True
+            yield make_page(source, document)
+    except FormatError as error:
+        yield LoadError(source, str(error))
+        return
+    except OSError as error:
+        yield LoadError(source, _os_reason(error, path))
+        return
+    if not found:
+        yield LoadError(source, "no HTML pages in this archive")
+
+
+def _stdin_pages(
+    stdin: BinaryIO | None, options: InputOptions, *, already_read: bool
+) -> Iterator[Page | LoadError]:
+    if already_read:
+        yield LoadError(STDIN, "stdin was already read; give '-' once")
+        return
+    if stdin is None or stdin.closed:
+        yield LoadError(STDIN, "stdin is closed; nothing to read")
+        return
+    try:
+        data = stdin.read(options.local_max_bytes + 1)
+    except (OSError, ValueError) as error:
+        yield LoadError(STDIN, f"cannot read stdin: {error}")
+        return
+    if not data:
+        yield LoadError(STDIN, "stdin is empty")
+        return
+    yield from pages_from_bytes(STDIN, data, max_bytes=options.local_max_bytes)
+
+
+def _os_reason(error: OSError, path: Path | None = None) -> str:
+    """One line for a failed open/stat: a symlink loop or a broken link said plainly."""
+    if error.errno == errno.ELOOP:
+        return "symbolic link loop"
+    if error.errno == errno.ENOENT and path is not None and path.is_symlink():
+        return "broken symbolic link (its target does not exist)"
+    if error.errno == errno.ENOENT:
+        return "no such file or directory"
+    if error.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied"
+    return error.strerror or str(error)
+
+
+# --- fetching ---------------------------------------------------------------------------------
+
+
+class _Fetcher:
+    """A bounded window of URLs being fetched by a thread pool; results come out as they finish."""
+
+    def __init__(self, options: InputOptions) -> None:
+        self.options = options
+        self.fetch_options = options.fetch_options()
+        self.window = max(1, options.jobs) * IN_FLIGHT_PER_JOB
+        self.pending: set[Future[list[Page | LoadError]]] = set()
+        self._pool: ThreadPoolExecutor | None = None
+        self._client: httpx.Client | None = None
+
+    def submit(self, url: str) -> Iterator[Page | LoadError]:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=max(1, self.options.jobs), thread_name_prefix="fetch")
+            self._client = make_client(self.fetch_options)
+        while len(self.pending) >= self.window:
+            done, self.pending = wait(self.pending, return_when=FIRST_COMPLETED)
+            yield from _results(done)
+        self.pending.add(self._pool.submit(self._fetch, url))
+
+    def finished(self) -> Iterator[Page | LoadError]:
+        if not self.pending:
+            return
+        done = {future for future in self.pending if future.done()}
+        self.pending -= done
+        yield from _results(done)
+
+    def drain(self) -> Iterator[Page | LoadError]:
+        while self.pending:
+            done, self.pending = wait(self.pending, return_when=FIRST_COMPLETED)
+            yield from _results(done)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._client is not None:
+            self._client.close()
+
+    def _fetch(self, url: str) -> list[Page | LoadError]:
+        assert self._client is not None  # created with the pool
+        try:
+            fetched = fetch_page(self._client, url, self.fetch_options)
+        except FetchError as error:
+            return [LoadError(url, str(error))]
+        return list(
+            pages_from_bytes(
+                url,
+                fetched.data,
+                max_bytes=self.options.max_bytes,
+                charset=fetched.charset,
+                fetched=fetched.info,
+            )
+        )
+
+
+def _results(done: set[Future[list[Page | LoadError]]]) -> Iterator[Page | LoadError]:
+    for future in done:
+        yield from future.result()
