@@ -21,11 +21,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
-import httpx
-
 from collector.formats import charset_of
+
+if TYPE_CHECKING:
+    # httpx loads its optional CLI (and with it click) when imported: the loaders side stays free of
+    # click, so httpx is imported where a fetch actually happens.
+    import httpx
 
 DEFAULT_MAX_BYTES = 20_000_000
 DEFAULT_TIMEOUT = 10.0  # connect and per-read timeout, seconds
@@ -97,6 +101,8 @@ def user_agent() -> str:
 
 def make_client(options: FetchOptions) -> httpx.Client:
     """One client (connection pool) shared by the fetching threads. Redirects are ours to follow."""
+    import httpx
+
     return httpx.Client(
         follow_redirects=False,
         timeout=httpx.Timeout(options.timeout),
@@ -186,6 +192,8 @@ def _get_with_retries(
 def _get_once(
     client: httpx.Client, url: str, options: FetchOptions, end: float
 ) -> tuple[int, httpx.Headers, bytes]:
+    import httpx
+
     remaining = end - time.monotonic()
     if remaining <= 0:
         raise FetchError(f"deadline of {options.deadline:g} s passed")
@@ -282,6 +290,8 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 
 def _reason(status: int) -> str:
+    import httpx
+
     try:
         return httpx.codes(status).name.replace("_", " ").title()
     except ValueError:

@@ -17,9 +17,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Literal
-
-import httpx
+from typing import TYPE_CHECKING, BinaryIO, Literal
 
 from collector.encoding import decode_bytes
 from collector.fetch import (
@@ -43,6 +41,9 @@ from collector.formats import (
     iter_documents,
     looks_like_mhtml,
 )
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["FetchInfo", "InputOptions", "LoadError", "LoadStats", "Page", "iter_pages"]
 
