@@ -371,3 +371,13 @@ def test_mentions_of_other_accounts_stay_text_links() -> None:
     )
     (post,) = extract_posts(html)
     assert post.links[-1] == "https://twitter.com/biz?ref_src=twsrc%5Etfw"
+
+
+def test_a_sites_extra_link_to_the_same_status_does_not_hide_the_date() -> None:
+    html = CLASSIC.replace(
+        "March 21, 2006</a>",
+        'March 21, 2006</a> <a class="view" href="https://twitter.com/jack/status/20">View on Twitter</a>',
+    )
+    (post,) = extract_posts(html)
+    assert (post.date_text, post.author_name, post.handle) == ("March 21, 2006", "Jack", "jack")
+    assert post.text == 'just setting up my #twttr & "more"\nsecond line'

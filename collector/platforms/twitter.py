@@ -215,9 +215,11 @@ def _parse_blockquote(node: LexborNode) -> list[Post]:
 def _date_anchors(node: LexborNode) -> list[LexborNode]:
     """The date link of each embed in this blockquote, usually one.
 
-    The last status link is the date link. An earlier one counts too when a byline
-    "(@handle)" runs right up to it and it names another status: authors sometimes paste two
-    embeds into one blockquote. Links inside tweets nested in this one belong to those.
+    The last status link is the date link, unless a site added its own link to the same status
+    after it ("View on Twitter"): then the first link to that status that shows a date. An earlier
+    status link counts too when a byline "(@handle)" runs right up to it and it names another
+    status: authors sometimes paste two embeds into one blockquote. Links inside tweets nested in
+    this one belong to those.
     """
     found = [
         anchor
@@ -226,9 +228,13 @@ def _date_anchors(node: LexborNode) -> list[LexborNode]:
     ]
     if len(found) <= 1:
         return found
-    last = found[-1]
-    anchors = [a for a in found[:-1] if _after_byline(a) and _status_id(a) != _status_id(last)]
-    return [*anchors, last]
+    last_id = _status_id(found[-1])
+    same = [index for index, anchor in enumerate(found) if _status_id(anchor) == last_id]
+    dated = [index for index in same if _date_text(found[index])]
+    last = dated[0] if dated else same[-1]
+    earlier = found[: same[0]]
+    anchors = [a for a in earlier if _after_byline(a) and _status_id(a) != last_id]
+    return [*anchors, found[last]]
 
 
 def _after_byline(anchor: LexborNode) -> bool:
