@@ -7,7 +7,8 @@ characters of twitter-text v3 (config/v3.json: code points in the Latin, general
 ranges weigh 1, everything else 2; every URL weighs 23; an emoji sequence weighs 2; NFC first).
 A URL at the very end is a quoted tweet or media card and does not count. 280 is a heuristic
 for the boundary, not a cap: the line directly above is always taken. A blank line or another
-signature ends the text.
+signature ends the text. Text extractors that flatten an embed into one line
+("text — Name (@handle) date") are read the same way, the text before the dash taken first.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ LIGHT_RANGES = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
 # "— Name (@handle) date": the dash opens the line; the handle is the *last* "(@handle)" because
 # names may hold parentheses and emoji ("D.C. ☮️", "JRebel, XRebel by Perforce").
 SIGNATURE = re.compile(r"^\s*(?:—|–|―|--?)\s*(?P<rest>.*\(@\w{1,50}\).*?)\s*$")
+# "text — Name (@handle) date" on one line: only a real dash, and the last one before the handle.
+INLINE_SIGNATURE = re.compile(r"^(?P<text>.*?\S)\s+[—–―]\s*(?P<rest>[^—–―]*\(@\w{1,50}\)[^()]*?)\s*$")
 SIGNATURE_HANDLE = re.compile(r"\(@(\w{1,50})\)")
 # URLs as twitter-text counts them: with a scheme, or a bare domain with a path (pic.twitter.com/x).
 URL = re.compile(r"(?:https?://|(?<![@\w.])(?=[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}/))\S+", re.IGNORECASE)
@@ -52,11 +55,11 @@ def _signed_post(lines: list[str], index: int, line: str) -> Post | None:
     signature = _read_signature(line)
     if signature is None:
         return None
-    name, handle, date_text = signature
+    name, handle, date_text, same_line = signature
     date = parse_date_text(date_text)
     if date is None:
         return None
-    body = _text_above(lines, index)
+    body = _text_above(lines, index, same_line)
     if body is None:
         return None
     return Post(
@@ -70,22 +73,36 @@ def _signed_post(lines: list[str], index: int, line: str) -> Post | None:
     )
 
 
-def _read_signature(line: str) -> tuple[str | None, str, str] | None:
+def _read_signature(line: str) -> tuple[str | None, str, str, str | None] | None:
+    """(name, handle, date text, text before the signature on the same line) of a signature."""
     match = SIGNATURE.match(line)
+    same_line = None
     if match is None:
-        return None
+        # Text extractors that flatten the embed put text and signature on one line.
+        match = INLINE_SIGNATURE.match(line)
+        if match is None:
+            return None
+        same_line = match["text"].strip()
     rest = match["rest"]
     last = list(SIGNATURE_HANDLE.finditer(rest))[-1]
     name = rest[: last.start()].strip()
-    return (name or None), last[1], rest[last.end() :].strip()
+    return (name or None), last[1], rest[last.end() :].strip(), same_line
 
 
-def _text_above(lines: list[str], index: int) -> str | None:
-    """The lines directly above the signature, taken upward while within 280 weighted chars."""
-    taken: list[str] = []
+def _is_signature(line: str) -> bool:
+    signature = _read_signature(line)
+    return signature is not None and parse_date_text(signature[2]) is not None
+
+
+def _text_above(lines: list[str], index: int, same_line: str | None) -> str | None:
+    """The lines directly above the signature, taken upward while within 280 weighted chars.
+
+    Text on the signature's own line, or else the line directly above, is always taken.
+    """
+    taken: list[str] = [same_line] if same_line else []
     for above in range(index - 1, -1, -1):
         line = lines[above].strip()
-        if not line or SIGNATURE.match(line):
+        if not line or _is_signature(line):
             break
         candidate = "\n".join([line, *taken])
         if taken and weighted_length(candidate) > MAX_WEIGHTED_LENGTH:

@@ -75,3 +75,19 @@ def test_signature_without_a_date_or_without_text_is_no_post() -> None:
 )
 def test_weighted_length_follows_twitter_text_v3(text: str, weight: int) -> None:
     assert weighted_length(text) == weight
+
+
+def test_text_and_signature_flattened_onto_one_line() -> None:
+    page = (
+        "An article paragraph that is long enough to stay out of the tweet. "
+        * 5
+        + "\nI only needed to change some CSS. pic.twitter.com/LvjLbjgY9F — Malte Ubl (@cramforce) "
+        "September 1, 2015\nNext paragraph."
+    )
+    (post,) = extract_text_posts(page)
+    assert (post.handle, post.author_name, post.date) == ("cramforce", "Malte Ubl", dt.date(2015, 9, 1))
+    assert post.text == "I only needed to change some CSS. pic.twitter.com/LvjLbjgY9F"
+
+
+def test_prose_with_a_dash_and_a_handle_but_no_date_is_no_signature() -> None:
+    assert extract_text_posts("We asked — Malte Ubl (@cramforce) answered quickly.") == []
