@@ -24,6 +24,8 @@ MAX_WEIGHTED_LENGTH = 280
 URL_WEIGHT = 23
 # twitter-text v3: code points in these ranges weigh 100 (one character), all others 200.
 LIGHT_RANGES = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
+# Every code point outside LIGHT_RANGES adds one more to its length of one.
+HEAVY_CHAR = re.compile("[^" + "".join(f"\\u{low:04x}-\\u{high:04x}" for low, high in LIGHT_RANGES) + "]")
 # "— Name (@handle) date": the dash opens the line; the handle is the *last* "(@handle)" because
 # names may hold parentheses and emoji ("D.C. ☮️", "JRebel, XRebel by Perforce").
 SIGNATURE = re.compile(r"^\s*(?:—|–|―|--?)\s*(?P<rest>.*\(@\w{1,50}\).*?)\s*$")
@@ -35,7 +37,8 @@ URL = re.compile(r"(?:https?://|(?<![@\w.])(?=[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}/))\
 LINK = re.compile(r"https?://\S+", re.IGNORECASE)
 TRAILING_PUNCTUATION = ".,;:!?)]}\"'”’»"
 # Code points that join or modify the emoji before them and add nothing to its weight.
-EMOJI_JOINER = "\u200d"
+# A zero-width joiner and the emoji it joins on add nothing to the first emoji's weight.
+ZWJ_TAIL = re.compile("\u200d.", re.DOTALL)
 EMOJI_MODIFIERS = re.compile(r"[\ufe0e\ufe0f\u20e3\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f]")
 REGIONAL_INDICATOR = re.compile(r"[\U0001f1e6-\U0001f1ff]{2}")
 
@@ -128,15 +131,5 @@ def _weigh_chars(text: str) -> int:
     # An emoji sequence (ZWJ family, flag, skin tone, keycap) weighs as one emoji.
     text = REGIONAL_INDICATOR.sub("\U0001f600", text)
     text = EMOJI_MODIFIERS.sub("", text)
-    total = 0
-    skip_next = False
-    for char in text:
-        if skip_next:
-            skip_next = False
-            continue
-        if char == EMOJI_JOINER:
-            skip_next = True
-            continue
-        point = ord(char)
-        total += 1 if any(low <= point <= high for low, high in LIGHT_RANGES) else 2
-    return total
+    text = ZWJ_TAIL.sub("", text)
+    return len(text) + len(HEAVY_CHAR.findall(text))
