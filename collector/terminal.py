@@ -238,9 +238,11 @@ class ProgressBar:
     def _width(self) -> int:
         # The bar's own terminal: stdout may be redirected to a file while stderr is the screen.
         try:
-            return os.get_terminal_size(self.stream.fileno()).columns
+            columns = os.get_terminal_size(self.stream.fileno()).columns
         except (OSError, ValueError, io.UnsupportedOperation):
-            return shutil.get_terminal_size().columns
+            columns = 0
+        # A terminal that reports no size (a fresh pseudo-terminal) gets the usual fallback.
+        return columns or shutil.get_terminal_size().columns
 
     def message(self, line: str) -> None:
         """Print one line (an error about one input) above the bar."""

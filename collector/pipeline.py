@@ -1,0 +1,264 @@
+"""The ingest pipeline: pages from the loaders, posts from extraction, rows into the archive.
+
+The only module besides the CLI that joins `collector` and `db`. Pages are extracted one by one
+(or by a pool of worker processes) and saved in batches: each batch is one transaction, so a crash
+or Ctrl-C keeps only whole articles, and a re-run completes the work without duplicates. A page
+that cannot be read, extracted or saved is reported and counted; the run goes on.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from sqlalchemy import Engine
+
+from collector.extract import extract_page
+from collector.loaders import PAGE_SUFFIXES, LoadError, Page
+from collector.posts import Article, ArticleMeta, Extraction, Post
+from db.store import SaveResult, save_pages
+
+# Pages per transaction: big enough for set-based saving to pay off, small enough that a crash
+# loses little work and the progress bar's "new" counts move.
+BATCH_PAGES = 100
+# A slow source (URLs being fetched) still commits what it has at least this often.
+BATCH_SECONDS = 2.0
+# Pages handed to a worker process at a time, and chunks in flight per worker: coarse enough that
+# pickling costs little, bounded so memory stays flat however many pages come.
+WORKER_CHUNK = 16
+CHUNKS_IN_FLIGHT_PER_JOB = 2
+# Pages extracted in this process before worker processes are started (if --jobs > 1).
+PARALLEL_AFTER = 64
+
+Reporter = Callable[[str], None]
+PageKind = Literal["html", "text"]
+# An extraction, or the reason it failed (a worker's exception, as one line of text).
+Outcome = Extraction | str
+
+
+@dataclass(slots=True)
+class IngestSummary:
+    """Counts for the one-line summary at the end of `quotes ingest`."""
+
+    pages: int = 0
+    posts: int = 0
+    new: int = 0
+    known: int = 0
+    failed: int = 0
+    skipped: int = 0
+
+    def line(self) -> str:
+        """The summary as printed on stderr."""
+        return (
+            f"pages read: {self.pages}, posts found: {self.posts}, new: {self.new}, "
+            f"already known: {self.known}, failed: {self.failed}, skipped: {self.skipped}"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class IngestOptions:
+    """How pages are processed: worker processes for extraction, batch size, how to report."""
+
+    jobs: int = 1
+    batch_pages: int = BATCH_PAGES
+    report: Reporter = print
+    on_page: Callable[[IngestSummary], None] | None = None
+
+
+def extract_one(text: str, kind: PageKind) -> Outcome:
+    """Extract one page; a failure becomes its reason instead of ending the run."""
+    try:
+        return extract_page(text, kind=kind)
+    # A bug in one detector on one odd page must not stop an archive run: report it and go on.
+    except Exception as error:
+        return f"cannot extract posts: {type(error).__name__}: {error}"
+
+
+def _extract_chunk(chunk: list[tuple[str, PageKind]]) -> list[Outcome]:
+    return [extract_one(text, kind) for text, kind in chunk]
+
+
+def article_for(page: Page, meta: ArticleMeta) -> Article:
+    """The archive's record of one page: where it came from, its hash, its metadata, its fetch."""
+    fetched = page.fetched
+    return Article(
+        source=page.source,
+        sha256=page.sha256,
+        meta=meta,
+        url=page.url,
+        fetched_url=fetched.fetched_url if fetched else None,
+        final_url=fetched.final_url if fetched else None,
+        http_status=fetched.status if fetched else None,
+        fetched_at=fetched.fetched_at if fetched else None,
+        archive_path=str(fetched.archive_path) if fetched and fetched.archive_path else None,
+    )
+
+
+def _serial(items: Iterable[Page | LoadError]) -> Iterator[tuple[Page | LoadError, Outcome | None]]:
+    for item in items:
+        yield item, None if isinstance(item, LoadError) else extract_one(item.text, item.kind)
+
+
+def _outcomes(
+    items: Iterable[Page | LoadError], jobs: int
+) -> Iterator[tuple[Page | LoadError, Outcome | None]]:
+    """Extraction outcomes in input order: the first pages here, the rest in `jobs` processes.
+
+    Starting worker processes costs more than extracting a few pages, so a small run never does.
+    """
+    iterator = iter(items)
+    yield from _serial(itertools.islice(iterator, PARALLEL_AFTER if jobs > 1 else None))
+    if jobs > 1:
+        yield from _parallel(iterator, jobs)
+
+
+def _parallel(
+    items: Iterable[Page | LoadError], jobs: int
+) -> Iterator[tuple[Page | LoadError, Outcome | None]]:
+    """Extract in `jobs` processes, in input order, with a bounded number of chunks in flight."""
+    pending: deque[tuple[list[Page | LoadError], Future[list[Outcome]]]] = deque()
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=_worker_context()) as pool:
+        for chunk in _chunks(items, WORKER_CHUNK):
+            pages = [(p.text, p.kind) for p in chunk if isinstance(p, Page)]
+            pending.append((chunk, pool.submit(_extract_chunk, pages)))
+            if len(pending) >= jobs * CHUNKS_IN_FLIGHT_PER_JOB:
+                yield from _merge(*pending.popleft())
+        while pending:
+            yield from _merge(*pending.popleft())
+
+
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """fork when this process has one thread: workers start in milliseconds with everything imported
+    (they never touch the inherited database connections, and leave through os._exit). With other
+    threads alive (URL fetching), fork could copy a lock held mid-operation: use a fork server, which
+    costs ~0.7 s of start-up (a fresh interpreter importing the extractors) instead.
+    """
+    if threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
+
+
+def _chunks(items: Iterable[Page | LoadError], size: int) -> Iterator[list[Page | LoadError]]:
+    chunk: list[Page | LoadError] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _merge(
+    chunk: list[Page | LoadError], future: Future[list[Outcome]]
+) -> Iterator[tuple[Page | LoadError, Outcome | None]]:
+    outcomes = iter(future.result())
+    for item in chunk:
+        yield item, None if isinstance(item, LoadError) else next(outcomes)
+
+
+class _Batcher:
+    """Collects extracted pages and saves them a batch (one transaction) at a time."""
+
+    def __init__(self, engine: Engine, summary: IngestSummary, options: IngestOptions) -> None:
+        self.engine, self.summary, self.options = engine, summary, options
+        self.pages: list[tuple[Article, tuple[Post, ...]]] = []
+        self.started = time.monotonic()
+
+    def add(self, article: Article, extraction: Extraction) -> None:
+        self.pages.append((article, extraction.posts))
+        full = len(self.pages) >= self.options.batch_pages
+        if full or time.monotonic() - self.started >= BATCH_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pages:
+            results = save_pages(self.engine, self.pages)
+            for (article, _), result in zip(self.pages, results, strict=True):
+                self._count(article, result)
+        self.pages, self.started = [], time.monotonic()
+
+    def _count(self, article: Article, result: SaveResult | Exception) -> None:
+        if isinstance(result, SaveResult):
+            self.summary.new += result.new_posts
+            self.summary.known += result.known_posts
+            return
+        self.summary.failed += 1
+        self.options.report(f"{article.source}: cannot save: {_first_line(result)}")
+
+
+def _first_line(error: Exception) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
+def ingest(items: Iterable[Page | LoadError], engine: Engine, options: IngestOptions) -> IngestSummary:
+    """Extract and save every page of `items`; report each failure and keep going.
+
+    Returns the counts for the summary line (`skipped` is left for the caller: the loaders know).
+    """
+    summary = IngestSummary()
+    batcher = _Batcher(engine, summary, options)
+    outcomes = _outcomes(items, options.jobs)
+    try:
+        for item, outcome in outcomes:
+            _take(item, outcome, summary, batcher, options.report)
+            if options.on_page is not None:
+                options.on_page(summary)
+    finally:
+        # Ctrl-C or a database error mid-run: what was extracted so far is still saved whole.
+        batcher.flush()
+    return summary
+
+
+def _take(
+    item: Page | LoadError,
+    outcome: Outcome | None,
+    summary: IngestSummary,
+    batcher: _Batcher,
+    report: Reporter,
+) -> None:
+    if isinstance(item, LoadError) or outcome is None:
+        summary.failed += 1
+        report(str(item))
+        return
+    summary.pages += 1
+    if isinstance(outcome, str):
+        summary.failed += 1
+        report(f"{item.source}: {outcome}")
+        return
+    summary.posts += len(outcome.posts)
+    batcher.add(article_for(item, outcome.meta), outcome)
+
+
+def count_files(paths: Iterable[str]) -> int | None:
+    """How many page files the given paths hold (folders walked), for the progress bar's total.
+
+    An estimate by file name (the loaders go by content): a WARC holds many pages, a page may be
+    named oddly. None when the input includes stdin or URLs, whose count is unknown until read.
+    """
+    total = 0
+    for name in paths:
+        if name == "-" or "://" in name:
+            return None
+        path = Path(name)
+        if path.is_dir():
+            total += sum(_looks_like_page(f) for _, _, files in os.walk(path) for f in files)
+        else:
+            total += 1
+    return total or None
+
+
+def _looks_like_page(name: str) -> bool:
+    return name.lower().endswith(PAGE_SUFFIXES)
