@@ -1,25 +1,185 @@
-"""Article metadata from a page's head (owned by the inputs work; minimal for now)."""
+"""Article metadata: what a page says about itself, read cheaply from its first part.
+
+This runs on every page, so it parses only the <head> (one small selectolax parse) and scans a
+bounded prefix of the page with regexes for what lives in the body (JSON-LD, <time>) and for the
+comments browsers and SingleFile leave at the top of a saved copy.
+"""
 
 from __future__ import annotations
 
-import html as html_lib
+import datetime as dt
 import re
+from urllib.parse import urljoin, urlsplit
+
+from selectolax.lexbor import LexborHTMLParser
 
 from collector.posts import ArticleMeta
 
-_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+# The head ends at </head>; a page without one gets this much parsed as its head.
+HEAD_SCAN_CHARS = 400_000
+HEAD_FALLBACK_CHARS = 64_000
+HEAD_END = re.compile(r"</head\s*>", re.IGNORECASE)
+# JSON-LD and <time> may sit anywhere in the body; a date past this point is not the article's.
+BODY_SCAN_CHARS = 600_000
+# Saved-copy comments sit before or just after the doctype.
+SAVED_COMMENT_CHARS = 4_096
+# Chrome and IE "mark of the web": <!-- saved from url=(0042)https://example.com/… -->
+SAVED_FROM = re.compile(r"<!--\s*saved from url=\(\d+\)\s*(\S+?)\s*-->", re.IGNORECASE)
+# SingleFile's header comment: "Page saved with SingleFile \n url: https://… \n saved date: …"
+SINGLEFILE_URL = re.compile(
+    r"<!--[^>]*?saved with SingleFile.*?^\s*url:\s*(\S+)", re.IGNORECASE | re.DOTALL | re.M
+)
+# JSON-LD, also when escaped inside a script's string (Substack, Next.js state). These body-wide
+# patterns start with a case-sensitive literal so the regex engine can skip ahead quickly: <time>
+# is an HTML5 element, written in lower case in practice.
+JSON_LD_PUBLISHED = re.compile(r'datePublished\\?"\s*:\s*\\?"([^"\\]{4,64})')
+TIME_DATETIME = re.compile(r"<time\b[^>]*?\bdatetime\s*=\s*[\"']?([^\"'>\s]{4,64})")
+PUBLISHED_TIME_TAG = re.compile(r"<time\b[^>]*?(?:itemprop\s*=\s*[\"']?datePublished|\bpubdate\b)[^>]*>")
+DATETIME_ATTR = re.compile(r"\bdatetime\s*=\s*[\"']?([^\"'>\s]{4,64})", re.IGNORECASE)
+
+CANONICAL_SELECTOR = "link[rel]"
+# <meta> keys, best first, whichever of property/name/itemprop names them. Cleaned copies of pages
+# (Mercury/Postlight fixtures) turn property= into name= and content= into value=.
+META_KEY_ATTRS = ("property", "name", "itemprop")
+META_VALUE_ATTRS = ("content", "value")
+TITLE_KEYS = ("og:title", "twitter:title")
+URL_KEYS = ("og:url", "twitter:url")
+SITE_KEYS = ("og:site_name", "application-name")
+PUBLISHED_KEYS = (
+    "article:published_time",
+    "datepublished",
+    "og:published_time",
+    "pubdate",
+    "publishdate",
+    "date",
+    "dc.date",
+    "dc.date.issued",
+)
+MAX_TITLE_CHARS = 500
+
+# Plain-text copies: a URL line near the top ("URL: …", "Source: …", or the URL alone).
+TEXT_HEADER_LINES = 12
+TEXT_URL_LINE = re.compile(
+    r"^(?:(?:url|source|quelle|fuente|saved from|link)\s*:\s*)?<?(https?://\S+?)>?$", re.IGNORECASE
+)
 
 
 def extract_metadata(page: str) -> ArticleMeta:
-    """Title and whatever else the page says about itself."""
-    match = _TITLE.search(page, 0, 200_000)
-    title = html_lib.unescape(" ".join(match.group(1).split())) if match else None
-    return ArticleMeta(title=title or None)
+    """Title, canonical URL, site name, published date and saved-from URL of an HTML page."""
+    saved_from = _saved_from(page[:SAVED_COMMENT_CHARS])
+    tree = LexborHTMLParser(_head(page))
+    metas = _meta_values(tree)
+    page_url = _first(metas, URL_KEYS)
+    base = page_url or saved_from
+    return ArticleMeta(
+        title=_title(tree, metas),
+        canonical_url=_absolute(_canonical_href(tree), base) or _absolute(page_url, saved_from),
+        site_name=_first(metas, SITE_KEYS),
+        published=_published(metas, page),
+        saved_from=saved_from,
+    )
 
 
 def text_metadata(text: str) -> ArticleMeta:
-    """A plain-text copy: its first non-empty line is the title."""
-    for line in text.splitlines():
-        if line.strip():
-            return ArticleMeta(title=line.strip())
-    return ArticleMeta()
+    """A plain-text copy: its first non-empty line is the title; a URL line near the top, its source."""
+    lines = [line.strip() for line in text[:HEAD_FALLBACK_CHARS].splitlines() if line.strip()]
+    title = next((line for line in lines if not TEXT_URL_LINE.match(line)), None)
+    url = next(
+        (match.group(1) for line in lines[:TEXT_HEADER_LINES] if (match := TEXT_URL_LINE.match(line))), None
+    )
+    return ArticleMeta(title=title[:MAX_TITLE_CHARS] if title else None, saved_from=url)
+
+
+def _head(page: str) -> str:
+    end = HEAD_END.search(page, 0, HEAD_SCAN_CHARS)
+    return page[: end.end()] if end else page[:HEAD_FALLBACK_CHARS]
+
+
+def _saved_from(top: str) -> str | None:
+    match = SAVED_FROM.search(top) or SINGLEFILE_URL.search(top)
+    return _absolute(match.group(1), None) if match else None
+
+
+def _title(tree: LexborHTMLParser, metas: dict[str, str]) -> str | None:
+    """og:title first: it is the headline without the " | Site name" most <title>s carry."""
+    title = _first(metas, TITLE_KEYS)
+    if title is None:
+        node = tree.css_first("title")
+        title = _clean(node.text()) if node is not None else None
+    return title[:MAX_TITLE_CHARS] if title else None
+
+
+def _canonical_href(tree: LexborHTMLParser) -> str | None:
+    for node in tree.css(CANONICAL_SELECTOR):
+        rel = (node.attributes.get("rel") or "").lower().split()
+        if "canonical" in rel:
+            return _clean(node.attributes.get("href"))
+    return None
+
+
+def _meta_values(tree: LexborHTMLParser) -> dict[str, str]:
+    """Each <meta> key (lowercased) with its first non-empty value."""
+    values: dict[str, str] = {}
+    for node in tree.css("meta"):
+        attributes = node.attributes
+        value = _clean(next((attributes[a] for a in META_VALUE_ATTRS if attributes.get(a)), None))
+        if value is None:
+            continue
+        for attribute in META_KEY_ATTRS:
+            key = attributes.get(attribute)
+            if key:
+                values.setdefault(key.strip().lower(), value)
+    return values
+
+
+def _first(metas: dict[str, str], keys: tuple[str, ...]) -> str | None:
+    return next((metas[key] for key in keys if key in metas), None)
+
+
+def _published(metas: dict[str, str], page: str) -> str | None:
+    """The head's article:published_time, else JSON-LD datePublished, else a <time datetime>."""
+    value = _first(metas, PUBLISHED_KEYS)
+    if value is None:
+        value = _body_date(page[:BODY_SCAN_CHARS])
+    return _iso_date(value) if value else None
+
+
+def _body_date(body: str) -> str | None:
+    match = JSON_LD_PUBLISHED.search(body)
+    if match is None:
+        tagged = PUBLISHED_TIME_TAG.search(body)
+        match = DATETIME_ATTR.search(tagged.group(0)) if tagged else TIME_DATETIME.search(body)
+    return match.group(1) if match else None
+
+
+def _iso_date(value: str) -> str | None:
+    """ISO 8601 when the value parses as a date; the raw value when it merely looks like one."""
+    text = value.strip()
+    try:
+        if len(text) <= len("2020-01-31"):
+            return dt.date.fromisoformat(text).isoformat()
+        return dt.datetime.fromisoformat(text).isoformat()
+    except ValueError:
+        pass
+    try:
+        return dt.date.fromisoformat(text[:10]).isoformat()
+    except ValueError:
+        return None
+
+
+def _absolute(url: str | None, base: str | None) -> str | None:
+    """An absolute http(s) URL, resolving a relative one against the page's own address."""
+    if not url:
+        return None
+    joined = urljoin(base, url) if base else url
+    parts = urlsplit(joined)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return joined
+
+
+def _clean(value: str | None) -> str | None:
+    if value is None:
+        return None
+    cleaned = " ".join(value.split())
+    return cleaned or None
