@@ -18,7 +18,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.visitors import InternalTraversal
-from sqlalchemy.types import Boolean, Text
+from sqlalchemy.types import Text
 
 FTS_TABLE = "posts_fts"
 FTS_COLUMNS = ("text", "author_name", "handle")
@@ -87,7 +87,8 @@ def search_words(words: str) -> list[str]:
 class _MatchAll(ColumnElement[bool]):
     """True for posts whose text, author name or handle contains every word (see search_words)."""
 
-    type = Boolean()
+    # No Boolean type: SQLite would render "... = 1" in WHERE, and that hides the rowid lookup
+    # from its planner (the whole table is scanned instead of the FTS hits).
     inherit_cache = True
     _traverse_internals = [("query", InternalTraversal.dp_clauseelement)]  # noqa: RUF012
 
