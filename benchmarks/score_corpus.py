@@ -16,6 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from collector.extract import extract_page
+from collector.loaders import InputOptions, LoadError, iter_pages
 from collector.posts import Post
 from collector.scoring import FIELDS, Score, score_corpus, total_score
 
@@ -23,16 +24,15 @@ DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "re
 
 
 def extract_file(path: Path) -> Sequence[Post]:
-    """One saved page through extraction (UTF-8, falling back to what charset-normalizer finds)."""
-    data = path.read_bytes()
-    try:
-        page = data.decode("utf-8")
-    except UnicodeDecodeError:
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(data).best()
-        page = str(best) if best is not None else data.decode("utf-8", "replace")
-    return extract_page(page).posts
+    """One saved page through the normal ingest path: the loaders (decoding, containers), then
+    extraction, as `quotes ingest` runs them."""
+    posts: list[Post] = []
+    for item in iter_pages([str(path)], InputOptions(), None):
+        if isinstance(item, LoadError):
+            print(f"warning: {item}", file=sys.stderr)
+            continue
+        posts.extend(extract_page(item.text, kind=item.kind).posts)
+    return posts
 
 
 def report(label: str, score: Score) -> str:
