@@ -381,3 +381,18 @@ def test_a_sites_extra_link_to_the_same_status_does_not_hide_the_date() -> None:
     (post,) = extract_posts(html)
     assert (post.date_text, post.author_name, post.handle) == ("March 21, 2006", "Jack", "jack")
     assert post.text == 'just setting up my #twttr & "more"\nsecond line'
+
+
+def test_qiita_tweet_frame_keeps_the_url_in_data_content() -> None:
+    encoded = quote("https://twitter.com/ann/status/1129040592930070530?s=20", safe="")
+    html = (
+        '<iframe id="qiita-embed-content__0f1e" '
+        'src="https://qiita.com/embed-contents/tweet#qiita-embed-content__0f1e" '
+        f'data-content="{encoded}"></iframe>'
+    )
+    (post,) = extract_posts(html)
+    assert (post.post_id, post.url, post.handle) == (
+        "1129040592930070530",
+        "https://twitter.com/ann/status/1129040592930070530",
+        "ann",
+    )

@@ -8,7 +8,8 @@
   `data-tweet-id` or `Tweet.html?id=`, or an empty `<twitter-widget data-tweet-id>`. When the
   original blockquote survives beside it, the pair is one post and the blockquote speaks for it.
 - AMP `amp-twitter` / `bento-twitter` (`data-tweetid`), WordPress embed figures whose oEmbed
-  failed (only the bare status URL), note.com figures, and Substack tweet cards.
+  failed (only the bare status URL), note.com figures, Qiita's tweet frames, and Substack tweet
+  cards.
 
 Not posts: timelines, share/follow buttons, a `div.twitter-tweet` without a tweet inside.
 """
@@ -20,7 +21,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Callable
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote_plus, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -39,6 +40,7 @@ SELECTOR = ", ".join(
         "twitter-widget",
         "iframe[data-tweet-id]",
         "iframe[id^='twitter-widget-']",
+        "iframe[src*='qiita.com/embed-contents/tweet']",
         "amp-twitter",
         "bento-twitter",
         "figure.wp-block-embed-twitter",
@@ -58,6 +60,7 @@ MARKERS = (
     b'embedded-service="twitter"',
     b'class="tweet"',
     b"twitter-embed",
+    b"embed-contents/tweet",
 )
 
 # A status permalink on any of Twitter's hosts and path forms: /{user}/status/{id},
@@ -97,6 +100,7 @@ TWEET_ID = re.compile(r"^\d{1,20}$")
 # Rendered widget iframes: platform.twitter.com/embed/Tweet.html?id=… (older: embed/index.html).
 WIDGET_FRAME_PATH = re.compile(r"/embed/(?:Tweet|index)\.html$", re.IGNORECASE)
 WIDGET_HOSTS = ("platform.twitter.com", "platform.x.com")
+QIITA_TWEET_FRAME = "qiita.com/embed-contents/tweet"
 TWEET_BLOCKQUOTES = "blockquote.twitter-tweet, blockquote.twitter-video"
 # Embed forms that are candidates of their own when they sit inside a wrapper.
 TWEET_FORMS_INSIDE = "blockquote, iframe, twitter-widget, amp-twitter, bento-twitter"
@@ -436,6 +440,8 @@ def _text_lang(node: LexborNode, hidden: Callable[[LexborNode], bool]) -> str | 
 
 
 def _parse_widget(node: LexborNode) -> list[Post]:
+    if QIITA_TWEET_FRAME in _attr(node, "src"):
+        return _parse_qiita(node)
     post_id = _widget_id(node)
     if post_id is None or _has_twin_blockquote(node, post_id):
         return []
@@ -453,6 +459,15 @@ def _widget_id(node: LexborNode) -> str | None:
         return None  # share and follow buttons live under /widgets/, not /embed/
     ids = parse_qs(src.query).get("id", [])
     return ids[0] if ids and TWEET_ID.match(ids[0]) else None
+
+
+def _parse_qiita(node: LexborNode) -> list[Post]:
+    """Qiita's tweet frame keeps the status URL percent-encoded in data-content."""
+    parts = status_parts(unquote_plus(_attr(node, "data-content")))
+    if parts is None:
+        return []
+    url, post_id, user = parts
+    return [_post(post_id, url=url, handle=user)]
 
 
 def _has_twin_blockquote(node: LexborNode, post_id: str) -> bool:
