@@ -29,13 +29,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
-from collector.posts import Article, ArticleMeta, Post  # noqa: E402
-from db.engine import database_url, make_engine, prepare_database, session_scope  # noqa: E402
-from db.queries import Filters, iter_records, select_records  # noqa: E402
-from db.store import SaveResult, save_pages  # noqa: E402
+from collector.posts import Article, ArticleMeta, Post
+from db.engine import database_url, make_engine, prepare_database, session_scope
+from db.queries import Filters, iter_records, select_post_ids
+from db.store import SaveResult, save_pages
 
 SEED = 20261128
 VOCABULARY = 20_000
@@ -230,19 +230,24 @@ def run_queries(args: argparse.Namespace) -> None:
         ("author (part of name)", lambda a: Filters(author=f"Number {str(a)[4:]}"), list(authors)),
         ("7-day date range", lambda d: Filters(since=d, until=d + dt.timedelta(days=6)), list(starts)),  # type: ignore[operator]
     ]
-    print("| query (full export records) | median ms | p95 ms | median rows |")
-    print("|---|---:|---:|---:|")
+    print("| query | median rows | ids only: median ms | p95 ms | full records: median ms | p95 ms |")
+    print("|---|---:|---:|---:|---:|---:|")
     with session_scope(engine, readonly=True) as session:
 
         def count(filters: Filters) -> int:
             return sum(1 for _ in iter_records(session, filters))
 
+        def ids(filters: Filters) -> int:
+            return len(session.execute(select_post_ids(filters)).all())
+
         for name, make, inputs in cases:
             count(make(inputs[0]))  # warm the statement cache and the page cache
-            times, sizes = timed(lambda value, make=make: count(make(value)), inputs)  # type: ignore[misc]
+            id_times, sizes = timed(lambda value, make=make: ids(make(value)), inputs)  # type: ignore[misc]
+            times, _ = timed(lambda value, make=make: count(make(value)), inputs)  # type: ignore[misc]
             print(
-                f"| {name} | {statistics.median(times):.1f} | {percentile(times, 0.95):.1f} | "
-                f"{statistics.median(sizes):,.0f} |"
+                f"| {name} | {statistics.median(sizes):,.0f} | {statistics.median(id_times):.1f} | "
+                f"{percentile(id_times, 0.95):.1f} | {statistics.median(times):.1f} | "
+                f"{percentile(times, 0.95):.1f} |"
             )
     engine.dispose()
     export = subprocess.run(
@@ -267,11 +272,16 @@ def run_export(args: argparse.Namespace) -> None:
                 sink.truncate()
     elapsed = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"| export (iter_records + csv, streaming) | {rows:,} rows | {rows / elapsed:,.0f} rows/s | {peak_mb:.0f} MB peak RSS |")
+    print(
+        f"| export (iter_records + csv, streaming) | {rows:,} rows | {rows / elapsed:,.0f} rows/s | "
+        f"{peak_mb:.0f} MB peak RSS |"
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     ingest_cmd = commands.add_parser("ingest", help="ingest rate, SQLite vs PostgreSQL")
     ingest_cmd.add_argument("--pages", type=int, default=2000)

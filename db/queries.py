@@ -138,6 +138,11 @@ def _ordered(statement: AnySelect, filters: Filters) -> AnySelect:
     return statement.limit(filters.limit) if filters.limit is not None else statement
 
 
+def select_post_ids(filters: Filters) -> AnySelect:
+    """Internal ids of the matching posts, in export order: the query without building records."""
+    return _ordered(select(Post.id).where(*_conditions(filters)), filters)
+
+
 def _article_addresses() -> Any:
     """The URLs (or paths) of the articles quoting the current post, oldest first, joined.
 
