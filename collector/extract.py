@@ -6,9 +6,11 @@ detectors' byte markers are not parsed at all.
 
 Consent layers and lazy loaders keep the real embed out of the live DOM until the reader agrees:
 as text inside a hidden `<textarea>`, inside `<template>` or `<noscript>`, or percent-encoded in
-a `data-content` attribute. Their content is parsed as a fragment when it holds a marker, and the
-posts found there count unless the same post is also embedded live on the page (then the wrapper
-is only a fallback copy). Escaped copies inside `<script>` are never read.
+a `data-content` attribute. Saved RSS/Atom feeds carry item HTML entity-encoded in
+`<description>`, `<content>` or `<summary>`, or in CDATA sections (opened before parsing). A
+wrapper's content is parsed as a fragment when it holds a marker, and the posts found there
+count unless the same post is also embedded live on the page (then the wrapper is only a
+fallback copy). Escaped copies inside `<script>` are never read.
 """
 
 from __future__ import annotations
@@ -24,8 +26,13 @@ from collector.posts import Extraction, Post, natural_key
 from collector.signatures import extract_text_posts
 
 # Carriers of embeds a consent layer or lazy loader holds back (see the module docstring).
-WRAPPER_SELECTOR = "textarea, template, [data-content]"
-_WRAPPER_TAGS = frozenset({"textarea", "template"})
+WRAPPER_SELECTOR = "textarea, template, [data-content], description, content, summary"
+# Elements whose text is markup: consent textareas, and RSS/Atom items' entity-encoded HTML.
+_TEXT_WRAPPER_TAGS = frozenset({"textarea", "description", "content", "summary"})
+_WRAPPER_TAGS = frozenset({"template", *_TEXT_WRAPPER_TAGS})
+# A feed wraps item HTML in CDATA, which an HTML parser reads as a comment up to the first ">".
+_XML_DECLARATION = "<?xml"
+_CDATA_OPEN, _CDATA_CLOSE = "<![CDATA[", "]]>"
 _NOSCRIPT = "noscript"
 # A wrapper inside a wrapper inside a wrapper is no embed anyone sees.
 _MAX_WRAPPER_DEPTH = 2
@@ -52,8 +59,19 @@ def extract_posts(html: str | bytes, *, source: str | None = None) -> list[Post]
     """
     if not has_markers(html):
         return []
-    tree = LexborHTMLParser(html)
+    tree = LexborHTMLParser(_unwrap_cdata(html))
     return find_posts(tree)
+
+
+def _unwrap_cdata(html: str | bytes) -> str | bytes:
+    """A saved RSS/Atom feed with its items' HTML in CDATA sections, the sections opened."""
+    if isinstance(html, bytes):
+        if html[:64].lstrip().startswith(_XML_DECLARATION.encode()) and _CDATA_OPEN.encode() in html:
+            return html.replace(_CDATA_OPEN.encode(), b"").replace(_CDATA_CLOSE.encode(), b"")
+        return html
+    if html[:64].lstrip().startswith(_XML_DECLARATION) and _CDATA_OPEN in html:
+        return html.replace(_CDATA_OPEN, "").replace(_CDATA_CLOSE, "")
+    return html
 
 
 def find_posts(tree: LexborHTMLParser) -> list[Post]:
@@ -94,7 +112,7 @@ def _wrapped_posts(node: LexborNode, depth: int) -> list[tuple[Post, bool]]:
 def _wrapped_markup(node: LexborNode) -> str | None:
     """The markup a consent wrapper holds: textarea text, template content, data-content."""
     tag = node.tag
-    if tag == "textarea":
+    if tag in _TEXT_WRAPPER_TAGS:
         return node.text(deep=True)
     if tag == "template":
         # lexbor keeps template content in a separate fragment that CSS does not reach.

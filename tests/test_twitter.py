@@ -396,3 +396,17 @@ def test_qiita_tweet_frame_keeps_the_url_in_data_content() -> None:
         "https://twitter.com/ann/status/1129040592930070530",
         "ann",
     )
+
+
+def test_feed_items_carry_embeds_entity_encoded_or_in_cdata() -> None:
+    first = CLASSIC.replace("jack/status/20", "ann/status/1129040592930070530")
+    second = CLASSIC.replace("jack/status/20", "bob/status/1130532897142841344")
+    feed = (
+        '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><item><title>T</title>'
+        f"<description>{escape(first)}</description>"
+        f"<content:encoded><![CDATA[{second}]]></content:encoded></item></channel></rss>"
+    )
+    posts = extract_posts(feed)
+    assert [p.post_id for p in posts] == ["1129040592930070530", "1130532897142841344"]
+    assert all(p.text == 'just setting up my #twttr & "more"\nsecond line' for p in posts)
