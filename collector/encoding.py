@@ -28,6 +28,7 @@ META_CHARSET = re.compile(rb"<meta[^>]*?charset\s*=\s*[\"']?\s*([A-Za-z0-9._:-]+
 # Detection reads a sample: charset-normalizer's cost grows with the input.
 DETECT_SAMPLE_BYTES = 65_536
 FALLBACK = "windows-1252"
+WINDOWS_1252 = "cp1252"  # charset-normalizer's name for it
 # WHATWG's encoding labels that differ from Python's codecs: latin-1 and ASCII labels mean
 # windows-1252 on the web, GB2312 means GBK/GB18030, and so on.
 WEB_ALIASES = {
@@ -136,7 +137,13 @@ def _is_utf8(data: bytes) -> bool:
 
 
 def _detect(data: bytes) -> str | None:
-    best = from_bytes(data[:DETECT_SAMPLE_BYTES]).best()
+    """charset-normalizer's best guess; on a tie, windows-1252 (the web's commonest legacy charset:
+    a short French or German text fits cp1250 exactly as well, and is far more likely cp1252)."""
+    matches = from_bytes(data[:DETECT_SAMPLE_BYTES])
+    best = matches.best()
     if best is None:
         return None
-    return normalize_charset(best.encoding)
+    tied = {
+        match.encoding for match in matches if (match.chaos, match.coherence) == (best.chaos, best.coherence)
+    }
+    return FALLBACK if WINDOWS_1252 in tied else normalize_charset(best.encoding)

@@ -41,7 +41,6 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 BACKOFF_BASE = 0.5  # seconds; doubled at each retry
 BACKOFF_MAX = 30.0
-CHUNK_BYTES = 65_536
 PROJECT_URL = "https://github.com/quote-archiver/quote-archiver"
 ACCEPT = "text/html,application/xhtml+xml;q=0.9,text/plain;q=0.8,*/*;q=0.5"
 # Pages are read, never rendered: bodies that are plainly not pages are refused from the header.
@@ -219,7 +218,8 @@ def _read_body(response: httpx.Response, options: FetchOptions, end: float) -> b
         raise FetchError(f"body of {declared} bytes is over the {options.max_bytes} byte limit")
     chunks: list[bytes] = []
     size = 0
-    for chunk in response.iter_bytes(CHUNK_BYTES):
+    # Chunks as they arrive (no buffering to a size): the deadline is checked at every read.
+    for chunk in response.iter_bytes():
         size += len(chunk)
         if size > options.max_bytes:
             raise FetchError(f"body is over the {options.max_bytes} byte limit")

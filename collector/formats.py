@@ -8,6 +8,7 @@ as .html, .html.gz, .mhtml or in a WARC therefore gives the same bytes and the s
 
 from __future__ import annotations
 
+import codecs
 import email.policy
 import gzip
 import itertools
@@ -54,6 +55,8 @@ ISO_MEDIA_MAGIC = b"ftyp"
 CONTROL_BYTES = bytes(range(0x09)) + bytes(range(0x0E, 0x1B)) + bytes(range(0x1C, 0x20))
 BINARY_CONTROL_RATIO = 0.10
 BINARY_SAMPLE_BYTES = 4096
+# UTF-16/32 text is full of NUL bytes: with its BOM it is text, not binary.
+UNICODE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 # An MHTML file is a MIME message: a header block that declares multipart/related (Chrome,
 # Edge, IE, Firefox add-ons) or, for a single part, text/html.
 MIME_HEADER_LINE = re.compile(rb"^[A-Za-z][A-Za-z0-9-]*:", re.MULTILINE)
@@ -166,11 +169,13 @@ def charset_of(content_type: str | None) -> str | None:
 
 
 def _single(data: bytes, max_bytes: int) -> Document:
+    if not data.strip():
+        raise FormatError("empty file" if not data else "nothing but whitespace")
     if len(data) > max_bytes:
         raise FormatError(f"larger than the {_mb(max_bytes)} limit")
     if looks_like_mhtml(data[:HEAD_BYTES]):
         return mhtml_document(data)
-    what = binary_kind(data)
+    what = None if data.startswith(UNICODE_BOMS) else binary_kind(data)
     if what is not None:
         raise FormatError(f"not a page: looks like {what}")
     return Document(data)

@@ -1,0 +1,220 @@
+"""Inputs to pages: files, folders, globs, stdin, lists — and one clear LoadError per bad input."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import os
+import pickle
+from pathlib import Path
+
+import pytest
+
+from collector.loaders import InputOptions, LoadError, LoadStats, Page, iter_pages
+
+HTML = "<!DOCTYPE html><html><head><title>Quoted</title></head><body><p>Café crème</p></body></html>"
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(200)
+
+
+def load(args: list[str], *, stdin: io.BytesIO | None = None, **options: object) -> list[Page | LoadError]:
+    return list(iter_pages(args, InputOptions(**options), stdin))  # type: ignore[arg-type]
+
+
+def pages(items: list[Page | LoadError]) -> list[Page]:
+    return [item for item in items if isinstance(item, Page)]
+
+
+def errors(items: list[Page | LoadError]) -> list[str]:
+    return [str(item) for item in items if isinstance(item, LoadError)]
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    (tmp_path / "a.html").write_text(HTML, encoding="utf-8")
+    (tmp_path / "sub" / "deeper").mkdir(parents=True)
+    (tmp_path / "sub" / "b.htm").write_bytes(HTML.replace("Café", "Thé").encode("cp1252"))
+    (tmp_path / "sub" / "deeper" / "c.txt").write_text("A plain copy\n\nsome text", encoding="utf-8")
+    (tmp_path / "sub" / "style.css").write_text("p { color: red }")
+    (tmp_path / "sub" / "photo.png").write_bytes(PNG)
+    return tmp_path
+
+
+def test_a_folder_is_read_recursively_and_non_pages_are_counted(folder: Path) -> None:
+    stats = LoadStats()
+    items = list(iter_pages([str(folder)], InputOptions(), None, stats=stats))
+    assert [Path(p.source).relative_to(folder).as_posix() for p in pages(items)] == [
+        "a.html",
+        "sub/b.htm",
+        "sub/deeper/c.txt",
+    ]
+    assert errors(items) == []
+    assert stats.skipped == 2
+
+
+def test_each_page_is_decoded_and_its_kind_told_by_content(folder: Path) -> None:
+    by_name = {Path(p.source).name: p for p in pages(load([str(folder)]))}
+    assert "Café crème" in by_name["a.html"].text
+    assert "Thé crème" in by_name["b.htm"].text
+    assert (by_name["a.html"].kind, by_name["c.txt"].kind) == ("html", "text")
+    assert by_name["a.html"].sha256 == hashlib.sha256(by_name["a.html"].data).hexdigest()
+
+
+def test_the_kind_goes_by_content_not_by_name(tmp_path: Path) -> None:
+    (tmp_path / "page.txt").write_text(HTML)
+    (tmp_path / "notes.html").write_text("Just words, quoting nobody.\n")
+    kinds = {Path(p.source).name: p.kind for p in pages(load([str(tmp_path)]))}
+    assert kinds == {"notes.html": "text", "page.txt": "html"}
+
+
+def test_a_file_without_a_suffix_in_a_folder_is_read_when_it_is_html(tmp_path: Path) -> None:
+    (tmp_path / "saved").write_text(HTML)
+    (tmp_path / "LICENSE").write_text("Permission is hereby granted")
+    stats = LoadStats()
+    items = list(iter_pages([str(tmp_path)], InputOptions(), None, stats=stats))
+    assert [Path(p.source).name for p in pages(items)] == ["saved"]
+    assert stats.skipped == 1
+
+
+def test_a_gzipped_page_is_the_same_page(tmp_path: Path) -> None:
+    (tmp_path / "a.html").write_text(HTML)
+    (tmp_path / "a.html.gz").write_bytes(gzip.compress(HTML.encode()))
+    (tmp_path / "renamed.bin").write_bytes(gzip.compress(HTML.encode()))
+    found = pages(
+        load([str(tmp_path / "a.html"), str(tmp_path / "a.html.gz"), str(tmp_path / "renamed.bin")])
+    )
+    assert len({(p.sha256, p.text) for p in found}) == 1
+    assert len(found) == 3
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("image.html", PNG, "not a page: looks like a PNG image"),
+        ("doc.html", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + bytes(300), "not a page: looks like a PDF document"),
+        ("empty.html", b"", "empty file"),
+        ("broken.html.gz", gzip.compress(HTML.encode())[:-12], "corrupt gzip data"),
+    ],
+)
+def test_a_bad_file_is_one_error_naming_it_and_the_rest_is_read(
+    tmp_path: Path, name: str, content: bytes, reason: str
+) -> None:
+    (tmp_path / name).write_bytes(content)
+    (tmp_path / "good.html").write_text(HTML)
+    items = load([str(tmp_path)])
+    assert [Path(p.source).name for p in pages(items)] == ["good.html"]
+    [error] = errors(items)
+    assert error.startswith(f"{tmp_path / name}: {reason}")
+    assert "\n" not in error
+
+
+def test_a_page_with_nul_bytes_is_still_a_page(tmp_path: Path) -> None:
+    (tmp_path / "nul.html").write_bytes(HTML.encode().replace(b"<p>", b"<p>\x00\x00"))
+    [page] = pages(load([str(tmp_path / "nul.html")]))
+    assert "Café" in page.text
+
+
+def test_a_missing_path_is_reported_and_the_others_read(folder: Path) -> None:
+    items = load([str(folder / "nope.html"), str(folder / "a.html")])
+    assert errors(items) == [f"{folder / 'nope.html'}: no such file or directory"]
+    assert len(pages(items)) == 1
+
+
+def test_globs_expand_and_an_empty_glob_is_reported(folder: Path) -> None:
+    items = load([str(folder / "**" / "*.htm*"), str(folder / "*.mhtml")])
+    assert sorted(Path(p.source).name for p in pages(items)) == ["a.html", "b.htm"]
+    assert errors(items) == [f"{folder / '*.mhtml'}: no files match this pattern"]
+
+
+def test_a_file_named_twice_is_read_once(folder: Path) -> None:
+    items = load([str(folder / "a.html"), str(folder), str(folder / "*.html")])
+    assert [Path(p.source).name for p in pages(items)].count("a.html") == 1
+
+
+def test_a_symlink_loop_is_reported_once_and_the_folder_still_read(folder: Path) -> None:
+    os.symlink(folder, folder / "sub" / "back-to-top")
+    os.symlink("self", folder / "self")  # a link to itself: ELOOP
+    os.symlink(folder / "gone.html", folder / "dangling.html")
+    items = load([str(folder)])
+    assert len(pages(items)) == 3
+    assert sorted(errors(items)) == [
+        f"{folder / 'dangling.html'}: broken symbolic link (its target does not exist)",
+        f"{folder / 'self'}: symbolic link loop",
+        f"{folder / 'sub' / 'back-to-top'}: symbolic link loop: links back to a folder being read; skipped",
+    ]
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root reads unreadable files")
+def test_an_unreadable_file_is_reported(folder: Path) -> None:
+    locked = folder / "locked.html"
+    locked.write_text(HTML)
+    locked.chmod(0)
+    try:
+        items = load([str(folder)])
+    finally:
+        locked.chmod(0o644)
+    assert errors(items) == [f"{locked}: permission denied"]
+    assert len(pages(items)) == 3
+
+
+def test_stdin_is_read_once(folder: Path) -> None:
+    items = load(["-", str(folder / "a.html"), "-"], stdin=io.BytesIO(HTML.encode("utf-16")))
+    assert [p.source for p in pages(items)] == ["-", str(folder / "a.html")]
+    assert pages(items)[0].text == HTML
+    assert errors(items) == ["-: stdin was already read; give '-' once"]
+
+
+@pytest.mark.parametrize("stdin", [None, "closed", "empty"])
+def test_closed_or_empty_stdin_is_one_error(stdin: str | None) -> None:
+    stream = None if stdin is None else io.BytesIO(b"")
+    if stdin == "closed":
+        stream.close()  # type: ignore[union-attr]
+    [error] = load(["-"], stdin=stream)
+    assert isinstance(error, LoadError)
+    assert error.source == "-"
+    assert error.reason in {"stdin is closed; nothing to read", "stdin is empty"}
+
+
+def test_a_list_file_gives_paths_and_skips_comments(folder: Path, tmp_path: Path) -> None:
+    listing = tmp_path / "list.txt"
+    listing.write_text(f"# saved this week\n\n{folder / 'a.html'}\n  {folder / 'sub'}  \n{folder / 'nope'}\n")
+    items = load([], from_file=str(listing))
+    assert sorted(Path(p.source).name for p in pages(items)) == ["a.html", "b.htm", "c.txt"]
+    assert errors(items) == [f"{folder / 'nope'}: no such file or directory"]
+
+
+def test_a_list_on_stdin(folder: Path) -> None:
+    items = load([], from_file="-", stdin=io.BytesIO(f"{folder / 'a.html'}\n".encode()))
+    assert [Path(p.source).name for p in pages(items)] == ["a.html"]
+
+
+def test_a_missing_list_is_one_error(tmp_path: Path) -> None:
+    assert errors(load([], from_file=str(tmp_path / "none.txt"))) == [
+        f"{tmp_path / 'none.txt'}: no such file or directory"
+    ]
+
+
+@pytest.mark.parametrize("url", ["ftp://example.com/a.html", "file:///etc/passwd", "javascript://x"])
+def test_only_http_urls_are_fetched(url: str) -> None:
+    [error] = load([url])
+    assert isinstance(error, LoadError)
+    assert error.reason.startswith("only http and https URLs are fetched")
+
+
+def test_pages_stream_one_at_a_time(folder: Path) -> None:
+    """Files are read as they are reached, not all up front: memory stays flat however many there are."""
+    (folder / "b.html").write_text(HTML)
+    items = iter_pages([str(folder)], InputOptions(), None)
+    first = next(items)
+    assert isinstance(first, Page)
+    (folder / "b.html").unlink()
+    rest = list(items)
+    assert errors(rest) == [f"{folder / 'b.html'}: no such file or directory"]
+    assert len(pages(rest)) == 2
+
+
+def test_a_load_error_is_one_line_and_survives_pickling() -> None:
+    error = LoadError("saved/page.html", "not a page: looks like a PNG image")
+    copy = pickle.loads(pickle.dumps(error))
+    assert (copy.source, copy.reason, str(copy)) == (error.source, error.reason, str(error))
+    assert str(error) == "saved/page.html: not a page: looks like a PNG image"
