@@ -57,8 +57,17 @@ def node_text(node: LexborNode, *, exclude: Exclude | None = None) -> str | None
 
 
 def _walk(node: LexborNode, blocks: list[str], current: list[str], exclude: Exclude | None) -> None:
-    child = node.first_child
-    while child is not None:
+    # Depth first with an explicit stack, not recursion: hostile or broken pages nest elements
+    # 10,000 deep, past Python's recursion limit. Each entry is the next node to visit on one
+    # level, and whether that level is a block to close once its children are done.
+    stack: list[tuple[LexborNode | None, bool]] = [(node.first_child, False)]
+    while stack:
+        child, closes_block = stack.pop()
+        if child is None:
+            if closes_block:
+                _flush(blocks, current)
+            continue
+        stack.append((child.next, closes_block))
         tag = child.tag
         if exclude is not None and exclude(child):
             pass  # text nodes too: a caller may cut a node's content at any point
@@ -72,11 +81,9 @@ def _walk(node: LexborNode, blocks: list[str], current: list[str], exclude: Excl
             pass  # comments, doctype, and elements a reader does not see
         elif tag in BLOCK_TAGS:
             _flush(blocks, current)
-            _walk(child, blocks, current, exclude)
-            _flush(blocks, current)
+            stack.append((child.first_child, True))
         else:
-            _walk(child, blocks, current, exclude)
-        child = child.next
+            stack.append((child.first_child, False))
 
 
 def _emoji_image_text(image: LexborNode) -> str:
