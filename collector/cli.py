@@ -12,12 +12,13 @@ import functools
 import io
 import itertools
 import os
+import re
 import shutil
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
 from sqlalchemy import Engine
@@ -46,15 +47,42 @@ DEBUG_ENV = "QUOTES_DEBUG"
 DEFAULT_DB = "quotes.db"
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 LIST_FORMATS = ("table", "csv", "json", "jsonl")
-DATE_FORMAT = "%Y-%m-%d"
 COMPLETION_HINT = (
     'Shell completion (bash): eval "$(_QUOTES_COMPLETE=bash_source quotes)"; see docs/design-cli.md.'
 )
 # Fetched pages are kept in this folder beside the database, named by content hash.
 ARCHIVE_DIR_NAME = "quotes-archive"
 AUTHOR_FIELDS = ("platform", "handle", "author_name", "post_count", "first_date", "last_date")
+DAY_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
 ARTICLE_FIELDS = ("title", "url", "published", "post_count", "ingested_at")
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+# Click 8.5 types ParamType by its value; older Clicks (>= 8.1 is allowed) cannot subscript it.
+if TYPE_CHECKING:
+    _ParamBase = click.ParamType[dt.date, Any]
+else:
+    _ParamBase = click.ParamType
+
+
+class DayParam(_ParamBase):
+    """A calendar day written YYYY-MM-DD, as a date."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        text = str(value).strip()
+        try:
+            if DAY_PATTERN.fullmatch(text):
+                return dt.date.fromisoformat(text)
+        except ValueError:
+            pass
+        self.fail(f"{value!r} is not a day written YYYY-MM-DD (for example 2022-01-07).", param, ctx)
+
+
+DAY = DayParam()
 
 
 # --- shared options -------------------------------------------------------------------------------
@@ -69,13 +97,13 @@ FILTER_OPTIONS = (
     ),
     click.option(
         "--since",
-        type=click.DateTime([DATE_FORMAT]),
+        type=DAY,
         metavar="YYYY-MM-DD",
         help="Posts dated on or after this day.",
     ),
     click.option(
         "--until",
-        type=click.DateTime([DATE_FORMAT]),
+        type=DAY,
         metavar="YYYY-MM-DD",
         help="Posts dated on or before this day.",
     ),
@@ -88,13 +116,11 @@ def filter_options(command: F) -> F:
     """WORDS and the filter options, handed to the command as one `filters: Filters`."""
 
     @functools.wraps(command)
-    def wrapper(*args: Any, words: tuple[str, ...], since: Any, until: Any, **kwargs: Any) -> Any:
-        names = ("author", "platform", "article", "limit")
+    def wrapper(*args: Any, words: tuple[str, ...], **kwargs: Any) -> Any:
+        names = ("author", "platform", "since", "until", "article", "limit")
         picked = {name: kwargs.pop(name) for name in names}
         filters = Filters(
             words=" ".join(words) or None,
-            since=since.date() if since else None,
-            until=until.date() if until else None,
             **picked,
         )
         return command(*args, filters=filters, **kwargs)
@@ -372,7 +398,7 @@ def show(ctx: click.Context, post: str, fmt: str) -> None:
         with open_output(None) as out:
             export.write_jsonl([{**detail.record, "articles": quotations}], out)
         return
-    for line in terminal.post_lines(detail.record, quotations):
+    for line in terminal.post_lines(detail.record, quotations, terminal_width()):
         click.echo(line)
 
 

@@ -10,6 +10,7 @@ import datetime as dt
 import io
 import os
 import shutil
+import textwrap
 import time
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -187,7 +188,18 @@ def format_duration(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-def post_lines(record: Mapping[str, Any], quotations: Sequence[Mapping[str, Any]]) -> list[str]:
+def wrap(text: str, width: int) -> list[str]:
+    """`text` wrapped at word boundaries to `width`, its own line breaks kept; URLs never split."""
+    lines: list[str] = []
+    for line in text.splitlines():
+        wrapped = textwrap.wrap(line, width, break_long_words=False, break_on_hyphens=False)
+        lines.extend(wrapped or [""])
+    return lines
+
+
+def post_lines(
+    record: Mapping[str, Any], quotations: Sequence[Mapping[str, Any]], width: int = 80
+) -> list[str]:
     """One post for `quotes show`: who, where, when, the full text, its links, every quoting article."""
     who = f"@{record['handle']}" if record.get("handle") else "(no handle)"
     if record.get("author_name"):
@@ -199,14 +211,14 @@ def post_lines(record: Mapping[str, Any], quotations: Sequence[Mapping[str, Any]
         when.append(f"lang {record['lang']}")
     lines = [f"{record['platform']} {record.get('post_id') or '(no id)'}  {who}"]
     lines += [record["url"]] if record.get("url") else []
-    lines += [" · ".join(str(part) for part in when), "", *(record.get("text") or "").splitlines(), ""]
+    lines += [" · ".join(str(part) for part in when), "", *wrap(record.get("text") or "", width), ""]
     if record.get("links"):
         lines += ["Links:", *(f"  {link}" for link in record["links"])]
     noun = "article" if len(quotations) == 1 else "articles"
     lines.append(f"Quoted in {len(quotations)} {noun}:")
     for number, quoting in enumerate(quotations, 1):
         title = quoting.get("title") or "(untitled)"
-        lines.append(f"  {number}. {title}")
+        lines.extend(wrap(f"  {number}. {title}", width))
         lines.append(f"     {quoting.get('url') or quoting.get('source')}")
     return lines
 

@@ -138,6 +138,11 @@ def test_an_old_schema_names_the_fix(db: Path) -> None:
         (["search", "--limit", "0"], "Error: Invalid value for '--limit': 0 is not in the range x>=1."),
         (["ingest"], "Error: give at least one PATH, '-' for stdin, or --from-file LIST"),
         (
+            ["search", "--since", "2022-13-01"],
+            "Error: Invalid value for '--since': '2022-13-01' is not a day written YYYY-MM-DD "
+            "(for example 2022-01-07).",
+        ),
+        (
             ["export", "--excel", "--format", "jsonl"],
             "Error: --excel writes CSV; it cannot be combined with --format jsonl",
         ),

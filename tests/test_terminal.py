@@ -181,6 +181,16 @@ def test_enabled_progress_bar_clears_itself_before_a_message() -> None:
     assert drawn.endswith("\r\x1b[Kb.html: cannot read\n")
 
 
+def test_post_text_wraps_at_words_and_keeps_urls_whole() -> None:
+    text = "word " * 30 + "https://example.com/" + "x" * 60 + "\nsecond paragraph"
+    lines = post_lines({**RECORD, "text": text}, [], 40)
+    body = lines[lines.index("") + 1 : lines.index("", lines.index("") + 1)]
+    assert all(len(line) <= 40 for line in body if "://" not in line)
+    assert any(line == "https://example.com/" + "x" * 60 for line in body)
+    assert body[-1] == "second paragraph"
+    assert " ".join(body[:-2]).split() == ["word"] * 30
+
+
 def test_post_lines_show_everything_about_a_post() -> None:
     quoting = [{"title": "Talks", "url": "https://example.com/a", "source": "a.html"}]
     lines = post_lines(RECORD, quoting)
