@@ -300,7 +300,9 @@ def run_ingest(
         bar.update(summary.pages, summary.posts, summary.failed)
 
     stats = LoadStats()
-    pages = iter_pages(paths, options, sys.stdin.buffer, stats=stats)
+    # A closed stdin (cron, daemons: `<&-`) leaves sys.stdin None; only a `-` input needs it.
+    stdin = sys.stdin.buffer if sys.stdin is not None else None
+    pages = iter_pages(paths, options, stdin, stats=stats)
     summary = ingest(pages, engine, IngestOptions(jobs=options.jobs, report=bar.message, on_page=on_page))
     summary.skipped = stats.skipped
     return summary
