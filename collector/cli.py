@@ -16,7 +16,7 @@ import re
 import shutil
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
@@ -27,6 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from collector import export, terminal
+from collector.fetch import DEFAULT_MAX_BYTES, DEFAULT_RETRIES, DEFAULT_TIMEOUT
 from collector.loaders import InputOptions, LoadStats, iter_pages
 from collector.pipeline import IngestOptions, IngestSummary, count_files, ingest
 from collector.posts import PLATFORMS
@@ -242,46 +243,94 @@ def cli(ctx: click.Context, db_value: str) -> None:
     ctx.obj = db_value
 
 
+INPUT_OPTIONS = (
+    click.option(
+        "--from-file",
+        type=click.Path(dir_okay=False, allow_dash=True),
+        metavar="LIST",
+        help="Also read paths and URLs, one per line, from LIST ('-' for stdin).",
+    ),
+    click.option(
+        "--jobs",
+        "-j",
+        type=click.IntRange(min=1),
+        default=os.cpu_count() or 1,
+        show_default="cores",
+        metavar="N",
+        help="Pages extracted, and URLs fetched, in parallel.",
+    ),
+    click.option(
+        "--allow-private", is_flag=True, help="Allow fetching URLs on loopback and private addresses."
+    ),
+    click.option(
+        "--archive-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        help=f"Keep fetched pages here [default: {ARCHIVE_DIR_NAME}/ beside the database].",
+    ),
+    click.option(
+        "--timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        default=DEFAULT_TIMEOUT,
+        show_default=True,
+        metavar="SECONDS",
+        help="Seconds to wait to connect to a site and for each read.",
+    ),
+    click.option(
+        "--max-size",
+        type=click.IntRange(min=1),
+        default=DEFAULT_MAX_BYTES // 1_000_000,
+        show_default=True,
+        metavar="MB",
+        help="Refuse a fetched page larger than this many megabytes.",
+    ),
+    click.option(
+        "--retries",
+        type=click.IntRange(min=0),
+        default=DEFAULT_RETRIES,
+        show_default=True,
+        metavar="N",
+        help="Retries of a URL that answers 429 or 5xx, with back-off.",
+    ),
+)
+
+
+def input_options(command: F) -> F:
+    """The ingest input options, handed to the command as one `inputs: InputOptions`."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, max_size: int, **kwargs: Any) -> Any:
+        names = ("from_file", "jobs", "allow_private", "archive_dir", "timeout", "retries")
+        picked = {name: kwargs.pop(name) for name in names}
+        inputs = InputOptions(**picked, max_bytes=max_size * 1_000_000)
+        return command(*args, inputs=inputs, **kwargs)
+
+    for option in reversed(INPUT_OPTIONS):
+        wrapper = option(wrapper)
+    return wrapper  # type: ignore[return-value]
+
+
 @cli.command("ingest")
 @click.argument("paths", nargs=-1, metavar="PATH... | -")
-@click.option(
-    "--from-file",
-    type=click.Path(dir_okay=False, allow_dash=True),
-    help="Read paths and URLs, one per line, from LIST ('-' for stdin).",
-    metavar="LIST",
-)
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=1),
-    default=os.cpu_count() or 1,
-    show_default="cores",
-    help="Pages extracted (and URLs fetched) in parallel.",
-)
-@click.option("--allow-private", is_flag=True, help="Allow fetching URLs on loopback and private addresses.")
-@click.option(
-    "--archive-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Keep fetched pages here (default: beside the database).",
-)
+@input_options
 @quiet_option
 @click.pass_context
-def ingest_command(ctx: click.Context, /, paths: tuple[str, ...], quiet: bool, **inputs: Any) -> None:
+def ingest_command(ctx: click.Context, /, paths: tuple[str, ...], inputs: InputOptions, quiet: bool) -> None:
     """Find the posts in saved pages and add them to the archive.
 
     Files and folders (recursive), URLs, or '-' for a page on stdin. Each bad input is reported on
     stderr and the rest is ingested; the exit code is then 1.
 
     \b
-    Example:
+    Examples:
         quotes ingest seeds/ fixtures/ saved-page.html
+        quotes ingest --from-file urls.txt --jobs 8
     """
-    if not paths and not inputs["from_file"]:
+    if not paths and not inputs.from_file:
         raise click.UsageError("give at least one PATH, '-' for stdin, or --from-file LIST")
     show_bar = not quiet and sys.stderr.isatty()
     bar = terminal.ProgressBar(sys.stderr, enabled=show_bar, total=count_files(paths) if show_bar else None)
     with open_archive(ctx, create=True) as engine:
-        options = InputOptions(**{**inputs, "archive_dir": inputs["archive_dir"] or _archive_beside(engine)})
+        options = replace(inputs, archive_dir=inputs.archive_dir or _archive_beside(engine))
         try:
             summary = run_ingest(engine, paths, options, bar)
         finally:

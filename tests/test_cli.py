@@ -7,8 +7,12 @@ search by author, date and words, CSV that reads back to the same records, re-in
 from __future__ import annotations
 
 import csv
+import functools
+import http.server
 import io
 import json
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -351,6 +355,67 @@ def test_a_bad_input_is_reported_and_the_rest_ingested(db_url: str, tmp_path: Pa
     assert lines[1].startswith("pages read: 1, posts found: 3, new: 3,")
     assert "failed: 1" in lines[1]
     assert len(jsonl(run(db_url, "export", "--format", "jsonl"))) == 3
+
+
+@pytest.fixture
+def site() -> Iterator[str]:
+    """A web server on 127.0.0.1 serving fixtures/ (the only network these tests use)."""
+    handler = functools.partial(QuietHandler, directory=str(FIXTURES))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def archived(folder: Path) -> list[bytes]:
+    return [path.read_bytes() for path in folder.rglob("*") if path.is_file()]
+
+
+def test_ingest_fetches_a_url_and_keeps_a_copy(db_url: str, site: str, tmp_path: Path) -> None:
+    url = f"{site}/{SEED_HTML.name}"
+    archive = tmp_path / "copies"
+    result = run(db_url, "ingest", "--allow-private", "--archive-dir", str(archive), url)
+    assert result.exit_code == 0, result.stderr
+    records = jsonl(run(db_url, "export", "--format", "jsonl"))
+    assert len(records) == 3
+    assert all(record["article_urls"] == [url] for record in records)
+    assert SEED_HTML.read_bytes() in archived(archive)
+
+
+def test_fetched_pages_are_kept_beside_a_sqlite_database_by_default(site: str, tmp_path: Path) -> None:
+    result = run(str(tmp_path / "quotes.db"), "ingest", "--allow-private", f"{site}/{SEED_HTML.name}")
+    assert result.exit_code == 0, result.stderr
+    assert SEED_HTML.read_bytes() in archived(tmp_path / "quotes-archive")
+
+
+def test_ingest_refuses_a_private_address_unless_allowed(db_url: str, site: str) -> None:
+    url = f"{site}/{SEED_HTML.name}"
+    result = run(db_url, "ingest", url, str(SEEDS))
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith(f"{url}: ")
+    assert "--allow-private" in lines[0]
+    assert "new: 3" in lines[-1]
+
+
+def test_ingest_from_a_list_of_paths_and_urls(db_url: str, site: str, tmp_path: Path) -> None:
+    listing = tmp_path / "inputs.txt"
+    listing.write_text(f"# saved pages\n{SEED}\n{site}/{SEED_HTML.name}\n", encoding="utf-8")
+    # Always an archive folder of the test's own: on PostgreSQL the default is the working folder.
+    result = run(
+        db_url, "ingest", "--allow-private", "--archive-dir", str(tmp_path), "--from-file", str(listing)
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.startswith("pages read: 2, posts found: 6,")
 
 
 def test_ingest_reads_a_page_from_stdin(db_url: str) -> None:
