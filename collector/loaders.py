@@ -59,6 +59,8 @@ GLOB_CHARS = re.compile(r"[*?[]")
 LIST_COMMENT = "#"
 # URLs in flight per fetching thread: enough to keep every thread busy, few enough to stay small.
 IN_FLIGHT_PER_JOB = 2
+NUL = "\x00"
+REPLACEMENT_CHARACTER = "\ufffd"
 
 Kind = Literal["html", "text"]
 
@@ -176,7 +178,9 @@ def pages_from_bytes(
 
 def make_page(source: str, document: Document, fetched: FetchInfo | None = None) -> Page:
     """Decode a document and tell HTML from plain text by its content."""
-    text = decode_bytes(document.data, http_charset=document.charset).text
+    # NUL is never text: HTML parsers turn it into U+FFFD or drop it, and PostgreSQL cannot store
+    # it, so a plain-text page with NUL bytes would save on SQLite and fail on PostgreSQL.
+    text = decode_bytes(document.data, http_charset=document.charset).text.replace(NUL, REPLACEMENT_CHARACTER)
     return Page(
         source=f"{source}{document.part or ''}",
         data=document.data,
