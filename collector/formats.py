@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import email.policy
 import gzip
+import io
 import itertools
 import re
 import zlib
@@ -190,6 +191,10 @@ def mhtml_document(data: bytes) -> Document:
     payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes):
         raise FormatError("MHTML file with an unreadable HTML part")
+    if part.get_content_maintype() == "text":
+        # MIME's canonical line end is CRLF; the page's own are almost always LF. Undoing it gives
+        # the MHTML copy the bytes (and sha256) of the same page saved as .html.
+        payload = payload.replace(b"\r\n", b"\n")
     url = next(
         filter(None, (part.get("Content-Location"), *(message.get(key) for key in MHTML_URL_HEADERS))), None
     )
@@ -235,12 +240,16 @@ def _warc_documents(open_stream: Opener, max_bytes: int) -> Iterator[Document]:
     count = 0
     with open_stream() as stream:
         try:
-            for record in ArchiveIterator(stream):
+            records = ArchiveIterator(stream)
+            for record in records:
                 document = _warc_document(record, max_bytes)
                 if document is not None:
                     count += 1
                     yield Document(document.data, document.charset, document.url, f"#{count}")
-        except (ArchiveLoadFailed, OSError, EOFError, zlib.error, ValueError) as error:
+            # A download that stopped mid-record leaves bytes warcio skips without a word.
+            if stream.seekable() and records.offset < stream.seek(0, io.SEEK_END):
+                raise FormatError("it ends in a cut-off record")
+        except (FormatError, ArchiveLoadFailed, OSError, EOFError, zlib.error, ValueError) as error:
             raise FormatError(f"broken WARC after {count} pages ({error})") from error
 
 
@@ -263,6 +272,10 @@ def _warc_document(record: object, max_bytes: int) -> Document | None:
     if len(data) > max_bytes:
         return None  # an oversized record is skipped, the rest of the archive still read
     url = record.rec_headers.get_header("WARC-Target-URI")  # type: ignore[attr-defined]
+    # warcio hands out a cut-off record's bytes without complaint; what its Content-Length
+    # promised but the file lacks is left unread.
+    if getattr(record.raw_stream, "limit", 0) > 0:  # type: ignore[attr-defined]
+        raise FormatError(f"the record for {url} is cut short")
     return Document(data, charset=charset_of(content_type), url=url)
 
 
