@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, Table, bindparam, select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from collector import posts as values
@@ -121,8 +121,8 @@ def _save_batch(engine: Engine, pages: Sequence[Page]) -> list[SaveResult | Exce
         try:
             with session.begin_nested():
                 return list(_save_many(session.connection(), pages))
-        except DBAPIError as error:
-            if is_transient(error):
+        except SQLAlchemyError as error:
+            if isinstance(error, DBAPIError) and is_transient(error):
                 raise
         except (ValueError, TypeError):  # a value the database driver refused
             pass
@@ -134,8 +134,8 @@ def _save_alone(
 ) -> SaveResult | Exception:
     try:
         return save_article(session, article, posts)
-    except DBAPIError as error:
-        if is_transient(error):
+    except SQLAlchemyError as error:
+        if isinstance(error, DBAPIError) and is_transient(error):
             raise
         return error
     except (ValueError, TypeError) as error:

@@ -177,3 +177,33 @@ def test_the_same_id_on_two_platforms_is_two_posts(engine: Engine, seed_posts: t
     with session_scope(engine) as session:
         result = save_article(session, make_article("a"), [seed_posts[0], elsewhere])
     assert result.new_posts == 2
+
+
+def test_save_pages_keeps_the_good_pages_of_a_batch(engine: Engine, seed_posts: tuple[Post, ...]) -> None:
+    # A link without a URL breaks the links table's NOT NULL constraint on both databases.
+    broken = dataclasses.replace(seed_posts[1], links=(None,))  # type: ignore[arg-type]
+    outcomes = store.save_pages(
+        engine,
+        [
+            (make_article("good1"), seed_posts[:1]),
+            (make_article("bad"), [seed_posts[2], broken]),
+            (make_article("good2"), seed_posts[2:]),
+        ],
+    )
+    assert isinstance(outcomes[0], store.SaveResult)
+    assert isinstance(outcomes[1], Exception)
+    assert isinstance(outcomes[2], store.SaveResult)
+    assert row_counts(engine) == {"posts": 2, "articles": 2, "appearances": 2, "links": 1, "authors": 2}
+    assert [r["article_urls"] for r in records(engine)] == [["pages/good1"], ["pages/good2"]]
+
+
+def test_save_pages_counts_a_post_new_on_the_first_page_that_has_it(
+    engine: Engine, seed_posts: tuple[Post, ...]
+) -> None:
+    outcomes = store.save_pages(
+        engine, [(make_article("a"), seed_posts), (make_article("b"), seed_posts[::-1])]
+    )
+    assert [(o.new_posts, o.known_posts) for o in outcomes if isinstance(o, store.SaveResult)] == [
+        (3, 0),
+        (0, 3),
+    ]
