@@ -308,7 +308,10 @@ def stats_lines(stats: Mapping[str, Any], width: int) -> list[str]:
     ]
     headers = ["HANDLE", "NAME", "PLATFORM", "POSTS"]
     lines += ["Top authors", *grid_lines(authors, headers, width, flex=1), ""]
-    lines += ["Posts per month", *bar_chart(month_series(stats["per_month"]), width)]
+    series = month_series(stats["per_month"])
+    per_year = bool(series) and len(series[0][0]) == len("YYYY")
+    heading = "Posts per year (more than ten years of posts)" if per_year else "Posts per month"
+    lines += [heading, *bar_chart(series, width)]
     if stats.get("undated"):
         lines.append(f"({stats['undated']} posts without a date)")
     return lines

@@ -141,6 +141,19 @@ def test_stats_lines_have_every_section() -> None:
     assert "@McFaul" in text and "2022-01" in text
 
 
+def test_stats_over_a_long_span_say_they_count_per_year() -> None:
+    stats: dict[str, Any] = {
+        "posts": 2,
+        "articles": 2,
+        "per_platform": {"twitter": 2},
+        "top_authors": [],
+        "per_month": [("2006-03", 1), ("2022-01", 1)],
+    }
+    lines = stats_lines(stats, 60)
+    assert "Posts per year (more than ten years of posts)" in lines
+    assert lines[-1].startswith("2022  1")
+
+
 def test_progress_line_with_a_total_shows_bar_percent_rate_and_time_left() -> None:
     line = progress_line(Progress(pages=50, posts=120, elapsed=10.0, total=200, failed=2), 120)
     assert "25%" in line
