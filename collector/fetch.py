@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from collector.formats import charset_of
@@ -102,12 +102,47 @@ def make_client(options: FetchOptions) -> httpx.Client:
     """One client (connection pool) shared by the fetching threads. Redirects are ours to follow."""
     import httpx
 
+    transport = httpx.HTTPTransport(trust_env=False)
+    if not options.allow_private:
+        _guard_connections(transport)
     return httpx.Client(
+        transport=transport,
         follow_redirects=False,
         timeout=httpx.Timeout(options.timeout),
         headers={"User-Agent": user_agent(), "Accept": ACCEPT},
         trust_env=False,  # a proxy from the environment would bypass the private-address check
     )
+
+
+def _guard_connections(transport: httpx.HTTPTransport) -> None:
+    """Check the address again where the socket is opened, and connect to that very address.
+
+    `check_url` resolves the host before the request; httpcore resolves it again to connect. A
+    host whose DNS answers a public address first and 127.0.0.1 next (DNS rebinding) would pass
+    the first check: the guard closes that gap. TLS still verifies the certificate for the host
+    name (httpcore passes the URL's host as server_hostname, not the address we connect to).
+    """
+    pool = getattr(transport, "_pool", None)
+    backend = getattr(pool, "_network_backend", None)
+    if backend is not None:  # httpcore's layout; without it the check before each request remains
+        pool._network_backend = _guarded_backend(backend)  # type: ignore[union-attr]
+
+
+def _guarded_backend(inner: Any) -> Any:
+    import httpcore
+
+    class GuardedBackend(httpcore.NetworkBackend):
+        def connect_tcp(self, host: str, port: int, *args: Any, **kwargs: Any) -> httpcore.NetworkStream:
+            address = _public_addresses(host, port)[0]
+            return inner.connect_tcp(str(address), port, *args, **kwargs)  # type: ignore[no-any-return]
+
+        def connect_unix_socket(self, *args: Any, **kwargs: Any) -> httpcore.NetworkStream:
+            raise FetchError("Unix sockets are not fetched")
+
+        def sleep(self, seconds: float) -> None:
+            inner.sleep(seconds)
+
+    return GuardedBackend()
 
 
 def fetch_page(client: httpx.Client, url: str, options: FetchOptions) -> Fetched:
@@ -143,32 +178,42 @@ def check_url(url: str, *, allow_private: bool) -> None:
     host = parts.hostname
     if not host:
         raise FetchError(f"URL without a host: {url}")
-    if allow_private:
-        return
-    for address in _resolve(host, parts.port):
+    if not allow_private:
+        _public_addresses(host, parts.port)
+
+
+def _public_addresses(host: str, port: int | None) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    """The host's addresses, if every one of them is public; else a FetchError naming the first."""
+    addresses = _resolve(host, port)
+    for address in addresses:
         if not address.is_global or address.is_multicast:
             raise FetchError(
                 f"refusing {host}: it resolves to the non-public address {address} (use --allow-private)"
             )
+    return addresses
 
 
 def _resolve(host: str, port: int | None) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
     try:
-        return [ipaddress.ip_address(host.strip("[]"))]
+        literal = [ipaddress.ip_address(host.strip("[]"))]
     except ValueError:
-        pass
+        literal = []
+    if literal:
+        return [_unmapped(address) for address in literal]
     try:
         infos = socket.getaddrinfo(host, port or 443, type=socket.SOCK_STREAM)
     except OSError as error:
         raise FetchError(f"cannot resolve {host}: {error}") from error
-    addresses = []
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        # An IPv4-mapped IPv6 address is the IPv4 address it maps.
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-            address = address.ipv4_mapped
-        addresses.append(address)
-    return addresses
+    return [_unmapped(ipaddress.ip_address(str(info[4][0]).split("%")[0])) for info in infos]
+
+
+def _unmapped(
+    address: ipaddress.IPv4Address | ipaddress.IPv6Address,
+) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """An IPv4-mapped IPv6 address (::ffff:127.0.0.1) is the IPv4 address it maps."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        return address.ipv4_mapped
+    return address
 
 
 def _get_with_retries(

@@ -53,6 +53,10 @@ LOCAL_MAX_BYTES = 256_000_000
 # Inside folders, files are picked by name (a browser's "complete" save sits beside its .css,
 # .js and images); files without a suffix are picked when their content is a page.
 PAGE_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml", ".txt", ".mhtml", ".mht", ".warc", ".gz")
+# Resource folders of browser "complete" saves, as browsers name them in a few languages
+# (Chrome, Firefox and Edge use _files; older Internet Explorer localized it).
+COMPANION_SUFFIXES = ("_files", "-dateien", "_archivos", "_fichiers", "_arquivos")
+COMPANION_PAGE_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml", ".mht")
 URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 FETCHED_SCHEMES = ("http://", "https://")
 GLOB_CHARS = re.compile(r"[*?[]")
@@ -294,6 +298,9 @@ def _walk(root: Path, stats: LoadStats, seen: set[tuple[int, int]]) -> Iterator[
             continue
         identity = (status.st_dev, status.st_ino)
         if entry.is_dir():
+            if _is_companion_folder(path):
+                stats.skipped += _count_files(path)
+                continue
             if identity in ancestors:
                 yield LoadError(str(path), "symbolic link loop: links back to a folder being read; skipped")
                 continue
@@ -306,6 +313,22 @@ def _walk(root: Path, stats: LoadStats, seen: set[tuple[int, int]]) -> Iterator[
             yield path
         elif identity not in seen:
             stats.skipped += 1
+
+
+def _is_companion_folder(folder: Path) -> bool:
+    """`Page_files/` beside `Page.html`: a browser's "complete" save keeps the page's resources
+    there, iframes included (ads, widgets, `saved_resource.html`). They are parts of the page,
+    not articles of their own; the page itself still holds each embed's markup."""
+    name = folder.name
+    for suffix in COMPANION_SUFFIXES:
+        if name.lower().endswith(suffix) and len(name) > len(suffix):
+            stem = name[: -len(suffix)]
+            return any((folder.parent / f"{stem}{ext}").is_file() for ext in COMPANION_PAGE_SUFFIXES)
+    return False
+
+
+def _count_files(folder: Path) -> int:
+    return sum(len(files) for _, _, files in os.walk(folder))
 
 
 def _entries(folder: Path) -> Iterator[os.DirEntry[str] | LoadError]:
@@ -425,7 +448,9 @@ class _Fetcher:
 
     def close(self) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            # Fetches still running are abandoned (closing the client ends their reads): an
+            # interrupted run should not wait out every page's deadline.
+            self._pool.shutdown(wait=False, cancel_futures=True)
         if self._client is not None:
             self._client.close()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 import threading
@@ -342,3 +343,26 @@ def test_urls_mix_with_files_and_lists(server: Server, tmp_path: Path) -> None:
     assert [str(item) for item in items if isinstance(item, LoadError)] == [
         f"{server.url('/missing')}: HTTP 404 Not Found"
     ]
+
+
+def test_a_host_that_rebinds_to_a_private_address_is_refused_at_connect(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DNS rebinding: the check before the request sees a public address, the connection would not."""
+    answers = iter([[ipaddress.ip_address("93.184.216.34")]])
+    real = fetch._resolve
+    monkeypatch.setattr(fetch, "_resolve", lambda host, port: next(answers, None) or real("127.0.0.1", port))
+    url = server.url("/page").replace("127.0.0.1", "rebind.test")
+    assert one_error(url, allow_private=False).startswith(
+        "refusing rebind.test: it resolves to the non-public"
+    )
+    assert server.hits == {}
+
+
+def test_the_connection_goes_to_the_address_that_was_checked(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No second lookup by the HTTP library: the name below exists nowhere but in the checked answer."""
+    monkeypatch.setattr(fetch, "_public_addresses", lambda host, port: [ipaddress.ip_address("127.0.0.1")])
+    url = server.url("/page").replace("127.0.0.1", "news.invalid")
+    assert one_page(url, allow_private=False).text == PAGE

@@ -76,6 +76,24 @@ def test_a_file_without_a_suffix_in_a_folder_is_read_when_it_is_html(tmp_path: P
     assert stats.skipped == 1
 
 
+def test_a_complete_save_is_one_page_and_its_resources_are_skipped(tmp_path: Path) -> None:
+    (tmp_path / "Story.html").write_text(HTML)
+    resources = tmp_path / "Story_files"
+    resources.mkdir()
+    (resources / "saved_resource.html").write_text(HTML.replace("Quoted", "An ad"))
+    (resources / "Tweet.html").write_text(HTML.replace("Quoted", "A widget"))
+    (resources / "style.css").write_text("p {}")
+    (tmp_path / "Orphan_files").mkdir()
+    (tmp_path / "Orphan_files" / "kept.html").write_text(HTML)
+    stats = LoadStats()
+    items = list(iter_pages([str(tmp_path)], InputOptions(), None, stats=stats))
+    assert [Path(p.source).relative_to(tmp_path).as_posix() for p in pages(items)] == [
+        "Orphan_files/kept.html",
+        "Story.html",
+    ]
+    assert stats.skipped == 3
+
+
 def test_a_gzipped_page_is_the_same_page(tmp_path: Path) -> None:
     (tmp_path / "a.html").write_text(HTML)
     (tmp_path / "a.html.gz").write_bytes(gzip.compress(HTML.encode()))
