@@ -410,3 +410,32 @@ def test_feed_items_carry_embeds_entity_encoded_or_in_cdata() -> None:
     posts = extract_posts(feed)
     assert [p.post_id for p in posts] == ["1129040592930070530", "1130532897142841344"]
     assert all(p.text == 'just setting up my #twttr & "more"\nsecond line' for p in posts)
+
+
+def test_blockquote_whose_date_link_lost_its_anchor() -> None:
+    html = (
+        '<blockquote class="twitter-tweet"><p>Road closed &amp; detour</p>&mdash; City (@city) '
+        "https://twitter.com/city/status/1129040592930070530 May 16, 2019</blockquote>"
+    )
+    (post,) = extract_posts(html)
+    assert (post.post_id, post.url) == (
+        "1129040592930070530",
+        "https://twitter.com/city/status/1129040592930070530",
+    )
+    assert (post.text, post.author_name, post.handle) == ("Road closed & detour", "City", "city")
+    assert (post.date_text, post.date) == ("May 16, 2019", dt.date(2019, 5, 16))
+    bare = (
+        '<blockquote class="twitter-tweet"><p>https://x.com/city/status/1129040592930070530</p></blockquote>'
+    )
+    (post,) = extract_posts(bare)
+    assert (post.post_id, post.handle, post.text) == ("1129040592930070530", "city", None)
+
+
+def test_wordpress_figure_with_only_a_link_to_the_status() -> None:
+    html = (
+        '<figure class="wp-block-embed is-provider-twitter wp-block-embed-twitter">'
+        '<div class="wp-block-embed__wrapper"><a href="https://twitter.com/city/status/1129040592930070530">'
+        "View on Twitter</a></div></figure>"
+    )
+    (post,) = extract_posts(html)
+    assert (post.post_id, post.handle, post.text) == ("1129040592930070530", "city", None)

@@ -324,14 +324,34 @@ def _profile_link_in_byline(
 
 
 def _parse_attributes_only(node: LexborNode) -> list[Post]:
-    """A blockquote without a status link: some CMSs keep the URL or id in attributes."""
+    """A blockquote without a status link: the URL kept in an attribute, or as plain text."""
     for name in STATUS_ATTRIBUTES:
         parts = status_parts(_attr(node, name))
         if parts is not None:
             url, post_id, user = parts
             return [_post(post_id, url=url, handle=user)]
     tweet_id = _attr(node, "data-tweet-id")
-    return [_post(tweet_id)] if TWEET_ID.match(tweet_id) else []
+    if TWEET_ID.match(tweet_id):
+        return [_post(tweet_id)]
+    return _parse_unlinked(node)
+
+
+def _parse_unlinked(node: LexborNode) -> list[Post]:
+    """A copy whose date link lost its <a>: "text — Name (@handle) https://twitter.com/…"."""
+    full = node_text(node, exclude=_is_tweet) or ""
+    match = STATUS_URL.search(full)
+    parts = status_parts(match.group()) if match else None
+    if match is None or parts is None:
+        return []
+    url, post_id, user = parts
+    # The URL and whatever shows after it (a date) end the embed, as the date link would.
+    text, byline = _split_byline(full[: match.start()].rstrip())
+    name, handle = _read_byline(byline)
+    if handle is None and text is not None and PLACEHOLDER.match(text):
+        text = None
+    shown = full[match.end() :].strip()
+    date_text = shown if shown and parse_date_text(shown) else None
+    return [_post(post_id, url=url, author_name=name, handle=handle or user, date_text=date_text, text=text)]
 
 
 def _inside(node: LexborNode, root: LexborNode, test: Callable[[LexborNode], bool]) -> bool:
@@ -517,14 +537,15 @@ def _parse_amp(node: LexborNode) -> list[Post]:
 
 def _parse_figure(node: LexborNode) -> list[Post]:
     """WordPress embed figure whose oEmbed failed (bare URL), or note.com's figure."""
-    data_src = _attr(node, "data-src")
     if node.css_first(TWEET_FORMS_INSIDE) is not None:
         return []  # the embed inside is its own candidate
-    parts = status_parts(data_src) if data_src else status_parts(node.text(deep=True))
-    if parts is None:
-        return []
-    url, post_id, user = parts
-    return [_post(post_id, url=url, handle=user)]
+    places = [_attr(node, "data-src"), *(_attr(a, "href") for a in node.css("a[href]"))]
+    for place in [*places, node.text(deep=True)]:
+        parts = status_parts(place) if place else None
+        if parts is not None:
+            url, post_id, user = parts
+            return [_post(post_id, url=url, handle=user)]
+    return []
 
 
 def _parse_card(node: LexborNode) -> list[Post]:
