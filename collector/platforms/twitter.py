@@ -351,7 +351,18 @@ def _parse_unlinked(node: LexborNode) -> list[Post]:
         text = None
     shown = full[match.end() :].strip()
     date_text = shown if shown and parse_date_text(shown) else None
-    return [_post(post_id, url=url, author_name=name, handle=handle or user, date_text=date_text, text=text)]
+    lang = _text_lang(node, _is_tweet)
+    return [
+        _post(
+            post_id,
+            url=url,
+            author_name=name,
+            handle=handle or user,
+            date_text=date_text,
+            text=text,
+            lang=lang,
+        )
+    ]
 
 
 def _inside(node: LexborNode, root: LexborNode, test: Callable[[LexborNode], bool]) -> bool:
