@@ -200,3 +200,21 @@ def test_no_progress_bar_when_stderr_is_a_pipe(db: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "\r" not in result.stderr and "\x1b" not in result.stderr
     assert result.stderr.startswith(SUMMARY_START)
+
+
+def complete(words: str, index: int) -> list[str]:
+    """What bash completion offers for `words` with the cursor on word `index`."""
+    env = {**os.environ, "COMP_WORDS": words, "COMP_CWORD": str(index), "_QUOTES_COMPLETE": "bash_complete"}
+    result = subprocess.run([str(QUOTES)], capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 0
+    return [line.split(",", 1)[1] for line in result.stdout.splitlines()]
+
+
+def test_shell_completion_as_documented() -> None:
+    env = {**os.environ, "_QUOTES_COMPLETE": "bash_source"}
+    script = subprocess.run([str(QUOTES)], capture_output=True, text=True, env=env, timeout=60)
+    assert script.returncode == 0
+    assert "complete -o nosort -F _quotes_completion quotes" in script.stdout
+    assert complete("quotes se", 1) == ["search"]
+    assert complete("quotes search --platform bl", 3) == ["bluesky"]
+    assert "upgrade" in complete("quotes db ", 2)
