@@ -14,6 +14,7 @@ results come back in input order, so a re-run stores the same rows in the same o
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import threading
 from collections import deque
@@ -83,16 +84,32 @@ def extract_files(
     """Load and extract page files in `jobs` worker processes; results in input order.
 
     `files` come from the main process's enumeration (a LoadError there, such as a folder that
-    cannot be read, passes through in its place).
+    cannot be read, passes through in its place). Fewer files than one chunk are done in this
+    process: starting workers costs more than extracting a few pages.
     """
-    pending: deque[Future[list[Result]] | LoadError] = deque()
-    limit = max(1, jobs) * CHUNKS_IN_FLIGHT_PER_JOB
-    with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=worker_context()) as pool:
-        for chunk in _chunks(files, chunk_pages):
+    chunks = _chunks(files, chunk_pages)
+    first = next(chunks, None)
+    second = next(chunks, None)
+    if first is None:
+        return
+    if second is None or jobs <= 1:
+        for chunk in itertools.chain([first], [second] if second else [], chunks):
             for part in _split_errors(chunk):
-                pending.append(
-                    part if isinstance(part, LoadError) else pool.submit(load_and_extract, part, options)
-                )
+                yield from [(part, None)] if isinstance(part, LoadError) else load_and_extract(part, options)
+        return
+    yield from _in_workers(itertools.chain([first, second], chunks), options, jobs)
+
+
+def _in_workers(
+    chunks: Iterator[list[Path | LoadError]], options: InputOptions, jobs: int
+) -> Iterator[Result]:
+    pending: deque[Future[list[Result]] | LoadError] = deque()
+    limit = jobs * CHUNKS_IN_FLIGHT_PER_JOB
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=worker_context()) as pool:
+        for chunk in chunks:
+            for part in _split_errors(chunk):
+                task = part if isinstance(part, LoadError) else pool.submit(load_and_extract, part, options)
+                pending.append(task)
             while len(pending) > limit:
                 yield from _results(pending.popleft())
         while pending:

@@ -1,0 +1,62 @@
+"""collector.parallel: worker processes give exactly what one process gives, in input order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from collector import parallel
+from collector.extract import extract_page
+from collector.loaders import InputOptions, LoadError, iter_pages
+from collector.parallel import PageInfo, extract_files
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+def fixture_pages() -> list[Path]:
+    return sorted(FIXTURES.glob("*.html"))
+
+
+def serial(paths: list[Path]) -> list[tuple[str, str, tuple[object, ...]]]:
+    found: list[tuple[str, str, tuple[object, ...]]] = []
+    for item in iter_pages([str(p) for p in paths], InputOptions(), None):
+        assert not isinstance(item, LoadError)
+        found.append((item.source, item.sha256, extract_page(item.text, kind=item.kind).posts))
+    return found
+
+
+def test_two_workers_match_one_process_in_input_order() -> None:
+    paths = fixture_pages()
+    assert len(paths) > 4
+    # Chunks of two pages: several tasks per worker, so ordering across workers is exercised.
+    results = list(extract_files(paths, InputOptions(), 2, chunk_pages=2))
+    got = []
+    for info, outcome in results:
+        assert isinstance(info, PageInfo)
+        assert outcome is not None and not isinstance(outcome, str)
+        got.append((info.source, info.sha256, outcome.posts))
+    assert got == serial(paths)
+    assert any(posts for _, _, posts in got)
+
+
+def test_bad_files_and_enumeration_errors_keep_their_place(tmp_path: Path) -> None:
+    paths = fixture_pages()[:3]
+    missing = tmp_path / "gone.html"
+    walk_error = LoadError("unreadable/", "permission denied")
+    files: list[Path | LoadError] = [paths[0], missing, walk_error, paths[1], paths[2]]
+    results = list(extract_files(files, InputOptions(), 2, chunk_pages=2))
+    sources = [item.source for item, _ in results]
+    assert sources == [str(paths[0]), str(missing), "unreadable/", str(paths[1]), str(paths[2])]
+    assert isinstance(results[1][0], LoadError) and results[1][1] is None
+    assert results[2] == (walk_error, None)
+
+
+def test_a_run_smaller_than_one_chunk_needs_no_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_pool(*args: object, **kwargs: object) -> None:
+        raise AssertionError("worker processes started for a few pages")
+
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", no_pool)
+    paths = fixture_pages()[:3]
+    results = list(extract_files(paths, InputOptions(), 2))
+    assert [(info.source, info.sha256, outcome.posts) for info, outcome in results] == serial(paths)  # type: ignore[union-attr]
