@@ -249,6 +249,16 @@ def run_queries(args: argparse.Namespace) -> None:
                 f"{percentile(id_times, 0.95):.1f} | {statistics.median(times):.1f} | "
                 f"{percentile(times, 0.95):.1f} |"
             )
+        # PERF.md's anchor: the FTS5 hits alone, unordered (what the database itself costs).
+        raw = session.connection().exec_driver_sql
+        times, sizes = timed(
+            lambda w: len(raw("SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?", (f'"{w}"',)).all()),
+            list(words),
+        )
+        print(
+            f"| words: FTS5 MATCH rowids, unordered (PERF.md anchor) | {statistics.median(sizes):,.0f} | "
+            f"{statistics.median(times):.1f} | {percentile(times, 0.95):.1f} | – | – |"
+        )
     engine.dispose()
     export = subprocess.run(
         [sys.executable, __file__, "export", "--db", str(path)], capture_output=True, text=True, check=True
