@@ -54,7 +54,10 @@ COMPLETION_HINT = (
 # Fetched pages are kept in this folder beside the database, named by content hash.
 ARCHIVE_DIR_NAME = "quotes-archive"
 AUTHOR_FIELDS = ("platform", "handle", "author_name", "post_count", "first_date", "last_date")
+# Short column titles keep the names and titles wide on an 80-column terminal.
+COLUMN_TITLES = {"author_name": "NAME", "post_count": "POSTS", "first_date": "FIRST", "last_date": "LAST"}
 DAY_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
+ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T")
 ARTICLE_FIELDS = ("title", "url", "published", "post_count", "ingested_at")
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -465,7 +468,7 @@ def authors(ctx: click.Context, fmt: str) -> None:
     """
     with reading(ctx) as session:
         rows = session.execute(authors_query()).all()
-    emit_rows([dict(zip(AUTHOR_FIELDS, row, strict=True)) for row in rows], AUTHOR_FIELDS, fmt, flex=2)
+    emit_rows([dict(zip(AUTHOR_FIELDS, row, strict=True)) for row in rows], AUTHOR_FIELDS, fmt, flex=(1, 2))
 
 
 @cli.command()
@@ -483,16 +486,18 @@ def articles(ctx: click.Context, filters: Filters, fmt: str) -> None:
     """
     with reading(ctx) as session:
         rows = session.execute(select_articles(filters)).all()
-    emit_rows([dict(zip(ARTICLE_FIELDS, row, strict=True)) for row in rows], ARTICLE_FIELDS, fmt, flex=0)
+    emit_rows([dict(zip(ARTICLE_FIELDS, row, strict=True)) for row in rows], ARTICLE_FIELDS, fmt, flex=(0, 1))
 
 
-def emit_rows(rows: list[dict[str, Any]], fields: tuple[str, ...], fmt: str, *, flex: int = -1) -> None:
+def emit_rows(
+    rows: list[dict[str, Any]], fields: tuple[str, ...], fmt: str, *, flex: tuple[int, ...] = (-1,)
+) -> None:
     """Small listings: a grid for people (column `flex` shrinks to fit), or the export formats."""
     if fmt != "table":
         with open_output(None) as out:
             export.write_records([{k: _iso(v) for k, v in row.items()} for row in rows], out, fmt, fields)
         return
-    headers = [field.replace("_", " ").upper() for field in fields]
+    headers = [COLUMN_TITLES.get(field, field.replace("_", " ").upper()) for field in fields]
     cells = [[_short(value) for value in row.values()] for row in rows]
     for line in terminal.grid_lines(cells, headers, terminal_width(), flex=flex):
         click.echo(line)
@@ -504,8 +509,12 @@ def _iso(value: Any) -> Any:
 
 
 def _short(value: Any) -> Any:
-    """Times to the minute for people (UTC)."""
-    return value.strftime("%Y-%m-%d %H:%M") if isinstance(value, dt.datetime) else _iso(value)
+    """Times to the minute for people (UTC); a published time as its day."""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, str) and ISO_TIME.match(value):
+        return value[: len("YYYY-MM-DD")]
+    return _iso(value)
 
 
 @cli.command()

@@ -112,14 +112,20 @@ def _show(value: Any) -> str:
 
 
 def grid_lines(
-    rows: Sequence[Sequence[Any]], headers: Sequence[str], width: int, *, flex: int = -1
+    rows: Sequence[Sequence[Any]], headers: Sequence[str], width: int, *, flex: Sequence[int] = (-1,)
 ) -> list[str]:
-    """A small table sized to its contents; column `flex` (a name, a title) shrinks to fit `width`."""
+    """A small table sized to its contents; the `flex` columns (names, titles, URLs) give way,
+    widest first, until the table fits `width`."""
     shown = [[_show(v) for v in row] for row in rows]
     widths = [max([cell_width(h)] + [cell_width(r[i]) for r in shown]) for i, h in enumerate(headers)]
-    flex %= len(widths)
-    room = width - sum(w for i, w in enumerate(widths) if i != flex) - len(COLUMN_GAP) * (len(widths) - 1)
-    widths[flex] = max(MIN_TEXT_WIDTH, min(widths[flex], room))
+    flexible = sorted({index % len(widths) for index in flex})
+    excess = sum(widths) + len(COLUMN_GAP) * (len(widths) - 1) - width
+    while excess > 0:
+        widest = max(flexible, key=lambda index: widths[index])
+        if widths[widest] <= MIN_TEXT_WIDTH:
+            break
+        widths[widest] -= 1
+        excess -= 1
     return [
         COLUMN_GAP.join(fit(cell, w) for cell, w in zip(row, widths, strict=True)).rstrip()
         for row in [list(headers), *shown]
@@ -307,7 +313,7 @@ def stats_lines(stats: Mapping[str, Any], width: int) -> list[str]:
         for platform, handle, name, count in stats["top_authors"]
     ]
     headers = ["HANDLE", "NAME", "PLATFORM", "POSTS"]
-    lines += ["Top authors", *grid_lines(authors, headers, width, flex=1), ""]
+    lines += ["Top authors", *grid_lines(authors, headers, width, flex=(0, 1)), ""]
     series = month_series(stats["per_month"])
     per_year = bool(series) and len(series[0][0]) == len("YYYY")
     heading = "Posts per year (more than ten years of posts)" if per_year else "Posts per month"

@@ -47,9 +47,18 @@ def test_wide_characters_take_two_cells_and_marks_none() -> None:
     assert cell_width("D.C. ☮️") == 7  # VS16 asks for the two-cell emoji form
 
 
+def test_grid_shrinks_the_widest_flexible_column_first() -> None:
+    rows = [["a" * 30, "b" * 50, "2022-01-07"]]
+    lines = grid_lines(rows, ["TITLE", "URL", "DATE"], 60, flex=(0, 1))
+    title, url, day = lines[1].split()
+    assert day == "2022-01-07"
+    assert cell_width(lines[1]) <= 60
+    assert abs(cell_width(title) - cell_width(url)) <= 1  # both cut back to about the same width
+
+
 def test_grid_shrinks_the_flexible_column_first() -> None:
     rows = [["twitter", "x" * 60, "2022-01-07"]]
-    lines = grid_lines(rows, ["PLATFORM", "NAME", "LAST DATE"], 50, flex=1)
+    lines = grid_lines(rows, ["PLATFORM", "NAME", "LAST DATE"], 50, flex=(1,))
     assert lines[1].endswith("…  2022-01-07")
     assert all(cell_width(line) <= 50 for line in lines)
 
