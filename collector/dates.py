@@ -12,6 +12,7 @@ Purely numeric forms are read only where the order is unambiguous (ISO `2016-06-
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 
@@ -62,6 +63,8 @@ MONTH_NAMES: dict[int, tuple[str, ...]] = {
          "декабря", "декабрь", "грудня", "grudnia", "prosince", "joulukuuta", "δεκεμβρίου",
          "decembrie", "desembre", "desember", "ديسمبر", "בדצמבר"),
 }  # fmt: skip
+# Pages repeat their date strings (every tweet of a thread, every post of a day): parse each once.
+DATE_CACHE_SIZE = 4096
 # Clock times are removed first so their digits cannot pose as a day: "11:37 PM", "14:43".
 CLOCK_TIME = re.compile(r"(?<!\d)\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]\.?\s?m\.?)?", re.IGNORECASE)
 WORD = r"([^\W\d_]+)"
@@ -81,6 +84,7 @@ ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 DOTTED_DATE = re.compile(r"(?<!\d)(\d{1,2})\.(\d{1,2})\.(\d{4})(?!\d)")
 
 
+@functools.lru_cache(maxsize=DATE_CACHE_SIZE)
 def parse_date_text(text: str) -> dt.date | None:
     """The calendar day a shown date string names, or None when it names no full day."""
     if not text:

@@ -167,8 +167,10 @@ def status_parts(href: str) -> tuple[str, str, str | None] | None:
 
 
 def _is_tweet(node: LexborNode) -> bool:
+    if node.tag != "blockquote":
+        return False  # most nodes: no need to split a class attribute
     classes = _classes(node)
-    return node.tag == "blockquote" and ("twitter-tweet" in classes or "twitter-video" in classes)
+    return "twitter-tweet" in classes or "twitter-video" in classes
 
 
 def _post(
@@ -266,15 +268,13 @@ def _parse_segment(node: LexborNode, anchor: LexborNode, before: set[int]) -> Po
 
     text, byline = _split_byline(node_text(node, exclude=hidden) or "")
     name, handle = _read_byline(byline)
-    # Some CMSs link the byline's "@handle" or name to the author's profile: not a text link.
-    byline_links = bool(handle) and _profile_link_in_byline(node, hidden, byline, handle or "")
     if handle is None and text is not None and PLACEHOLDER.match(text):
         text = None  # a CMS's stand-in ("Tweet may have been deleted"), not the post
-    links = tuple(
-        href
-        for href in node_links(node, exclude=hidden)
-        if not _own_link(href, post_id, handle if byline_links else None)
-    )
+    links = tuple(href for href in node_links(node, exclude=hidden) if not _own_link(href, post_id, None))
+    # Some CMSs link the byline's "@handle" or name to the author's profile: not a text link.
+    profile_linked = handle and any(_own_link(href, post_id, handle) for href in links)
+    if profile_linked and _profile_link_in_byline(node, hidden, byline, handle or ""):
+        links = tuple(href for href in links if not _own_link(href, post_id, handle))
     return _post(
         post_id,
         url=url,
