@@ -26,7 +26,9 @@ from collector.posts import Extraction, Post, natural_key
 from collector.signatures import extract_text_posts
 
 # Carriers of embeds a consent layer or lazy loader holds back (see the module docstring).
-WRAPPER_SELECTOR = "textarea, template, [data-content], description, content, summary"
+WRAPPER_SELECTOR = "textarea, template, [data-content]"
+# RSS/Atom items' entity-encoded HTML: queried only in saved feeds (each selector costs every page).
+FEED_WRAPPER_SELECTOR = "description, content, summary"
 # Elements whose text is markup: consent textareas, and RSS/Atom items' entity-encoded HTML.
 _TEXT_WRAPPER_TAGS = frozenset({"textarea", "description", "content", "summary"})
 _WRAPPER_TAGS = frozenset({"template", *_TEXT_WRAPPER_TAGS})
@@ -37,6 +39,7 @@ _NOSCRIPT = "noscript"
 # A wrapper inside a wrapper inside a wrapper is no embed anyone sees.
 _MAX_WRAPPER_DEPTH = 2
 _COMBINED_SELECTOR = ", ".join([*(d.selector for d in DETECTORS), WRAPPER_SELECTOR])
+_FEED_SELECTOR = f"{_COMBINED_SELECTOR}, {FEED_WRAPPER_SELECTOR}"
 # In registry order (Twitter first: the commonest embed), so a typical page stops at the first
 # marker; a set would scan pages in random order. Markers are class names, tag names and URL
 # parts, which pages write in lowercase; skipping a lowercased copy of every page keeps the
@@ -59,36 +62,42 @@ def extract_posts(html: str | bytes, *, source: str | None = None) -> list[Post]
     """
     if not has_markers(html):
         return []
-    tree = LexborHTMLParser(_unwrap_cdata(html))
-    return find_posts(tree)
+    if not _is_xml(html):
+        return find_posts(LexborHTMLParser(html))
+    return find_posts(LexborHTMLParser(_unwrap_cdata(html)), feed=True)
+
+
+def _is_xml(html: str | bytes) -> bool:
+    head = html[:64].lstrip()
+    if isinstance(head, bytes):
+        return head.startswith(_XML_DECLARATION.encode())
+    return head.startswith(_XML_DECLARATION)
 
 
 def _unwrap_cdata(html: str | bytes) -> str | bytes:
     """A saved RSS/Atom feed with its items' HTML in CDATA sections, the sections opened."""
     if isinstance(html, bytes):
-        if html[:64].lstrip().startswith(_XML_DECLARATION.encode()) and _CDATA_OPEN.encode() in html:
-            return html.replace(_CDATA_OPEN.encode(), b"").replace(_CDATA_CLOSE.encode(), b"")
-        return html
-    if html[:64].lstrip().startswith(_XML_DECLARATION) and _CDATA_OPEN in html:
-        return html.replace(_CDATA_OPEN, "").replace(_CDATA_CLOSE, "")
-    return html
+        return html.replace(_CDATA_OPEN.encode(), b"").replace(_CDATA_CLOSE.encode(), b"")
+    return html.replace(_CDATA_OPEN, "").replace(_CDATA_CLOSE, "")
 
 
-def find_posts(tree: LexborHTMLParser) -> list[Post]:
-    """Run every detector over an already parsed page."""
-    found = _find_all(tree, depth=0)
+def find_posts(tree: LexborHTMLParser, *, feed: bool = False) -> list[Post]:
+    """Run every detector over an already parsed page (`feed`: a saved RSS/Atom document)."""
+    found = _find_all(tree, depth=0, selector=_FEED_SELECTOR if feed else _COMBINED_SELECTOR)
     live = {_post_key(post) for post, held_back in found if not held_back}
     return [post for post, held_back in found if not held_back or _post_key(post) not in live]
 
 
-def _find_all(tree: LexborHTMLParser, depth: int) -> list[tuple[Post, bool]]:
+def _find_all(
+    tree: LexborHTMLParser, depth: int, selector: str = _COMBINED_SELECTOR
+) -> list[tuple[Post, bool]]:
     """Posts in document order, each flagged True when a consent wrapper held it back."""
     root = tree.root
     if root is None:
         return []
     found: list[tuple[Post, bool]] = []
     seen: set[int] = set()
-    for node in root.css(_COMBINED_SELECTOR):
+    for node in root.css(selector):
         # A node matching several selectors of the list comes back once per match.
         if node.mem_id in seen:
             continue
