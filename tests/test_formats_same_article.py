@@ -236,10 +236,7 @@ def test_the_folder_ingests_to_one_article_with_its_posts(folder: Path, tmp_path
     assert {post["post_id"] for post in posts if post["post_id"]} == POST_IDS
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the text copy's id-less posts are stored beside the same posts with ids (db/store matching)",
-)
 def test_the_text_copy_adds_no_second_copy_of_a_post(folder: Path, tmp_path: Path) -> None:
+    """The text copy's posts carry no ids; they are the same posts as the embeds with ids."""
     _, posts = ingest(folder, tmp_path)
     assert len(posts) == len(POST_IDS)
