@@ -82,6 +82,8 @@ MONTH_DAY_YEAR = re.compile(WORD + r"\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})
 CJK_DATE = re.compile(r"(\d{4})\s*[年년]\s*(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日일]")
 ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 DOTTED_DATE = re.compile(r"(?<!\d)(\d{1,2})\.(\d{1,2})\.(\d{4})(?!\d)")
+# Vietnamese names months by number: "21 tháng 3, 2006" (folded: "thang").
+VIETNAMESE_DATE = re.compile(r"(?<!\d)(\d{1,2})\s+thang\s+(\d{1,2}),?\s+(\d{4})(?!\d)")
 
 
 @functools.lru_cache(maxsize=DATE_CACHE_SIZE)
@@ -101,6 +103,8 @@ def parse_date_text(text: str) -> dt.date | None:
         _keep(found, match.start(), match[1], int(match[2]), match[3])
     for match in ISO_DATE.finditer(folded):
         _keep(found, match.start(), match[1], int(match[2]), match[3])
+    for match in VIETNAMESE_DATE.finditer(folded):
+        _keep(found, match.start(), match[3], int(match[2]), match[1])
     for match in DOTTED_DATE.finditer(folded):
         _keep(found, match.start(), match[3], int(match[2]), match[1])
     # The earliest date in the string wins: "May 25, 2021 (edited June 1, 2021)".

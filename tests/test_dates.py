@@ -42,6 +42,7 @@ from collector.dates import parse_date_text
         ("٢١ مارس ٢٠٠٦", dt.date(2006, 3, 21)),
         ("21 במרץ 2006", dt.date(2006, 3, 21)),
         ("2016년 6월 21일", dt.date(2016, 6, 21)),
+        ("21 tháng 3, 2006", dt.date(2006, 3, 21)),
     ],
 )
 def test_shown_dates_parse_to_their_day(shown: str, expected: dt.date) -> None:

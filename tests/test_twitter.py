@@ -439,3 +439,9 @@ def test_wordpress_figure_with_only_a_link_to_the_status() -> None:
     )
     (post,) = extract_posts(html)
     assert (post.post_id, post.handle, post.text) == ("1129040592930070530", "city", None)
+
+
+def test_a_date_in_a_language_without_known_month_names_is_kept_as_shown() -> None:
+    html = CLASSIC.replace("March 21, 2006", "21 มีนาคม 2006")
+    (post,) = extract_posts(html)
+    assert (post.date_text, post.date) == ("21 มีนาคม 2006", None)

@@ -93,6 +93,9 @@ PLACEHOLDER = re.compile(
     re.IGNORECASE,
 )
 TWEET_ID = re.compile(r"^\d{1,20}$")
+# A date link's text in a language the date parser does not know: a year, and short.
+SHOWN_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+MAX_DATE_TEXT = 40
 # Rendered widget iframes: platform.twitter.com/embed/Tweet.html?id=… (older: embed/index.html).
 WIDGET_FRAME_PATH = re.compile(r"/embed/(?:Tweet|index)\.html$", re.IGNORECASE)
 WIDGET_HOSTS = ("platform.twitter.com", "platform.x.com")
@@ -452,7 +455,10 @@ def _date_text(anchor: LexborNode) -> str | None:
     shown = node_text(anchor)
     if not shown or STATUS_URL.search(shown):
         return None
-    return shown if parse_date_text(shown) else None
+    if parse_date_text(shown):
+        return shown
+    # A dialog language whose month names we lack still shows a date: short, with a year in it.
+    return shown if len(shown) <= MAX_DATE_TEXT and SHOWN_YEAR.search(shown) else None
 
 
 def _text_lang(node: LexborNode, hidden: Callable[[LexborNode], bool]) -> str | None:
