@@ -230,11 +230,15 @@ def _utc(moment: dt.datetime | None) -> dt.datetime | None:
 def _save_many(connection: Connection, pages: Sequence[Page]) -> list[SaveResult]:
     statements = _statements(connection.dialect.name)
     article_ids = _save_article_rows(connection, statements, [article for article, _ in pages])
-    page_keys = [[(post.platform, values.natural_key(post)) for post in posts] for _, posts in pages]
+    page_keys = _merge_copies(
+        [[(post.platform, values.natural_key(post)) for post in posts] for _, posts in pages], pages
+    )
     unique: dict[PostKey, values.Post] = {}
     for keys, (_, posts) in zip(page_keys, pages, strict=True):
         for key, post in zip(keys, posts, strict=True):
-            unique.setdefault(key, post)
+            # The embed (with its id) represents a post, not a plain-text copy merged into it.
+            if key not in unique or (post.post_id and not unique[key].post_id):
+                unique[key] = post
     known = _find_known(connection, statements, unique)
     known.update(_promote(connection, unique, known))
     missing = {key: post for key, post in unique.items() if key not in known}
@@ -247,6 +251,22 @@ def _save_many(connection: Connection, pages: Sequence[Page]) -> list[SaveResult
         connection, statements, article_ids, [[known[key] for key in keys] for keys in page_keys]
     )
     return _results(article_ids, page_keys, set(inserted))
+
+
+def _merge_copies(page_keys: list[list[PostKey]], pages: Sequence[Page]) -> list[list[PostKey]]:
+    """Within one batch, an id-less post whose content key matches a post with an id is that post.
+
+    (Across batches the same match is made against the stored posts, in `_find_known`.)
+    """
+    with_id = {
+        (post.platform, values.content_key(post)): (post.platform, post.post_id)
+        for _, posts in pages
+        for post in posts
+        if post.post_id
+    }
+    if not with_id:
+        return page_keys
+    return [[with_id.get(key, key) for key in keys] for keys in page_keys]
 
 
 def _results(

@@ -207,3 +207,16 @@ def test_save_pages_counts_a_post_new_on_the_first_page_that_has_it(
         (3, 0),
         (0, 3),
     ]
+
+
+@pytest.mark.parametrize("copy_first", [False, True])
+def test_an_embed_and_its_plain_text_copy_in_one_batch_are_one_post(
+    engine: Engine, seed_posts: tuple[Post, ...], copy_first: bool
+) -> None:
+    embed = seed_posts[0]
+    copy = dataclasses.replace(embed, post_id=None, url=None, posted_at=None)
+    pages = [(make_article("embed.html"), [embed]), (make_article("copy.txt"), [copy])]
+    outcomes = store.save_pages(engine, pages[::-1] if copy_first else pages)
+    assert sum(o.new_posts for o in outcomes if isinstance(o, store.SaveResult)) == 1
+    [record] = records(engine)
+    assert (record["post_id"], record["url"], record["article_count"]) == (embed.post_id, embed.url, 2)
