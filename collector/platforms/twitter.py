@@ -679,9 +679,16 @@ def _first_text(node: LexborNode, selector: str) -> str | None:
 
 def _card_links(node: LexborNode, text_node: LexborNode | None) -> list[str]:
     links = list(node_links(text_node)) if text_node is not None else []
-    # The link-preview card under the text points at the page the tweet shared.
-    links.extend(_attr(a, "href") for a in node.css("a.expanded-link") if _attr(a, "href"))
+    # The link-preview card under the text points at the page the tweet shared; a card inside
+    # the quoted tweet belongs to that tweet.
+    for anchor in node.css("a.expanded-link"):
+        if _attr(anchor, "href") and not _inside(anchor, node, _is_quote_card):
+            links.append(_attr(anchor, "href"))
     return links
+
+
+def _is_quote_card(node: LexborNode) -> bool:
+    return "quote-tweet" in _classes(node)
 
 
 def _card_quote(node: LexborNode) -> Quoted | None:
