@@ -266,6 +266,15 @@ def run_queries(args: argparse.Namespace) -> None:
     print(export.stdout, end="")
 
 
+def peak_rss_mb() -> float:
+    """This process's peak RSS. VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so a child
+    started by a big parent would report the parent's peak."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def run_export(args: argparse.Namespace) -> None:
     """Stream every record as CSV into a throw-away buffer; report rows/s and peak memory."""
     engine = make_engine(database_url(args.db))
@@ -281,7 +290,7 @@ def run_export(args: argparse.Namespace) -> None:
                 sink.seek(0)
                 sink.truncate()
     elapsed = time.perf_counter() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = peak_rss_mb()
     print(
         f"| export (iter_records + csv, streaming) | {rows:,} rows | {rows / elapsed:,.0f} rows/s | "
         f"{peak_mb:.0f} MB peak RSS |"
