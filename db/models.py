@@ -32,7 +32,8 @@ NAMING_CONVENTION = {
 
 # Lengths are generous limits, not formats: SQLite ignores them, PostgreSQL enforces them.
 PLATFORM_LEN = 16
-POST_KEY_LEN = 64
+# Facebook pfbid ids run to ~60 characters; leave room (PostgreSQL would refuse longer values).
+POST_KEY_LEN = 255
 SHA256_LEN = 64
 HANDLE_LEN = 128
 

@@ -220,3 +220,11 @@ def test_an_embed_and_its_plain_text_copy_in_one_batch_are_one_post(
     assert sum(o.new_posts for o in outcomes if isinstance(o, store.SaveResult)) == 1
     [record] = records(engine)
     assert (record["post_id"], record["url"], record["article_count"]) == (embed.post_id, embed.url, 2)
+
+
+def test_long_platform_ids_are_stored_on_both_databases(engine: Engine, seed_posts: tuple[Post, ...]) -> None:
+    pfbid = "pfbid0" + "x7Yq2" * 24  # Facebook's opaque post ids are long
+    post = dataclasses.replace(seed_posts[0], platform="facebook", post_id=pfbid)
+    with session_scope(engine) as session:
+        save_article(session, make_article("a"), [post])
+    assert [r["post_id"] for r in records(engine)] == [pfbid]
