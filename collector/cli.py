@@ -355,7 +355,14 @@ def run_ingest(
     # A closed stdin (cron, daemons: `<&-`) leaves sys.stdin None; only a `-` input needs it.
     stdin = sys.stdin.buffer if sys.stdin is not None else None
     pages = iter_pages(paths, options, stdin, stats=stats)
-    summary = ingest(pages, engine, IngestOptions(jobs=options.jobs, report=bar.message, on_page=on_page))
+    summary = IngestSummary()
+    try:
+        ingest(pages, engine, IngestOptions(jobs=options.jobs, report=bar.message, on_page=on_page), summary)
+    except KeyboardInterrupt:
+        # Every batch up to here is saved whole; say how far the run got before Click's "Aborted!".
+        summary.skipped = stats.skipped
+        bar.message(f"interrupted; saved so far: {summary.line()}")
+        raise
     summary.skipped = stats.skipped
     return summary
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections import deque
@@ -126,7 +127,8 @@ def _parallel(
 ) -> Iterator[tuple[Page | LoadError, Outcome | None]]:
     """Extract in `jobs` processes, in input order, with a bounded number of chunks in flight."""
     pending: deque[tuple[list[Page | LoadError], Future[list[Outcome]]]] = deque()
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=_worker_context()) as pool:
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_worker_context(), initializer=_ignore_interrupts)
+    try:
         for chunk in _chunks(items, WORKER_CHUNK):
             pages = [(p.text, p.kind) for p in chunk if isinstance(p, Page)]
             pending.append((chunk, pool.submit(_extract_chunk, pages)))
@@ -134,6 +136,15 @@ def _parallel(
                 yield from _merge(*pending.popleft())
         while pending:
             yield from _merge(*pending.popleft())
+    finally:
+        # On Ctrl-C or an error, chunks not started are dropped: their pages were never saved.
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _ignore_interrupts() -> None:
+    # Ctrl-C reaches every process of the terminal's group: the main process handles it (saves
+    # the batch, prints how far it got); a worker would only print its own traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _worker_context() -> multiprocessing.context.BaseContext:
@@ -203,12 +214,18 @@ def _first_line(error: Exception) -> str:
     return lines[0] if lines else type(error).__name__
 
 
-def ingest(items: Iterable[Page | LoadError], engine: Engine, options: IngestOptions) -> IngestSummary:
+def ingest(
+    items: Iterable[Page | LoadError],
+    engine: Engine,
+    options: IngestOptions,
+    summary: IngestSummary | None = None,
+) -> IngestSummary:
     """Extract and save every page of `items`; report each failure and keep going.
 
     Returns the counts for the summary line (`skipped` is left for the caller: the loaders know).
+    Pass `summary` to keep the counts of a run that is interrupted (they include the last batch).
     """
-    summary = IngestSummary()
+    summary = summary if summary is not None else IngestSummary()
     batcher = _Batcher(engine, summary, options)
     outcomes = _outcomes(items, options.jobs)
     try:
