@@ -22,17 +22,17 @@ import json
 import random
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, Table, bindparam, select, update
+from sqlalchemy import Connection, Engine, String, Table, bindparam, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from collector import posts as values
 from db.dialects import in_values, insert_for
 from db.engine import session_scope
-from db.models import Appearance, Article, Author, Link, Post
+from db.models import HANDLE_LEN, POST_KEY_LEN, Appearance, Article, Author, Link, Post
 
 _ARTICLES: Table = Article.__table__  # type: ignore[assignment]
 _AUTHORS: Table = Author.__table__  # type: ignore[assignment]
@@ -46,6 +46,13 @@ TRANSIENT_SQLSTATES = frozenset({"40001", "40P01"})
 TRANSIENT_SQLITE_MESSAGE = "database is locked"
 BATCH_ATTEMPTS = 8
 RETRY_PAUSE_S = 0.05
+# VARCHAR bounds PostgreSQL enforces and SQLite ignores (see fit_post).
+_LANG_TYPE = _POSTS.c.lang.type
+assert isinstance(_LANG_TYPE, String) and _LANG_TYPE.length is not None
+_LANG_LEN = _LANG_TYPE.length
+# A PostgreSQL btree entry must fit in about 2.7 KB: the display name in the authors table's unique
+# key is cut to this many characters (at most 4 bytes each in UTF-8, beside platform and handle).
+AUTHOR_NAME_KEY_LEN = 400
 # Values per IN (...) list: well under SQLite's 32,766 bound parameters per statement.
 IN_CHUNK = 2_000
 
@@ -227,8 +234,37 @@ def _utc(moment: dt.datetime | None) -> dt.datetime | None:
     return moment.astimezone(dt.UTC)
 
 
+def fit_post(post: values.Post) -> values.Post:
+    """`post` cut to the schema's column bounds, alike on both databases.
+
+    Only broken or hostile markup goes past them (a 40-character lang attribute, a 200-character
+    handle, a "post id" longer than any platform's); PostgreSQL would fail the whole page over it
+    while SQLite stored it whole. An id too long to be a key is dropped: the post is then keyed by
+    its content, like a plain-text copy.
+    """
+    quoted = post.quoted
+    fits = (
+        len(post.post_id or "") <= POST_KEY_LEN
+        and len(post.handle or "") <= HANDLE_LEN
+        and len(post.lang or "") <= _LANG_LEN
+        and (quoted is None or len(quoted.handle or "") <= HANDLE_LEN)
+    )
+    if fits:
+        return post
+    return replace(
+        post,
+        post_id=post.post_id if len(post.post_id or "") <= POST_KEY_LEN else None,
+        handle=post.handle[:HANDLE_LEN] if post.handle else post.handle,
+        lang=post.lang[:_LANG_LEN] if post.lang else post.lang,
+        quoted=replace(quoted, handle=quoted.handle[:HANDLE_LEN] if quoted.handle else None)
+        if quoted
+        else None,
+    )
+
+
 def _save_many(connection: Connection, pages: Sequence[Page]) -> list[SaveResult]:
     statements = _statements(connection.dialect.name)
+    pages = [(article, [fit_post(post) for post in posts]) for article, posts in pages]
     article_ids = _save_article_rows(connection, statements, [article for article, _ in pages])
     page_keys = _merge_copies(
         [[(post.platform, values.natural_key(post)) for post in posts] for _, posts in pages], pages
@@ -401,12 +437,13 @@ def _identity_columns(post: values.Post) -> dict[str, Any]:
 
 
 def _handle_key(post: values.Post) -> str:
-    return (post.handle or "").lstrip("@").casefold()
+    # Cut again after casefold, which may lengthen ("ß" -> "ss").
+    return (post.handle or "").lstrip("@").casefold()[:HANDLE_LEN]
 
 
 def _author_key(post: values.Post) -> AuthorKey | None:
     handle = _handle_key(post)
-    name = post.author_name or ""
+    name = (post.author_name or "")[:AUTHOR_NAME_KEY_LEN]
     return (post.platform, handle, name) if handle or name else None
 
 
