@@ -11,6 +11,7 @@ import json
 import os
 import pty
 import shutil
+import signal
 import subprocess
 import sys
 from importlib.metadata import version
@@ -218,3 +219,33 @@ def test_shell_completion_as_documented() -> None:
     assert complete("quotes se", 1) == ["search"]
     assert complete("quotes search --platform bl", 3) == ["bluesky"]
     assert "upgrade" in complete("quotes db ", 2)
+
+
+def test_ctrl_c_keeps_whole_articles_and_says_how_far_it_got(db: Path) -> None:
+    """Interrupt while the list of inputs is still being written: what was read is saved whole."""
+    process = subprocess.Popen(
+        [str(QUOTES), "--db", str(db), "ingest", "--jobs", "1", "--from-file", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=db.parent,
+    )
+    assert process.stdin and process.stderr
+    missing = db.parent / "missing.html"
+    process.stdin.write(f"{SEEDS / '000_1cd65cf2135fe1ee.txt'}\n{missing}\n")
+    process.stdin.flush()
+    # The error line for the second input proves the first page was read and extracted.
+    assert process.stderr.readline().startswith(f"{missing}: ")
+    process.send_signal(signal.SIGINT)
+    process.stdin.close()
+    rest = process.stderr.read()
+    assert process.wait(timeout=60) == 1
+    assert rest.splitlines() == [
+        "interrupted; saved so far: pages read: 1, posts found: 3, new: 3, already known: 0, failed: 1, "
+        "skipped: 0",
+        "",
+        "Aborted!",
+    ]
+    exported = quotes(db, "export", "--format", "jsonl")
+    assert len(exported.stdout.splitlines()) == 3
