@@ -320,6 +320,14 @@ def _results(
     return results
 
 
+def _storable(row: dict[str, Any]) -> dict[str, Any]:
+    """PostgreSQL text cannot hold NUL characters: both databases store U+FFFD instead (as HTML does)."""
+    for name, value in row.items():
+        if isinstance(value, str) and "\x00" in value:
+            row[name] = value.replace("\x00", "\ufffd")
+    return row
+
+
 def _article_row(article: values.Article, identity: str, now: dt.datetime) -> dict[str, Any]:
     meta = article.meta
     return {
@@ -348,7 +356,7 @@ def _save_article_rows(
     ids: dict[str, int] = dict(_select_in(connection, statements.articles_by_identity, identities))
     now = _now()
     rows = {
-        identity: _article_row(article, identity, now)
+        identity: _storable(_article_row(article, identity, now))
         for identity, article in zip(identities, articles, strict=True)
         if identity not in ids
     }
@@ -508,7 +516,7 @@ def _insert_posts(
     rows = []
     for key in sorted(missing):
         author = _author_key(missing[key])
-        rows.append(_post_row(missing[key], authors.get(author) if author else None, seen_at))
+        rows.append(_storable(_post_row(missing[key], authors.get(author) if author else None, seen_at)))
     # A plain executemany, not INSERT ... RETURNING: psycopg re-parses a multi-row VALUES statement
     # on every batch (it is too long for its cache), which made PostgreSQL ingest 2x slower.
     inserted = connection.execute(statements.insert_posts, rows).rowcount
@@ -516,7 +524,7 @@ def _insert_posts(
     if inserted != len(rows):
         stored = _inserted_at(connection, stored, seen_at)
     links = [
-        {"post_id": row_id, "position": position, "url": url}
+        _storable({"post_id": row_id, "position": position, "url": url})
         for key, row_id in sorted(stored.items(), key=lambda item: item[1])
         for position, url in enumerate(missing[key].links)
     ]

@@ -228,3 +228,10 @@ def test_long_platform_ids_are_stored_on_both_databases(engine: Engine, seed_pos
     with session_scope(engine) as session:
         save_article(session, make_article("a"), [post])
     assert [r["post_id"] for r in records(engine)] == [pfbid]
+
+
+def test_a_nul_character_does_not_fail_the_page(engine: Engine, seed_posts: tuple[Post, ...]) -> None:
+    post = dataclasses.replace(seed_posts[0], text="before\x00after")
+    with session_scope(engine) as session:
+        save_article(session, make_article("a"), [post])
+    assert records(engine)[0]["text"] == "before\ufffdafter"
