@@ -12,6 +12,7 @@ configured, PostgreSQL.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import os
@@ -28,6 +29,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from collector.cli import cli
+from collector.posts import Article, Post, Quoted
+from db.engine import make_engine, prepare_database
+from db.store import SaveResult, save_pages
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -136,6 +140,16 @@ def missing_parts(folder: Path) -> Path:
     return write("missing-parts.html", "<html><body>" + "\n".join(parts) + "</body></html>")(folder)
 
 
+def oversized_values(folder: Path) -> Path:
+    # Values past PostgreSQL's VARCHAR and index-entry bounds: a 40-character lang attribute and a
+    # display name of 3,000 CJK characters (no repetition for PostgreSQL to compress away).
+    name = "".join(chr(0x4E00 + (n * 7919) % 20_000) for n in range(3_000))
+    long_lang = embed(BASE_IDS[0], "alpha", "Alpha", "long lang").replace(
+        'lang="en"', f'lang="en-x-{"a" * 40}"'
+    )
+    return write("oversized.html", long_lang + embed(BASE_IDS[1], "beta", name, "long name"))(folder)
+
+
 def missing_path(folder: Path) -> Path:
     return folder / "does-not-exist.html"
 
@@ -197,6 +211,7 @@ CASES: dict[str, Case] = {
     "NUL bytes in HTML": Case(nul_bytes, posts=BASE_IDS),
     "NUL bytes in text": Case(nul_text, posts=[]),
     "embeds with missing parts": Case(missing_parts, posts=[f"16000000000000000{n}" for n in range(11, 15)]),
+    "oversized attribute values": Case(oversized_values, posts=BASE_IDS[:2]),
     "path that does not exist": Case(missing_path, reason="no such file"),
     "dangling symlink": Case(dangling_symlink, reason="broken symbolic link"),
     "unix socket": Case(unix_socket, reason="no such device"),
@@ -359,3 +374,32 @@ def test_a_closed_stdin_is_reported_and_other_inputs_still_ingested(archive: str
     # Without '-', a closed stdin is nobody's business (cron jobs, daemons).
     again = quotes(archive, "ingest", str(GOOD_PAGE), prefix=closed)
     assert again.returncode == 0, again.stderr
+
+
+def test_values_past_the_column_bounds_keep_their_page_on_every_database(db_url: str) -> None:
+    # Straight to the store: the bounds are the schema's, whatever extraction lets through.
+    engine = make_engine(db_url)
+    prepare_database(engine)
+    long_name = "".join(chr(0x4E00 + (n * 7919) % 20_000) for n in range(3_000))
+    odd = [
+        Post("twitter", post_id="1600000000000000021", lang="x" * 40, text="long lang"),
+        Post("twitter", post_id="1600000000000000022", handle="h" * 200, text="long handle"),
+        Post("twitter", post_id="1600000000000000023", handle="n", author_name=long_name, text="long name"),
+        Post("facebook", post_id="9" * 300, text="an id too long to be a key"),
+        Post("twitter", post_id="1600000000000000024", quoted=Quoted(handle="q" * 200), text="quoted"),
+        Post("twitter", handle="ß" * 100, text="handle that casefolds longer"),
+    ]
+    fine = Post("twitter", post_id="1600000000000000025", text="a fine post beside them")
+    article = Article(source="pages/oversized.html", sha256=hashlib.sha256(b"oversized").hexdigest())
+    try:
+        (result,) = save_pages(engine, [(article, [*odd, fine])])
+        again = save_pages(engine, [(article, [*odd, fine])])
+    finally:
+        engine.dispose()
+    assert not isinstance(result, Exception), result
+    assert (result.new_posts, result.known_posts) == (len(odd) + 1, 0)
+    assert again == [SaveResult(result.article_id, 0, len(odd) + 1)]  # and idempotent
+    records = {record["text"]: record for record in export_all(db_url)}
+    assert records["long name"]["author_name"] == long_name  # the post keeps the whole name
+    assert records["long lang"]["lang"] == "x" * 32
+    assert records["an id too long to be a key"]["post_id"] is None
