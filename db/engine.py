@@ -134,6 +134,11 @@ def prepare_database(engine: Engine) -> None:
     # `quotes search` must not queue behind an ingest holding SQLite's write lock (BEGIN IMMEDIATE).
     if _at_head(engine):
         return
+    # The common case, a database at head, is checked without the write lock: a search must not
+    # queue behind a running ingest just to start.
+    with engine.execution_options(**{READONLY_OPTION: True}).connect() as connection:
+        if _current(connection) == _head(_alembic_config(connection)):
+            return
     with engine.begin() as connection:
         _lock_for_migration(connection)
         config = _alembic_config(connection)

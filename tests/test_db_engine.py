@@ -101,3 +101,18 @@ def test_session_scope_commits_or_rolls_back(engine: Engine) -> None:
         session.execute(Article.__table__.insert().values(**row))
     with session_scope(engine, readonly=True) as session:
         assert session.execute(select(func.count()).select_from(Article)).scalar_one() == 1
+
+
+def test_an_up_to_date_database_opens_while_a_writer_holds_the_lock(tmp_path: Path) -> None:
+    url = database_url(str(tmp_path / "q.db"))
+    writer, reader = make_engine(url), make_engine(url)
+    try:
+        prepare_database(writer)
+        with session_scope(writer) as session:  # BEGIN IMMEDIATE: holds SQLite's write lock
+            session.execute(text("UPDATE alembic_version SET version_num = version_num"))
+            prepare_database(reader)  # would wait 30 s for the lock, then fail, if it needed it
+            with session_scope(reader, readonly=True) as read:
+                assert read.execute(select(func.count()).select_from(Article)).scalar_one() == 0
+    finally:
+        writer.dispose()
+        reader.dispose()
