@@ -178,5 +178,5 @@ def upgrade_database(engine: Engine, revision: str = "head") -> None:
 
 def schema_revision(engine: Engine) -> tuple[str | None, str | None]:
     """(current, latest) schema revisions, for `quotes db` status messages."""
-    with engine.connect() as connection:
+    with engine.execution_options(**{READONLY_OPTION: True}).connect() as connection:
         return _current(connection), _head(_alembic_config(connection))
