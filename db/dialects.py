@@ -21,7 +21,6 @@ from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import Text
 
 FTS_TABLE = "posts_fts"
-FTS_COLUMNS = ("text", "author_name", "handle")
 PG_TS_CONFIG = "simple"
 PG_FTS_INDEX = "ix_posts_fts"
 # The document PostgreSQL indexes; queries must repeat it exactly for the GIN index to apply.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, String, func, or_, select, type_coerce
@@ -83,7 +83,6 @@ class Stats:
     top_authors: list[tuple[str, str | None, str | None, int]]  # platform, handle, name, posts
     per_month: list[tuple[str, int]]  # ('YYYY-MM', posts); undated posts are left out
     undated: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _article_source() -> ColumnElement[str]:
@@ -352,8 +351,3 @@ def collect_stats(session: Session) -> Stats:
         per_month=per_month,
         undated=int(undated),
     )
-
-
-def record_keys() -> Sequence[str]:
-    """The export record's keys, in order (CSV header, JSON key order)."""
-    return RECORD_KEYS
