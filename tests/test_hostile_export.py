@@ -25,8 +25,11 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from collector.cli import cli
+from collector.export import CsvOptions, write_csv, write_json, write_jsonl
 from collector.extract import extract_posts
 from collector.posts import Article, ArticleMeta, Post
 from db.engine import make_engine, prepare_database
@@ -146,7 +149,7 @@ def test_json_and_jsonl_export_keep_every_hostile_value_exactly(hostile_db: tupl
     db, posts = hostile_db
     expected = by_id([expected_record(post) for post in posts])
     as_json = json.loads(export(db, "--format", "json"))
-    as_jsonl = [json.loads(line) for line in export(db, "--format", "jsonl").splitlines()]
+    as_jsonl = [json.loads(line) for line in export(db, "--format", "jsonl").split("\n")[:-1]]
     for records in (as_json, as_jsonl):
         assert [list(record) for record in records] == [list(expected_record(posts[0]))] * len(posts)
         assert by_id(records) == expected  # ids stay strings: json never saw a number
@@ -226,3 +229,46 @@ def test_ingest_then_export_in_a_subprocess_keeps_what_extraction_found(db_url: 
         cells = rows[post_id]
         assert cells["text"] == (GUARD + text if text.startswith(FORMULA_STARTS) else text)
         assert cells["post_id"] == post_id
+
+
+# --- any text at all, through the writers ---------------------------------------------------------
+
+# Any Unicode but lone surrogates (not text; no UTF-8 file can hold them), weighted towards the
+# characters that matter here.
+CELL_TEXT = st.one_of(
+    st.text(st.characters(exclude_categories=["Cs"]), max_size=40),
+    st.text(st.sampled_from("=+-@\t\r\n\",;'\u202e\u200f\ufeff\x00 a👨\u200d👩"), max_size=12),
+)
+FIELDS = ("post_id", "text", "author_name", "links")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.from_regex(r"\A[0-9]{1,19}\Z"), CELL_TEXT, CELL_TEXT, st.lists(CELL_TEXT, max_size=3))
+    )
+)
+def test_writers_round_trip_any_text(rows: list[tuple[str, str, str, list[str]]]) -> None:
+    records = [dict(zip(FIELDS, row, strict=True)) for row in rows]
+    for escape in (True, False):
+        out = io.StringIO(newline="")
+        write_csv(records, out, FIELDS, CsvOptions(formula_escape=escape))
+        read = list(csv.reader(io.StringIO(out.getvalue(), newline="")))
+        assert read[0] == list(FIELDS)
+        expected = [
+            [
+                GUARD + cell if escape and cell.startswith(FORMULA_STARTS) else cell
+                for cell in (post_id, text, name, " ".join(links))
+            ]
+            for post_id, text, name, links in rows
+        ]
+        assert read[1:] == expected
+    for writer in (write_json, write_jsonl):
+        out = io.StringIO()
+        writer(records, out)
+        text = out.getvalue()
+        # JSON Lines are split on LF only: U+2028 or U+0085 inside a string is not a line end.
+        back = (
+            json.loads(text) if writer is write_json else [json.loads(line) for line in text.split("\n")[:-1]]
+        )
+        assert back == records

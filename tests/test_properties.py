@@ -42,8 +42,6 @@ LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 HANDLE_ALPHABET = string.ascii_letters + string.digits + "_"
 # Characters no HTML parser can return unchanged: NUL becomes U+FFFD (HTML spec, "unexpected null").
 HTML_REPLACED = "\x00"
-# The dashes that open a byline or signature; a word made of nothing else would read as one.
-DASHES = "—–―-"
 
 # The date as Twitter's embed dialog writes it, per language (see EMBEDS.md 2.1).
 # Month names, space-separated, January first.
