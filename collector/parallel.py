@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import signal
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -105,7 +106,8 @@ def _in_workers(
 ) -> Iterator[Result]:
     pending: deque[Future[list[Result]] | LoadError] = deque()
     limit = jobs * CHUNKS_IN_FLIGHT_PER_JOB
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=worker_context()) as pool:
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=worker_context(), initializer=ignore_interrupts)
+    try:
         for chunk in chunks:
             for part in _split_errors(chunk):
                 task = part if isinstance(part, LoadError) else pool.submit(load_and_extract, part, options)
@@ -114,6 +116,15 @@ def _in_workers(
                 yield from _results(pending.popleft())
         while pending:
             yield from _results(pending.popleft())
+    finally:
+        # On Ctrl-C, an error or a consumer that stops early, chunks not started are dropped.
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def ignore_interrupts() -> None:
+    """Worker initializer: Ctrl-C reaches every process of the terminal's group; the main process
+    handles it (saves its batch, reports), a worker would only print its own traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def worker_context() -> BaseContext:
