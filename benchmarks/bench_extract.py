@@ -198,7 +198,7 @@ def main() -> None:
 
     generated = [(path.name, page) for path, page in zip(paths, pages, strict=True)]
     real = [(p.name, p.read_bytes()) for p in sorted(REALWORLD.glob("*.html"))]
-    real += [(p.name, p.read_bytes()) for p in sorted(FIXTURES.glob("*.html"))]
+    real += [(p.name, p.read_bytes()) for p in sorted(FIXTURES.iterdir()) if p.suffix != ".json"]
     for label, subset in (("generated corpus", generated), ("real-world pages + fixtures", real)):
         posts, compared, differ = differences(subset)
         verdict = "identical" if not differ else f"DIFFERENT on {len(differ)}: {', '.join(differ[:5])}"

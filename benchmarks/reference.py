@@ -21,8 +21,10 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from collector.extract import (
     _MAX_WRAPPER_DEPTH,
+    FEED_WRAPPER_SELECTOR,
     WRAPPER_SELECTOR,
     _in_noscript,
+    _is_xml,
     _parse_candidate,
     _post_key,
     _unwrap_cdata,
@@ -32,32 +34,36 @@ from collector.platforms import DETECTORS
 from collector.posts import Post
 
 SELECTORS: tuple[str, ...] = (*(d.selector for d in DETECTORS), WRAPPER_SELECTOR)
+# Saved RSS/Atom documents also carry item HTML in these elements.
+FEED_SELECTORS: tuple[str, ...] = (*SELECTORS, FEED_WRAPPER_SELECTOR)
 
 
 def reference_posts(html: str | bytes) -> list[Post]:
     """Every embedded post, found without the prefilter and without the combined selector."""
-    # Feed items' CDATA sections are opened first, as the fast path does: that is input
+    # A feed's CDATA sections are opened first, as the fast path does: that is input
     # normalisation, not a shortcut.
-    found = _find_all(LexborHTMLParser(_unwrap_cdata(html)), depth=0)
+    feed = _is_xml(html)
+    tree = LexborHTMLParser(_unwrap_cdata(html) if feed else html)
+    found = _find_all(tree, 0, FEED_SELECTORS if feed else SELECTORS)
     live = {_post_key(post) for post, held_back in found if not held_back}
     return [post for post, held_back in found if not held_back or _post_key(post) not in live]
 
 
-def _candidates(root: LexborNode) -> list[LexborNode]:
+def _candidates(root: LexborNode, selectors: tuple[str, ...]) -> list[LexborNode]:
     position = {node.mem_id: index for index, node in enumerate(root.traverse())}
     chosen: dict[int, LexborNode] = {}
-    for selector in SELECTORS:
+    for selector in selectors:
         for node in root.css(selector):
             chosen.setdefault(node.mem_id, node)
     return sorted(chosen.values(), key=lambda node: position[node.mem_id])
 
 
-def _find_all(tree: LexborHTMLParser, depth: int) -> list[tuple[Post, bool]]:
+def _find_all(tree: LexborHTMLParser, depth: int, selectors: tuple[str, ...]) -> list[tuple[Post, bool]]:
     root = tree.root
     if root is None:
         return []
     found: list[tuple[Post, bool]] = []
-    for node in _candidates(root):
+    for node in _candidates(root, selectors):
         posts = _parse_candidate(node)
         if posts:
             held_back = depth > 0 or _in_noscript(node)
@@ -65,6 +71,6 @@ def _find_all(tree: LexborHTMLParser, depth: int) -> list[tuple[Post, bool]]:
         elif depth < _MAX_WRAPPER_DEPTH:
             content = _wrapped_markup(node)
             if content:
-                inner = _find_all(LexborHTMLParser(content), depth + 1)
+                inner = _find_all(LexborHTMLParser(content), depth + 1, SELECTORS)
                 found.extend((post, True) for post, _ in inner)
     return found
