@@ -205,7 +205,9 @@ def quotes(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[bytes
     return subprocess.run(command, capture_output=True, env=env, timeout=120, check=False)
 
 
-def test_ingest_then_export_in_a_subprocess_keeps_what_extraction_found(db_url: str, tmp_path: Path) -> None:
+def test_ingest_then_export_in_a_subprocess_keeps_what_extraction_found(tmp_path: Path) -> None:
+    # SQLite only: the CliRunner tests above export from both databases; this one is the real process.
+    db_url = str(tmp_path / "quotes.db")
     page = tmp_path / "hostile.html"
     body = "\n".join(embed(number, text) for number, text in enumerate(FRONT_DOOR_TEXTS))
     page.write_text(f"<html><body>{body}</body></html>", encoding="utf-8")
