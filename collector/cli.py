@@ -163,14 +163,17 @@ def open_archive(ctx: click.Context, *, create: bool) -> Iterator[Engine]:
 
     Read-only commands (`create=False`) refuse to conjure an empty archive from a mistyped path.
     """
-    url = database_url(ctx.obj)
-    parsed = make_url(url)
-    missing = parsed.get_backend_name() == "sqlite" and parsed.database and not Path(parsed.database).exists()
-    if missing and not create:
+    try:
+        url = database_url(ctx.obj)
+        parsed = make_url(url)
+        engine = make_engine(url)
+    except (SQLAlchemyError, ValueError) as error:
+        raise click.BadParameter(_first_line(error), param_hint="'--db'") from None
+    path = parsed.database if parsed.get_backend_name() == "sqlite" else None
+    if path and not create and not Path(path).exists():
         raise click.ClickException(
-            f"no archive at {parsed.database}; run `quotes ingest PATH` first, or pass --db / set {DB_ENV}"
+            f"no archive at {path}; run `quotes ingest PATH` first, or pass --db / set {DB_ENV}"
         )
-    engine = make_engine(url)
     try:
         prepare_database(engine)
         yield engine
@@ -182,7 +185,7 @@ def open_archive(ctx: click.Context, *, create: bool) -> Iterator[Engine]:
         engine.dispose()
 
 
-def _first_line(error: SQLAlchemyError) -> str:
+def _first_line(error: Exception) -> str:
     reason = str(getattr(error, "orig", None) or error).strip()
     return reason.splitlines()[0] if reason else type(error).__name__
 
@@ -200,11 +203,13 @@ def open_output(path: str | None) -> Iterator[TextIO]:
     encoding = "utf-8"
     if path is not None and path != "-":
         try:
-            with open(path, "w", encoding=encoding, newline="") as handle:
-                yield handle
+            handle = open(path, "w", encoding=encoding, newline="")  # noqa: SIM115 (closed below)
         except OSError as error:
             raise click.FileError(path, error.strerror) from None
+        with handle:
+            yield handle
         return
+    sys.stdout.flush()  # anything echoed before goes first
     stream = io.TextIOWrapper(sys.stdout.buffer, encoding=encoding, newline="")
     try:
         yield stream

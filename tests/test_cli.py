@@ -486,3 +486,35 @@ def test_an_old_schema_is_refused_until_db_upgrade(db_url: str) -> None:
     assert "upgraded from 0001 to schema revision" in upgraded.stderr
     assert run(db_url, "ingest", str(SEEDS)).exit_code == 0
     assert "already at schema revision" in run(db_url, "db", "upgrade").stderr
+
+
+def test_an_unknown_database_scheme_is_a_usage_error(tmp_path: Path) -> None:
+    result = run("foo://somewhere", "search", "x")
+    assert result.exit_code == 2
+    assert (
+        result.stderr.splitlines()[-1]
+        == "Error: Invalid value for '--db': Can't load plugin: sqlalchemy.dialects:foo"
+    )
+
+
+def test_an_unreachable_server_is_one_error_line() -> None:
+    result = run("postgresql://nobody@127.0.0.1:1/quotes", "search", "x")
+    assert result.exit_code == 1
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(
+        "Error: database postgresql+psycopg://nobody@127.0.0.1:1/quotes: connection failed"
+    )
+
+
+def test_a_database_in_a_missing_folder_is_one_error_line(tmp_path: Path) -> None:
+    target = tmp_path / "no-such-folder" / "quotes.db"
+    result = run(str(target), "ingest", str(SEEDS))
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: database {target}: unable to open database file\n"
+
+
+def test_an_unwritable_output_file_is_one_error_line(seeded: str, tmp_path: Path) -> None:
+    target = tmp_path / "no-such-folder" / "posts.csv"
+    result = run(seeded, "export", "-o", str(target))
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: Could not open file '{target}': No such file or directory\n"
