@@ -22,7 +22,6 @@ from email.parser import BytesParser
 from typing import BinaryIO, Literal
 
 from warcio.archiveiterator import ArchiveIterator
-from warcio.exceptions import ArchiveLoadFailed
 
 # Enough of the start of a file to tell its format (and to find an MHTML header block).
 HEAD_BYTES = 65_536
@@ -249,7 +248,10 @@ def _warc_documents(open_stream: Opener, max_bytes: int) -> Iterator[Document]:
             # A download that stopped mid-record leaves bytes warcio skips without a word.
             if stream.seekable() and records.offset < stream.seek(0, io.SEEK_END):
                 raise FormatError("it ends in a cut-off record")
-        except (FormatError, ArchiveLoadFailed, OSError, EOFError, zlib.error, ValueError) as error:
+        # warcio meets malformed records with whatever its parsing trips on, not only its own
+        # ArchiveLoadFailed (a response record without WARC-Target-URI: AttributeError): any of it
+        # means this archive is broken, never that the whole run should stop.
+        except Exception as error:
             raise FormatError(f"broken WARC after {count} pages ({error})") from error
 
 
