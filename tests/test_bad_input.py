@@ -12,6 +12,7 @@ configured, PostgreSQL.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import html
 import json
@@ -150,6 +151,19 @@ def oversized_values(folder: Path) -> Path:
     return write("oversized.html", long_lang + embed(BASE_IDS[1], "beta", name, "long name"))(folder)
 
 
+def broken_warc(folder: Path) -> Path:
+    # A response record without WARC-Target-URI: warcio fails inside its own parser.
+    page = base_page().encode("utf-8")
+    http = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n" + page
+    record = b"WARC/1.0\r\nWARC-Type: response\r\nContent-Length: %d\r\n\r\n" % len(http) + http + b"\r\n\r\n"
+    return write("broken.warc", record)(folder)
+
+
+def truncated_gzip(folder: Path) -> Path:
+    data = gzip.compress(base_page().encode("utf-8"))
+    return write("truncated.html.gz", data[: len(data) // 2])(folder)
+
+
 def missing_path(folder: Path) -> Path:
     return folder / "does-not-exist.html"
 
@@ -212,6 +226,8 @@ CASES: dict[str, Case] = {
     "NUL bytes in text": Case(nul_text, posts=[]),
     "embeds with missing parts": Case(missing_parts, posts=[f"16000000000000000{n}" for n in range(11, 15)]),
     "oversized attribute values": Case(oversized_values, posts=BASE_IDS[:2]),
+    "broken WARC": Case(broken_warc, reason="broken WARC"),
+    "truncated gzip": Case(truncated_gzip, reason="corrupt gzip"),
     "path that does not exist": Case(missing_path, reason="no such file"),
     "dangling symlink": Case(dangling_symlink, reason="broken symbolic link"),
     "unix socket": Case(unix_socket, reason="no such device"),
