@@ -12,12 +12,13 @@ import itertools
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -71,7 +72,7 @@ class IngestOptions:
 
     jobs: int = 1
     batch_pages: int = BATCH_PAGES
-    report: Reporter = print
+    report: Reporter = field(default=lambda line: print(line, file=sys.stderr))  # stdout carries data
     on_page: Callable[[IngestSummary], None] | None = None
 
 
