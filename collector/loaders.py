@@ -362,7 +362,7 @@ def _is_page_file(path: Path) -> bool:
 
 
 def _file_pages(path: Path, options: InputOptions) -> Iterator[Page | LoadError]:
-    source = str(path)
+    source = _path_text(path)
     found = False
     try:
         for document in iter_documents(lambda: path.open("rb"), max_bytes=options.local_max_bytes):
@@ -376,6 +376,13 @@ def _file_pages(path: Path, options: InputOptions) -> Iterator[Page | LoadError]
         return
     if not found:
         yield LoadError(source, "no HTML pages in this archive")
+
+
+def _path_text(path: Path) -> str:
+    """The path as text to store and show. A file name's bytes that are not UTF-8 (old Latin-1
+    disks, unzipped archives) reach Python as lone surrogates, which neither database can store
+    and no terminal can print: they become `\\xNN` escapes instead of failing the page."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def _stdin_pages(
