@@ -164,6 +164,11 @@ def truncated_gzip(folder: Path) -> Path:
     return write("truncated.html.gz", data[: len(data) // 2])(folder)
 
 
+def latin1_name(folder: Path) -> Path:
+    # A file name that is not UTF-8 (an old Latin-1 disk): Python sees a lone surrogate.
+    return write(os.fsdecode(b"caf\xe9-page.html"), base_page())(folder)
+
+
 def missing_path(folder: Path) -> Path:
     return folder / "does-not-exist.html"
 
@@ -228,6 +233,7 @@ CASES: dict[str, Case] = {
     "oversized attribute values": Case(oversized_values, posts=BASE_IDS[:2]),
     "broken WARC": Case(broken_warc, reason="broken WARC"),
     "truncated gzip": Case(truncated_gzip, reason="corrupt gzip"),
+    "file name not UTF-8": Case(latin1_name, posts=BASE_IDS),
     "path that does not exist": Case(missing_path, reason="no such file"),
     "dangling symlink": Case(dangling_symlink, reason="broken symbolic link"),
     "unix socket": Case(unix_socket, reason="no such device"),
