@@ -130,10 +130,6 @@ def prepare_database(engine: Engine) -> None:
     Raises SchemaOutOfDate (its message says to run `quotes db upgrade`) for an older schema, and
     for a schema newer than this version of quotes knows.
     """
-    # Look first without the write lock: a database at head (the usual case) needs no change, and
-    # `quotes search` must not queue behind an ingest holding SQLite's write lock (BEGIN IMMEDIATE).
-    if _at_head(engine):
-        return
     # The common case, a database at head, is checked without the write lock: a search must not
     # queue behind a running ingest just to start.
     with engine.execution_options(**{READONLY_OPTION: True}).connect() as connection:
@@ -149,12 +145,6 @@ def prepare_database(engine: Engine) -> None:
             command.upgrade(config, "head")
             return
         raise SchemaOutOfDate(_out_of_date_message(engine, current, head, config))
-
-
-def _at_head(engine: Engine) -> bool:
-    reader = engine.execution_options(**{READONLY_OPTION: True})
-    with reader.connect() as connection, connection.begin():
-        return _current(connection) == _head(_alembic_config(connection))
 
 
 def _out_of_date_message(engine: Engine, current: str | None, head: str | None, config: Config) -> str:
