@@ -180,3 +180,13 @@ def test_stats(archive: Engine) -> None:
     assert stats.per_month == [("2022-01", 3)]
     assert stats.undated == 1
     assert len(stats.top_authors) == 4
+
+
+def test_links_of_any_spelling_round_trip(engine: Engine, seed_posts: tuple[Post, ...]) -> None:
+    links = ('https://a.example/q?x="1", "2"', "https://b.example/a\\b", "https://ü.example/é", "https://c/,")
+    post = dataclasses.replace(seed_posts[0], links=links)
+    with session_scope(engine) as session:
+        save_article(session, make_article("a"), [post])
+    with session_scope(engine, readonly=True) as session:
+        [record] = iter_records(session, Filters())
+    assert record["links"] == list(links)
