@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, insert, select, text
 
 from db.engine import (
     SchemaOutOfDate,
@@ -94,11 +94,11 @@ def test_a_database_of_something_else_is_refused(db_url: str) -> None:
 def test_session_scope_commits_or_rolls_back(engine: Engine) -> None:
     row = {"identity": "x", "source": "s", "sha256": "0" * 64, "ingested_at": func.now()}
     with pytest.raises(RuntimeError), session_scope(engine) as session:
-        session.execute(Article.__table__.insert().values(**row))
+        session.execute(insert(Article).values(**row))
         raise RuntimeError("stop")
     with session_scope(engine) as session:
         assert session.execute(select(func.count()).select_from(Article)).scalar_one() == 0
-        session.execute(Article.__table__.insert().values(**row))
+        session.execute(insert(Article).values(**row))
     with session_scope(engine, readonly=True) as session:
         assert session.execute(select(func.count()).select_from(Article)).scalar_one() == 1
 

@@ -139,7 +139,9 @@ def test_a_plain_text_copy_is_recognised_as_the_stored_embed(
     engine: Engine, seed_posts: tuple[Post, ...]
 ) -> None:
     embed = seed_posts[0]
-    copy = dataclasses.replace(embed, post_id=None, url=None, posted_at=None, text=embed.text.upper() + "  ")
+    copy = dataclasses.replace(
+        embed, post_id=None, url=None, posted_at=None, text=(embed.text or "").upper() + "  "
+    )
     with session_scope(engine) as session:
         save_article(session, make_article("embed.html"), [embed])
         result = save_article(session, make_article("copy.txt"), [copy])
