@@ -28,8 +28,9 @@ from sqlalchemy.orm import Session
 
 from collector import export, terminal
 from collector.fetch import DEFAULT_MAX_BYTES, DEFAULT_RETRIES, DEFAULT_TIMEOUT
-from collector.loaders import InputOptions, LoadStats, iter_pages
-from collector.pipeline import IngestOptions, IngestSummary, count_files, ingest
+from collector.loaders import InputOptions, LoadStats, is_local, iter_files, iter_pages
+from collector.parallel import extract_files
+from collector.pipeline import IngestOptions, IngestSummary, count_files, ingest, save_outcomes
 from collector.posts import PLATFORMS
 from db.engine import (
     SchemaOutOfDate,
@@ -359,10 +360,15 @@ def run_ingest(
     stats = LoadStats()
     # A closed stdin (cron, daemons: `<&-`) leaves sys.stdin None; only a `-` input needs it.
     stdin = sys.stdin.buffer if sys.stdin is not None else None
-    pages = iter_pages(paths, options, stdin, stats=stats)
     summary = IngestSummary()
+    saving = IngestOptions(jobs=options.jobs, report=bar.message, on_page=on_page)
     try:
-        ingest(pages, engine, IngestOptions(jobs=options.jobs, report=bar.message, on_page=on_page), summary)
+        if options.jobs > 1 and options.from_file is None and all(is_local(path) for path in paths):
+            # Worker processes read the files themselves; this process walks folders and saves.
+            outcomes = extract_files(iter_files(paths, stats=stats), options, options.jobs)
+            save_outcomes(outcomes, engine, saving, summary)
+        else:
+            ingest(iter_pages(paths, options, stdin, stats=stats), engine, saving, summary)
     except KeyboardInterrupt:
         # Every batch up to here is saved whole; say how far the run got before Click's "Aborted!".
         summary.skipped = stats.skipped

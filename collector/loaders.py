@@ -45,7 +45,16 @@ from collector.formats import (
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["FetchInfo", "InputOptions", "LoadError", "LoadStats", "Page", "iter_pages"]
+__all__ = [
+    "FetchInfo",
+    "InputOptions",
+    "LoadError",
+    "LoadStats",
+    "Page",
+    "is_local",
+    "iter_files",
+    "iter_pages",
+]
 
 STDIN = "-"
 # A local file (or stdin) may be larger than a fetched page, but not without bound.
@@ -165,6 +174,24 @@ def iter_pages(
         yield from fetcher.drain()
     finally:
         fetcher.close()
+
+
+def is_local(arg: str) -> bool:
+    """True for a path, folder or glob; False for '-' (stdin) and URLs."""
+    return arg != STDIN and not URL_SCHEME.match(arg)
+
+
+def iter_files(args: Sequence[str], *, stats: LoadStats | None = None) -> Iterator[Path | LoadError]:
+    """The page files that local path arguments name (folders walked, globs expanded), unread.
+
+    For ingest's worker processes, which read each file themselves (collector.parallel); give
+    stdin and URLs to `iter_pages`.
+    """
+    counts = stats if stats is not None else LoadStats()
+    seen: set[tuple[int, int]] = set()
+    for arg in args:
+        for item in _expand(arg, counts, seen):
+            yield item if isinstance(item, Path | LoadError) else LoadError(arg, "not a local path")
 
 
 def pages_from_bytes(

@@ -26,6 +26,7 @@ from sqlalchemy import Engine
 
 from collector.extract import extract_page
 from collector.loaders import PAGE_SUFFIXES, LoadError, Page
+from collector.parallel import PageInfo
 from collector.posts import Article, ArticleMeta, Extraction, Post
 from db.store import SaveResult, save_pages
 
@@ -89,7 +90,7 @@ def _extract_chunk(chunk: list[tuple[str, PageKind]]) -> list[Outcome]:
     return [extract_one(text, kind) for text, kind in chunk]
 
 
-def article_for(page: Page, meta: ArticleMeta) -> Article:
+def article_for(page: Page | PageInfo, meta: ArticleMeta) -> Article:
     """The archive's record of one page: where it came from, its hash, its metadata, its fetch."""
     fetched = page.fetched
     return Article(
@@ -226,9 +227,18 @@ def ingest(
     Returns the counts for the summary line (`skipped` is left for the caller: the loaders know).
     Pass `summary` to keep the counts of a run that is interrupted (they include the last batch).
     """
+    return save_outcomes(_outcomes(items, options.jobs), engine, options, summary)
+
+
+def save_outcomes(
+    outcomes: Iterable[tuple[Page | PageInfo | LoadError, Outcome | None]],
+    engine: Engine,
+    options: IngestOptions,
+    summary: IngestSummary | None = None,
+) -> IngestSummary:
+    """Save extraction outcomes (from `ingest`, or from `collector.parallel.extract_files`) in batches."""
     summary = summary if summary is not None else IngestSummary()
     batcher = _Batcher(engine, summary, options)
-    outcomes = _outcomes(items, options.jobs)
     try:
         for item, outcome in outcomes:
             _take(item, outcome, summary, batcher, options.report)
@@ -241,7 +251,7 @@ def ingest(
 
 
 def _take(
-    item: Page | LoadError,
+    item: Page | PageInfo | LoadError,
     outcome: Outcome | None,
     summary: IngestSummary,
     batcher: _Batcher,

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from collector import parallel
+from collector.cli import cli
 from collector.extract import extract_page
 from collector.loaders import InputOptions, LoadError, iter_pages
 from collector.parallel import PageInfo, extract_files
@@ -60,3 +62,25 @@ def test_a_run_smaller_than_one_chunk_needs_no_workers(monkeypatch: pytest.Monke
     paths = fixture_pages()[:3]
     results = list(extract_files(paths, InputOptions(), 2))
     assert [(info.source, info.sha256, outcome.posts) for info, outcome in results] == serial(paths)  # type: ignore[union-attr]
+
+
+def test_ingest_with_two_jobs_stores_what_one_job_stores(tmp_path: Path) -> None:
+    # More files than one chunk, so `quotes ingest --jobs 2` hands them to worker processes.
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    sources = fixture_pages()
+    for index in range(parallel.CHUNK_PAGES + 6):
+        source = sources[index % len(sources)].read_text(encoding="utf-8")
+        (pages / f"{index:03d}.html").write_text(f"<!-- copy {index} -->\n{source}", encoding="utf-8")
+    (pages / "broken.html").write_bytes(b"\x00" * 10)
+    exports = []
+    for jobs in ("1", "2"):
+        database = str(tmp_path / f"jobs{jobs}.db")
+        runner = CliRunner()
+        ingested = runner.invoke(cli, ["--db", database, "ingest", str(pages), "--jobs", jobs, "--quiet"])
+        assert ingested.exit_code in (0, 1), ingested.output
+        exported = runner.invoke(cli, ["--db", database, "export", "--format", "jsonl"])
+        assert exported.exit_code == 0, exported.output
+        exports.append((ingested.exit_code, exported.output))
+    assert exports[0] == exports[1]
+    assert exports[0][1].count("\n") > 10
