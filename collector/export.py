@@ -28,6 +28,9 @@ UTF8_BOM = "\ufeff"
 # RFC 4180 ends records with CRLF; newlines inside a quoted cell are kept as they are.
 CSV_LINE_END = "\r\n"
 _JSON_SEPARATORS = (", ", ": ")
+# JSON allows these raw inside strings, but str.splitlines() and many JSON Lines readers break a
+# line at them; escaping keeps one record per physical line and reads back to the same text.
+_LINE_BREAKS_ESCAPED = str.maketrans({"\u0085": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +107,8 @@ def _row_cells(options: CsvOptions) -> Callable[[Iterable[Any]], list[str]]:
 
 
 def _dumps(record: Mapping[str, Any]) -> str:
-    return json.dumps(record, ensure_ascii=False, separators=_JSON_SEPARATORS, default=str)
+    text = json.dumps(record, ensure_ascii=False, separators=_JSON_SEPARATORS, default=str)
+    return text.translate(_LINE_BREAKS_ESCAPED)
 
 
 def write_json(records: Iterable[Mapping[str, Any]], out: TextIO) -> int:

@@ -274,3 +274,11 @@ def test_writers_round_trip_any_text(rows: list[tuple[str, str, str, list[str]]]
             json.loads(text) if writer is write_json else [json.loads(line) for line in text.split("\n")[:-1]]
         )
         assert back == records
+
+
+def test_jsonl_keeps_one_record_per_line_whatever_line_breaks_the_text_holds() -> None:
+    records = [{"post_id": "1", "text": "a\u2028b\u2029c\u0085d\re\nf"}, {"post_id": "2", "text": "g"}]
+    out = io.StringIO()
+    write_jsonl(records, out)
+    lines = out.getvalue().splitlines()
+    assert [json.loads(line) for line in lines] == records
