@@ -26,6 +26,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from unittest import mock
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -89,13 +90,9 @@ class _NoParse:
 def prefilter_skips(pages: Sequence[bytes]) -> int:
     """Extract every marker-free page with a parser that fails if called; return how many."""
     bare = [page for page in pages if not has_markers(page)]
-    original = extract_module.LexborHTMLParser
-    extract_module.LexborHTMLParser = _NoParse  # type: ignore[misc,assignment]
-    try:
+    with mock.patch.object(extract_module, "LexborHTMLParser", _NoParse):
         for page in bare:
             assert extract_posts(page) == []
-    finally:
-        extract_module.LexborHTMLParser = original  # type: ignore[misc]
     return len(bare)
 
 
