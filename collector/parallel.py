@@ -24,11 +24,14 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.context import BaseContext
 from pathlib import Path
+from typing import TypeVar
 
 from collector.extract import extract_page
 from collector.fetch import FetchInfo
 from collector.loaders import InputOptions, Kind, LoadError, Page, iter_pages
 from collector.posts import Extraction
+
+T = TypeVar("T")
 
 # Pages (files) per task: see the module docstring.
 CHUNK_PAGES = 64
@@ -88,7 +91,7 @@ def extract_files(
     cannot be read, passes through in its place). Fewer files than one chunk are done in this
     process: starting workers costs more than extracting a few pages.
     """
-    chunks = _chunks(files, chunk_pages)
+    chunks = chunked(files, chunk_pages)
     first = next(chunks, None)
     second = next(chunks, None)
     if first is None:
@@ -127,21 +130,23 @@ def ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def worker_context() -> BaseContext:
+def worker_context(preload: str = __name__) -> BaseContext:
     """fork when this process runs one thread: workers start in milliseconds with everything
-    imported. With other threads alive, fork could copy a lock held mid-operation, so a fork
-    server (a fresh interpreter importing the extractors once) starts the workers instead.
+    imported (they never touch inherited database connections). With other threads alive (URL
+    fetching), fork could copy a lock held mid-operation, so a fork server (a fresh interpreter
+    importing `preload` once, ~0.7 s) starts the workers instead.
     """
     if threading.active_count() == 1:
         return multiprocessing.get_context("fork")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
+    context.set_forkserver_preload([preload])
     return context
 
 
-def _chunks(files: Iterable[Path | LoadError], size: int) -> Iterator[list[Path | LoadError]]:
-    chunk: list[Path | LoadError] = []
-    for item in files:
+def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Consecutive lists of `size` items (the last may be shorter), read lazily."""
+    chunk: list[T] = []
+    for item in items:
         chunk.append(item)
         if len(chunk) >= size:
             yield chunk

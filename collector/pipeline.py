@@ -9,11 +9,8 @@ that cannot be read, extracted or saved is reported and counted; the run goes on
 from __future__ import annotations
 
 import itertools
-import multiprocessing
 import os
-import signal
 import sys
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -26,7 +23,7 @@ from sqlalchemy import Engine
 
 from collector.extract import extract_page
 from collector.loaders import PAGE_SUFFIXES, LoadError, Page
-from collector.parallel import PageInfo
+from collector.parallel import PageInfo, chunked, ignore_interrupts, worker_context
 from collector.posts import Article, ArticleMeta, Extraction, Post
 from db.store import SaveResult, save_pages
 
@@ -129,9 +126,11 @@ def _parallel(
 ) -> Iterator[tuple[Page | LoadError, Outcome | None]]:
     """Extract in `jobs` processes, in input order, with a bounded number of chunks in flight."""
     pending: deque[tuple[list[Page | LoadError], Future[list[Outcome]]]] = deque()
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_worker_context(), initializer=_ignore_interrupts)
+    pool = ProcessPoolExecutor(
+        max_workers=jobs, mp_context=worker_context(__name__), initializer=ignore_interrupts
+    )
     try:
-        for chunk in _chunks(items, WORKER_CHUNK):
+        for chunk in chunked(items, WORKER_CHUNK):
             pages = [(p.text, p.kind) for p in chunk if isinstance(p, Page)]
             pending.append((chunk, pool.submit(_extract_chunk, pages)))
             if len(pending) >= jobs * CHUNKS_IN_FLIGHT_PER_JOB:
@@ -141,36 +140,6 @@ def _parallel(
     finally:
         # On Ctrl-C or an error, chunks not started are dropped: their pages were never saved.
         pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _ignore_interrupts() -> None:
-    # Ctrl-C reaches every process of the terminal's group: the main process handles it (saves
-    # the batch, prints how far it got); a worker would only print its own traceback.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _worker_context() -> multiprocessing.context.BaseContext:
-    """fork when this process has one thread: workers start in milliseconds with everything imported
-    (they never touch the inherited database connections, and leave through os._exit). With other
-    threads alive (URL fetching), fork could copy a lock held mid-operation: use a fork server, which
-    costs ~0.7 s of start-up (a fresh interpreter importing the extractors) instead.
-    """
-    if threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
-    return context
-
-
-def _chunks(items: Iterable[Page | LoadError], size: int) -> Iterator[list[Page | LoadError]]:
-    chunk: list[Page | LoadError] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def _merge(
