@@ -13,23 +13,22 @@ with --misses every missed, extra or wrong post is listed too.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from collector.extract import extract_page
 from collector.loaders import InputOptions, LoadError, iter_pages
 from collector.pipeline import IngestOptions, ingest
-from collector.posts import Post, Quoted
+from collector.posts import Post
 from collector.scoring import FIELDS, Score, score_corpus, total_score
-from db import models
 from db.engine import database_url, make_engine, prepare_database, session_scope
+from db.queries import iter_article_posts
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "realworld"
 
@@ -63,37 +62,11 @@ def archived_posts(corpus: Path) -> dict[str, list[Post]]:
 
 
 def _read_back(engine: Engine) -> dict[str, list[Post]]:
-    statement = (
-        select(models.Article.source, models.Post)
-        .join(models.Appearance, models.Appearance.article_id == models.Article.id)
-        .join(models.Post, models.Post.id == models.Appearance.post_id)
-        .order_by(models.Article.source, models.Appearance.position)
-    )
     found: dict[str, list[Post]] = {}
     with session_scope(engine, readonly=True) as session:
-        for source, row in session.execute(statement):
-            found.setdefault(Path(source).stem, []).append(_post(row))
+        for source, post in iter_article_posts(session):
+            found.setdefault(Path(source).stem, []).append(post)
     return found
-
-
-def _post(row: models.Post) -> Post:
-    quoted = None
-    if row.quoted_author_name or row.quoted_handle or row.quoted_text:
-        quoted = Quoted(author_name=row.quoted_author_name, handle=row.quoted_handle, text=row.quoted_text)
-    return Post(
-        platform=row.platform,
-        post_id=row.post_id,
-        url=row.url,
-        author_name=row.author_name,
-        handle=row.handle,
-        date_text=row.date_text,
-        date=row.date,
-        posted_at=row.posted_at,
-        text=row.text,
-        links=tuple(json.loads(row.links_json or "[]")),
-        lang=row.lang,
-        quoted=quoted,
-    )
 
 
 def report(label: str, score: Score) -> str:

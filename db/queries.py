@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, String, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
+from collector import posts as values
 from db.dialects import LIST_SEPARATOR, joined_list, match_all, year_month
 from db.models import Appearance, Article, Author, Post
 
@@ -363,4 +364,42 @@ def collect_stats(session: Session) -> Stats:
         top_authors=top,
         per_month=per_month,
         undated=int(undated),
+    )
+
+
+def iter_article_posts(session: Session) -> Iterator[tuple[str, values.Post]]:
+    """(article source, post) for every appearance, by source then position in the page.
+
+    The archive read back as the value type extraction produced: what the corpus scorer compares
+    with the gold, so a field lost on the way into the database shows up as a miss.
+    """
+    statement = (
+        select(Article.source, Post)
+        .join(Appearance, Appearance.article_id == Article.id)
+        .join(Post, Post.id == Appearance.post_id)
+        .order_by(Article.source, Appearance.position)
+    )
+    for source, row in session.execute(statement):
+        yield source, _post_value(row)
+
+
+def _post_value(row: Post) -> values.Post:
+    quoted = None
+    if row.quoted_author_name or row.quoted_handle or row.quoted_text:
+        quoted = values.Quoted(
+            author_name=row.quoted_author_name, handle=row.quoted_handle, text=row.quoted_text
+        )
+    return values.Post(
+        platform=row.platform,
+        post_id=row.post_id,
+        url=row.url,
+        author_name=row.author_name,
+        handle=row.handle,
+        date_text=row.date_text,
+        date=row.date,
+        posted_at=_aware(row.posted_at) if row.posted_at else None,
+        text=row.text,
+        links=tuple(_links(row.links_json)),
+        lang=row.lang,
+        quoted=quoted,
     )

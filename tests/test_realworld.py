@@ -9,20 +9,18 @@ targets of issue 3: F1 >= 0.99 and field accuracy >= 0.98, for Twitter posts and
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from collector.extract import extract_page
 from collector.loaders import InputOptions, LoadError, iter_pages
 from collector.pipeline import IngestOptions, ingest
-from collector.posts import Post, Quoted
+from collector.posts import Post
 from collector.scoring import Score, score_corpus, total_score
-from db import models
 from db.engine import database_url, make_engine, prepare_database, session_scope
+from db.queries import iter_article_posts
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "realworld"
 MIN_F1 = 0.99
@@ -53,37 +51,12 @@ def _archived(folder: Path) -> Extract:
     errors: list[str] = []
     ingest(iter_pages(pages, InputOptions(), None), engine, IngestOptions(report=errors.append))
     assert not errors
-    statement = (
-        select(models.Article.source, models.Post)
-        .join(models.Appearance, models.Appearance.article_id == models.Article.id)
-        .join(models.Post, models.Post.id == models.Appearance.post_id)
-        .order_by(models.Article.source, models.Appearance.position)
-    )
     stored: dict[str, list[Post]] = {}
     with session_scope(engine, readonly=True) as session:
-        for source, row in session.execute(statement):
-            stored.setdefault(Path(source).stem, []).append(_as_post(row))
+        for source, post in iter_article_posts(session):
+            stored.setdefault(Path(source).stem, []).append(post)
     engine.dispose()
     return lambda page: stored.get(page.stem, [])
-
-
-def _as_post(row: models.Post) -> Post:
-    quoted = None
-    if row.quoted_author_name or row.quoted_handle or row.quoted_text:
-        quoted = Quoted(author_name=row.quoted_author_name, handle=row.quoted_handle, text=row.quoted_text)
-    return Post(
-        platform=row.platform,
-        post_id=row.post_id,
-        url=row.url,
-        author_name=row.author_name,
-        handle=row.handle,
-        date_text=row.date_text,
-        date=row.date,
-        text=row.text,
-        links=tuple(json.loads(row.links_json or "[]")),
-        lang=row.lang,
-        quoted=quoted,
-    )
 
 
 def _check(scores: dict[str | None, Score], label: str) -> None:
