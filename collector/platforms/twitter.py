@@ -375,26 +375,22 @@ def _inside(node: LexborNode, root: LexborNode, test: Callable[[LexborNode], boo
 
 def _nodes_after(anchor: LexborNode, root: LexborNode) -> set[int]:
     """The anchor and every node that follows it inside root (siblings of it and its parents)."""
-    hidden = {anchor.mem_id}
-    current: LexborNode | None = anchor
-    while current is not None and current.mem_id != root.mem_id:
-        sibling = current.next
-        while sibling is not None:
-            hidden.add(sibling.mem_id)
-            sibling = sibling.next
-        current = current.parent
-    return hidden
+    return _nodes_beside(anchor, root, forward=True)
 
 
 def _nodes_through(anchor: LexborNode, root: LexborNode) -> set[int]:
     """The anchor and every node before it inside root, ancestors' earlier children included."""
+    return _nodes_beside(anchor, root, forward=False)
+
+
+def _nodes_beside(anchor: LexborNode, root: LexborNode, *, forward: bool) -> set[int]:
     hidden = {anchor.mem_id}
     current: LexborNode | None = anchor
     while current is not None and current.mem_id != root.mem_id:
-        sibling = current.prev
+        sibling = current.next if forward else current.prev
         while sibling is not None:
             hidden.add(sibling.mem_id)
-            sibling = sibling.prev
+            sibling = sibling.next if forward else sibling.prev
         current = current.parent
     return hidden
 
