@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
 from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -153,37 +153,49 @@ quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar
 # --- the database -----------------------------------------------------------------------------------
 
 
-def _shown(url: str) -> str:
+def _sqlite_path(url: str | URL) -> str | None:
+    """The database file of a SQLite URL; None for a server database."""
     parsed = make_url(url)
-    return parsed.database or url if parsed.get_backend_name() == "sqlite" else url
+    return parsed.database or None if parsed.get_backend_name() == "sqlite" else None
+
+
+def _shown(url: str) -> str:
+    return _sqlite_path(url) or url
 
 
 @contextlib.contextmanager
-def open_archive(ctx: click.Context, *, create: bool) -> Iterator[Engine]:
-    """The archive's engine, schema checked; any database failure becomes one `Error:` line.
-
-    Read-only commands (`create=False`) refuse to conjure an empty archive from a mistyped path.
-    """
+def open_engine(ctx: click.Context) -> Iterator[Engine]:
+    """The engine for `--db`, schema unchecked; any database failure becomes one `Error:` line."""
     try:
         url = database_url(ctx.obj)
-        parsed = make_url(url)
         engine = make_engine(url)
     except (SQLAlchemyError, ValueError) as error:
         raise click.BadParameter(_first_line(error), param_hint="'--db'") from None
-    path = parsed.database if parsed.get_backend_name() == "sqlite" else None
-    if path and not create and not Path(path).exists():
-        raise click.ClickException(
-            f"no archive at {path}; run `quotes ingest PATH` first, or pass --db / set {DB_ENV}"
-        )
     try:
-        prepare_database(engine)
         yield engine
-    except SchemaOutOfDate as error:
-        raise click.ClickException(str(error)) from None
     except SQLAlchemyError as error:
         raise click.ClickException(f"database {_shown(url)}: {_first_line(error)}") from None
     finally:
         engine.dispose()
+
+
+@contextlib.contextmanager
+def open_archive(ctx: click.Context, *, create: bool) -> Iterator[Engine]:
+    """The archive's engine, schema checked (see `open_engine` for errors).
+
+    Read-only commands (`create=False`) refuse to conjure an empty archive from a mistyped path.
+    """
+    with open_engine(ctx) as engine:
+        path = _sqlite_path(engine.url)
+        if path and not create and not Path(path).exists():
+            raise click.ClickException(
+                f"no archive at {path}; run `quotes ingest PATH` first, or pass --db / set {DB_ENV}"
+            )
+        try:
+            prepare_database(engine)
+        except SchemaOutOfDate as error:
+            raise click.ClickException(str(error)) from None
+        yield engine
 
 
 def _first_line(error: Exception) -> str:
@@ -380,7 +392,7 @@ def run_ingest(
 
 def _archive_beside(engine: Engine) -> Path:
     """Fetched pages are kept beside a SQLite file; for a server database, in the working folder."""
-    database = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
+    database = _sqlite_path(engine.url)
     base = Path(database).parent if database else Path.cwd()
     return base / ARCHIVE_DIR_NAME
 
@@ -572,14 +584,9 @@ def upgrade(ctx: click.Context) -> None:
     Example:
         quotes db upgrade
     """
-    engine = make_engine(database_url(ctx.obj))
-    try:
+    with open_engine(ctx) as engine:
         before, head = schema_revision(engine)
         upgrade_database(engine)
-    except SQLAlchemyError as error:
-        raise click.ClickException(f"database {_shown(str(engine.url))}: {_first_line(error)}") from None
-    finally:
-        engine.dispose()
     state = "already at" if before == head else f"upgraded from {before or 'none'} to"
     echo_err(f"database {_shown(str(engine.url))}: {state} schema revision {head}")
 
@@ -593,13 +600,8 @@ def status(ctx: click.Context) -> None:
     Example:
         quotes db status
     """
-    engine = make_engine(database_url(ctx.obj))
-    try:
+    with open_engine(ctx) as engine:
         current, head = schema_revision(engine)
-    except SQLAlchemyError as error:
-        raise click.ClickException(f"database {_shown(str(engine.url))}: {_first_line(error)}") from None
-    finally:
-        engine.dispose()
     click.echo(f"current: {current or 'none'}\nlatest: {head}")
     if current != head:
         echo_err("Run `quotes db upgrade` to bring the database up to date.")
