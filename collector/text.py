@@ -118,11 +118,14 @@ def node_links(node: LexborNode, *, exclude: Exclude | None = None) -> tuple[str
 
 
 def _inside_excluded(anchor: LexborNode, root: LexborNode, exclude: Exclude) -> bool:
-    if exclude(anchor):
-        return True
-    parent = anchor.parent
+    return exclude(anchor) or inside(anchor, root, exclude)
+
+
+def inside(node: LexborNode, root: LexborNode, test: Exclude) -> bool:
+    """True when an ancestor of node below root (root itself not included) passes `test`."""
+    parent = node.parent
     while parent is not None and parent.mem_id != root.mem_id:
-        if exclude(parent):
+        if test(parent):
             return True
         parent = parent.parent
     return False

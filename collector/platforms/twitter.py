@@ -29,7 +29,7 @@ from collector.clocks import twitter_time
 from collector.dates import parse_date_text
 from collector.platforms.base import Detector
 from collector.posts import Post, Quoted
-from collector.text import node_links, node_text
+from collector.text import inside, node_links, node_text
 
 PLATFORM = "twitter"
 # Grouped by tag with :is(): lexbor matches a short list much faster than one entry per form.
@@ -229,7 +229,7 @@ def _date_anchors(node: LexborNode) -> list[LexborNode]:
     found = [
         anchor
         for anchor in node.css("a[href]")
-        if status_parts(_attr(anchor, "href")) and not _inside(anchor, node, _is_tweet)
+        if status_parts(_attr(anchor, "href")) and not inside(anchor, node, _is_tweet)
     ]
     if len(found) <= 1:
         return found
@@ -364,15 +364,6 @@ def _parse_unlinked(node: LexborNode) -> list[Post]:
     ]
 
 
-def _inside(node: LexborNode, root: LexborNode, test: Callable[[LexborNode], bool]) -> bool:
-    parent = node.parent
-    while parent is not None and parent.mem_id != root.mem_id:
-        if test(parent):
-            return True
-        parent = parent.parent
-    return False
-
-
 def _nodes_after(anchor: LexborNode, root: LexborNode) -> set[int]:
     """The anchor and every node that follows it inside root (siblings of it and its parents)."""
     return _nodes_beside(anchor, root, forward=True)
@@ -460,7 +451,7 @@ def _date_text(anchor: LexborNode) -> str | None:
 def _text_lang(node: LexborNode, hidden: Callable[[LexborNode], bool]) -> str | None:
     """Twitter's detected language of the text paragraph; the blockquote's own lang is UI only."""
     for paragraph in node.css("p[lang]"):
-        if not hidden(paragraph) and not _inside(paragraph, node, hidden):
+        if not hidden(paragraph) and not inside(paragraph, node, hidden):
             return _attr(paragraph, "lang") or None
     return None
 
@@ -678,7 +669,7 @@ def _card_links(node: LexborNode, text_node: LexborNode | None) -> list[str]:
     # The link-preview card under the text points at the page the tweet shared; a card inside
     # the quoted tweet belongs to that tweet.
     for anchor in node.css("a.expanded-link"):
-        if _attr(anchor, "href") and not _inside(anchor, node, _is_quote_card):
+        if _attr(anchor, "href") and not inside(anchor, node, _is_quote_card):
             links.append(_attr(anchor, "href"))
     return links
 
