@@ -28,6 +28,7 @@ from collector.platforms.base import Detector
 from collector.platforms.markup import (
     WP_EMBED_MARKER,
     attr,
+    first_link_match,
     has_class,
     iframe_src,
     parse_iso_datetime,
@@ -139,7 +140,7 @@ def _id_only_post(code: str, handle: str | None) -> Post:
 
 
 def _parse_blockquote(node: LexborNode) -> list[Post]:
-    match = PERMALINK.match(attr(node, "data-instgrm-permalink") or "") or _first_permalink(node)
+    match = PERMALINK.match(attr(node, "data-instgrm-permalink") or "") or first_link_match(node, PERMALINK)
     if match is None:
         return []
     code = match["code"]
@@ -164,14 +165,6 @@ def _parse_blockquote(node: LexborNode) -> list[Post]:
             links=tuple(href for p in captions for href in node_links(p) if not _is_own_link(href)),
         )
     ]
-
-
-def _first_permalink(node: LexborNode) -> re.Match[str] | None:
-    for anchor in node.css("a[href]"):
-        match = PERMALINK.match(attr(anchor, "href") or "")
-        if match:
-            return match
-    return None
 
 
 def _attribution_paragraph(paragraphs: list[LexborNode]) -> LexborNode | None:

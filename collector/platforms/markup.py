@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 
 from selectolax.lexbor import LexborNode
@@ -64,6 +65,15 @@ def wp_embed_url(node: LexborNode, provider: str) -> str | None:
     anchor = wrapper.css_first("a[href]")
     address = attr(anchor, "href") if anchor is not None else plain_text(wrapper)
     return address if address and " " not in address else None
+
+
+def first_link_match(node: LexborNode, pattern: re.Pattern[str]) -> re.Match[str] | None:
+    """The first link inside node whose href matches `pattern` (a permalink), else None."""
+    for anchor in node.css("a[href]"):
+        match = pattern.match(attr(anchor, "href") or "")
+        if match:
+            return match
+    return None
 
 
 def has_ancestor(node: LexborNode, test: Callable[[LexborNode], bool]) -> bool:

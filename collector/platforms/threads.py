@@ -12,7 +12,7 @@ import re
 from selectolax.lexbor import LexborNode
 
 from collector.platforms.base import Detector
-from collector.platforms.markup import attr, has_class
+from collector.platforms.markup import attr, first_link_match, has_class
 from collector.posts import Post
 
 SELECTOR = "blockquote.text-post-media"
@@ -29,18 +29,10 @@ def parse_node(node: LexborNode) -> list[Post]:
         return []
     match = PERMALINK.match(attr(node, "data-text-post-permalink") or "")
     if match is None:
-        match = _first_permalink(node)
+        match = first_link_match(node, PERMALINK)
     if match is None:
         return []
     return [Post(platform="threads", post_id=match["code"], url=match["url"], handle=match["user"])]
-
-
-def _first_permalink(node: LexborNode) -> re.Match[str] | None:
-    for anchor in node.css("a[href]"):
-        match = PERMALINK.match(attr(anchor, "href") or "")
-        if match:
-            return match
-    return None
 
 
 DETECTOR = Detector(platform="threads", selector=SELECTOR, markers=MARKERS, parse=parse_node)
