@@ -29,7 +29,17 @@ from collector.clocks import twitter_time
 from collector.dates import parse_date_text
 from collector.platforms.base import Detector
 from collector.posts import Post, Quoted
-from collector.text import inside, node_links, node_text
+from collector.text import (
+    BLOCK_SEPARATOR,
+    COMMENT_TAG,
+    SPACE_RUN,
+    TEXT_TAG,
+    block_text,
+    inline_pieces,
+    inside,
+    node_links,
+    node_text,
+)
 
 PLATFORM = "twitter"
 # Grouped by tag with :is(): lexbor matches a short list much faster than one entry per form.
@@ -204,6 +214,13 @@ def _post(
 
 
 def _parse_blockquote(node: LexborNode) -> list[Post]:
+    classic = parse_classic(node)
+    return [classic] if classic is not None else parse_segments(node)
+
+
+def parse_segments(node: LexborNode) -> list[Post]:
+    """The general reading of a blockquote: one post per date link, each with the content
+    between the previous embed's date link and its own."""
     anchors = _date_anchors(node)
     if not anchors:
         return _parse_attributes_only(node)
@@ -257,7 +274,6 @@ def _parse_segment(node: LexborNode, anchor: LexborNode, before: set[int]) -> Po
     parts = status_parts(_attr(anchor, "href"))
     if parts is None:
         return None
-    url, post_id, user = parts
     after = _nodes_after(anchor, node)
 
     def hidden(candidate: LexborNode) -> bool:
@@ -265,25 +281,152 @@ def _parse_segment(node: LexborNode, anchor: LexborNode, before: set[int]) -> Po
         mem_id = candidate.mem_id
         return mem_id in after or mem_id in before or _is_tweet(candidate)
 
-    text, byline = _split_byline(node_text(node, exclude=hidden) or "")
+    segment = _Segment(
+        anchor=anchor,
+        parts=parts,
+        full_text=node_text(node, exclude=hidden) or "",
+        links=node_links(node, exclude=hidden),
+        lang=_text_lang(node, hidden),
+    )
+    return _segment_post(
+        segment, lambda byline, handle: _profile_link_in_byline(node, hidden, byline, handle)
+    )
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Segment:
+    """What one embed in a blockquote shows: its date link, the status it names, the visible text
+    up to that link (text and byline), the links in it, and the text paragraph's lang."""
+
+    anchor: LexborNode
+    parts: tuple[str, str, str | None]
+    full_text: str
+    links: tuple[str, ...]
+    lang: str | None
+
+
+def _segment_post(segment: _Segment, profile_in_byline: Callable[[str, str], bool]) -> Post:
+    url, post_id, user = segment.parts
+    text, byline = _split_byline(segment.full_text)
     name, handle = _read_byline(byline)
     if handle is None and text is not None and PLACEHOLDER.match(text):
         text = None  # a CMS's stand-in ("Tweet may have been deleted"), not the post
-    links = tuple(href for href in node_links(node, exclude=hidden) if not _own_link(href, post_id, None))
+    links = tuple(href for href in segment.links if not _own_link(href, post_id, None))
     # Some CMSs link the byline's "@handle" or name to the author's profile: not a text link.
     profile_linked = handle and any(_own_link(href, post_id, handle) for href in links)
-    if profile_linked and _profile_link_in_byline(node, hidden, byline, handle or ""):
+    if profile_linked and profile_in_byline(byline, handle or ""):
         links = tuple(href for href in links if not _own_link(href, post_id, handle))
     return _post(
         post_id,
         url=url,
         author_name=name,
         handle=handle or user,
-        date_text=_date_text(anchor),
+        date_text=_date_text(segment.anchor),
         text=text,
         links=links if text else (),
-        lang=_text_lang(node, hidden),
+        lang=segment.lang,
     )
+
+
+def parse_classic(node: LexborNode) -> Post | None:
+    """The embed code's own shapes, read without the general walk; None for any other shape.
+
+    The shapes: `<p>` text, the byline as plain text, the date link; the same with the byline
+    and date link in a second `<p>` (WordPress); the date link alone (link-only copies), with
+    nothing but text before it. Most embeds on real pages have one of them. The post is the
+    general path's (parse_segments) by construction: the same text rules, byline and link
+    logic, checked by tests/test_twitter_classic.py on every page we have.
+    """
+    shape = _classic_shape(node)
+    if shape is None:
+        return None
+    paragraph, byline_holder, anchor = shape
+    parts = status_parts(_attr(anchor, "href"))
+    pieces = inline_pieces(paragraph) if paragraph is not None else []
+    links = node_links(paragraph) if paragraph is not None else ()
+    if parts is None or pieces is None or any(status_parts(href) for href in links):
+        return None  # a status link in the text: which link dates the embed is the general path's call
+    segment = _Segment(
+        anchor=anchor,
+        parts=parts,
+        full_text=_classic_text(node, paragraph, pieces, byline_holder, anchor),
+        links=links,
+        lang=_classic_lang(paragraph, byline_holder),
+    )
+    return _segment_post(
+        segment,
+        lambda shown, handle: (
+            paragraph is not None and _profile_link_in_byline(paragraph, _never, shown, handle)
+        ),
+    )
+
+
+def _classic_shape(node: LexborNode) -> tuple[LexborNode | None, LexborNode, LexborNode] | None:
+    """(text paragraph, element holding the byline, date link) when node has a classic shape."""
+    elements = _elements(node)
+    tags = [element.tag for element in elements]
+    if tags == ["a"]:
+        return None, node, elements[0]
+    if tags == ["p", "a"]:
+        return elements[0], node, elements[1]
+    if tags == ["p", "p"]:
+        inner = _elements(elements[1])
+        if len(inner) == 1 and inner[0].tag == "a":
+            return elements[0], elements[1], inner[0]
+    return None
+
+
+def _elements(node: LexborNode) -> list[LexborNode]:
+    return [child for child in node.iter() if child.tag not in (TEXT_TAG, COMMENT_TAG)]
+
+
+def _classic_text(
+    node: LexborNode,
+    paragraph: LexborNode | None,
+    pieces: list[str],
+    byline_holder: LexborNode,
+    anchor: LexborNode,
+) -> str:
+    """node_text up to the date link, by its rules: each block its own, loose text between them."""
+    blocks: list[str] = []
+    current: list[str] = []
+    for child in node.iter(include_text=True):
+        if child.tag == TEXT_TAG:
+            current.append(SPACE_RUN.sub(" ", child.text_content or ""))
+        elif paragraph is not None and child.mem_id == paragraph.mem_id:
+            blocks.extend((block_text(current), block_text(pieces)))
+            current = []
+        elif child.mem_id == byline_holder.mem_id or child.mem_id == anchor.mem_id:
+            break
+    if byline_holder.mem_id != node.mem_id:
+        blocks.append(block_text(current))  # the byline paragraph starts a block
+        current = [
+            SPACE_RUN.sub(" ", child.text_content or "") for child in _text_before(byline_holder, anchor)
+        ]
+    blocks.append(block_text(current))
+    return BLOCK_SEPARATOR.join(block for block in blocks if block)
+
+
+def _text_before(holder: LexborNode, anchor: LexborNode) -> list[LexborNode]:
+    found = []
+    for child in holder.iter(include_text=True):
+        if child.mem_id == anchor.mem_id:
+            break
+        if child.tag == TEXT_TAG:
+            found.append(child)
+    return found
+
+
+def _classic_lang(paragraph: LexborNode | None, byline_holder: LexborNode) -> str | None:
+    """_text_lang's answer: the first `<p lang>` (text paragraph, then byline paragraph)."""
+    for candidate in (paragraph, byline_holder):
+        if candidate is not None and candidate.tag == "p" and "lang" in candidate.attributes:
+            return _attr(candidate, "lang") or None
+    return None
+
+
+def _never(_node: LexborNode) -> bool:
+    return False
 
 
 def _parse_div(node: LexborNode) -> list[Post]:
