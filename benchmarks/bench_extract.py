@@ -1,7 +1,7 @@
 """Extraction speed in one process, against a full-page BeautifulSoup parse in the same run.
 
     python benchmarks/make_corpus.py          # once: benchmarks/corpus/ (gitignored)
-    python benchmarks/bench_extract.py [--corpus benchmarks/corpus] [--bs4-every 5] [--runs 3]
+    python benchmarks/bench_extract.py [--corpus benchmarks/corpus] [--bs4-every 10] [--runs 3]
 
 Every figure is measured in this run on the same pages, held in memory as bytes (the page cache's
 job, measured as the read floor), so the ratios hold whatever the machine's speed:
@@ -10,8 +10,10 @@ job, measured as the read floor), so the ratios hold whatever the machine's spee
 - fast path: `extract_posts` (prefilter, one lexbor parse, one combined CSS query);
 - fast path without the prefilter (parse every page): the prefilter's effect;
 - reference path (benchmarks/reference.py): no prefilter, one query per detector selector;
-- bs4 full page: `BeautifulSoup(page, "html.parser")` plus `soup.select` of the same combined
-  selector, on every Nth page (MB/s is per byte, so a sample measures the same rate).
+- bs4 full page: `BeautifulSoup(page, "html.parser")` alone (the issue's baseline: "a full-page
+  BeautifulSoup parse"), and with `soup.select` of the same combined selector (what finding the
+  candidates with bs4 would cost), on every Nth page (MB/s is per byte, so a sample measures the
+  same rate), best of the same number of passes as every other row.
 Then it checks that the fast path gives exactly the reference path's posts on every generated page
 and every real-world page (../shared/corpus/realworld/pages) and fixture, and that pages without a
 marker are never parsed (the parser is replaced by one that fails for them).
@@ -78,7 +80,11 @@ def parse_and_query(page: bytes) -> object:
     return tree.root.css(_COMBINED_SELECTOR) if tree.root is not None else []
 
 
-def bs4_full(page: bytes) -> object:
+def bs4_parse(page: bytes) -> object:
+    return BeautifulSoup(page, "html.parser")
+
+
+def bs4_select(page: bytes) -> object:
     return BeautifulSoup(page, "html.parser").select(_COMBINED_SELECTOR)
 
 
@@ -117,7 +123,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
-    parser.add_argument("--bs4-every", type=int, default=5, help="bs4 parses every Nth page")
+    parser.add_argument("--bs4-every", type=int, default=10, help="bs4 parses every Nth page")
     parser.add_argument("--runs", type=int, default=3, help="passes per fast measurement (best kept)")
     args = parser.parse_args()
     paths = sorted((args.corpus / "pages").glob("*.html"))
@@ -130,8 +136,9 @@ def main() -> None:
     sample = pages[:: args.bs4_every]
     sample_size = sum(map(len, sample))
 
-    bs4_seconds = timed(bs4_full, sample, 1)
+    bs4_seconds = timed(bs4_parse, sample, args.runs)
     bs4_rate = sample_size / MB / bs4_seconds
+    bs4_select_seconds = timed(bs4_select, sample, args.runs)
     fast = timed(extract_posts, pages, args.runs)
     unfiltered = timed(parse_all, pages, args.runs)
     prefilter = timed(has_markers, pages, args.runs)
@@ -153,7 +160,7 @@ def main() -> None:
         f"bs4 on {len(sample)} pages ({sample_size / MB:,.1f} MB); best of {args.runs} passes"
     )
     print()
-    print("| path (one process) | pages/s | MB/s | × bs4 full page | note |")
+    print("| path (one process) | pages/s | MB/s | × bs4 full-page parse | note |")
     print("|---|---:|---:|---:|---|")
     print(row("read files (page cache floor)", read_seconds, size, len(pages), bs4_rate))
     print(row("prefilter `has_markers` only", prefilter, size, len(pages), bs4_rate))
@@ -174,7 +181,8 @@ def main() -> None:
         note = f"{real_posts} posts in {real_size / MB:,.1f} MB ({real_posts / (real_size / MB):,.0f} per MB)"
         print(row("fast path on the real-world pages", real_fast, real_size, len(real_pages), bs4_rate, note))
     print(row("reference path", reference, size, len(pages), bs4_rate))
-    print(row("bs4 html.parser full page + select", bs4_seconds, sample_size, len(sample), bs4_rate))
+    print(row("bs4 html.parser full page + select", bs4_select_seconds, sample_size, len(sample), bs4_rate))
+    print(row("bs4 html.parser full page parse", bs4_seconds, sample_size, len(sample), bs4_rate))
     print()
     per_mb = [seconds * 1000 / (size / MB) for seconds in (parsed, queried - parsed, fast - queried)]
     print(
@@ -207,9 +215,11 @@ def main() -> None:
         f"target extraction >= {TARGET_MB_S:.0f} MB/s: {fast_rate:,.1f} MB/s "
         f"({'met' if fast_rate >= TARGET_MB_S else 'NOT met'})"
     )
+    select_rate = sample_size / MB / bs4_select_seconds
     print(
-        f"target >= {TARGET_VS_BS4:.0f}× bs4 full page: {fast_rate / bs4_rate:,.1f}× "
-        f"({'met' if fast_rate / bs4_rate >= TARGET_VS_BS4 else 'NOT met'})"
+        f"target >= {TARGET_VS_BS4:.0f}× a full-page bs4 parse: {fast_rate / bs4_rate:,.1f}× "
+        f"({'met' if fast_rate / bs4_rate >= TARGET_VS_BS4 else 'NOT met'}); "
+        f"{fast_rate / select_rate:,.1f}× bs4 parse + select"
     )
     print(
         f"peak RSS of this process (all pages held in memory): "
