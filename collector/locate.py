@@ -249,7 +249,7 @@ def extract_located(html: str | bytes) -> list[Post] | None:
     found: list[tuple[Post, bool]] = []
     for fragment in located.fragments:
         tree = LexborHTMLParser(located.doctype + fragment)
-        if located.widget_check and not _widgets_alone(tree, fragment, html):
+        if located.widget_check and not _widgets_alone(tree, fragment, str(html)):
             return None
         found.extend(extract._find_all(tree, depth=0))
     live = {extract._post_key(post) for post, held_back in found if not held_back}
