@@ -11,26 +11,30 @@ Posts without a platform id (plain-text copies lose the status URL) are keyed by
 (handle + date + normalised text). Such a post is recognised as any stored post with the same
 content key, id or not; and when an embed with an id arrives for a post first stored without one,
 the stored row is promoted (it gains the id, URL and exact time) instead of becoming a second post.
+
+Saving is split in two so that a parallel ingest's single writer only runs SQL: `prepare_page`
+(pure Python: keys, column bounds, the exact row values) runs wherever the page was extracted, in
+worker processes too, and returns plain tuples that cost little to send between processes;
+`save_prepared` writes them, with one executemany of plain tuples per table and batch.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 import json
 import random
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import Connection, Engine, String, Table, bindparam, select, update
+from sqlalchemy import Connection, Dialect, Engine, String, Table, bindparam, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from collector import posts as values
-from db.dialects import in_values, insert_for
+from db.dialects import in_values
 from db.engine import session_scope
 from db.models import HANDLE_LEN, POST_KEY_LEN, Appearance, Article, Author, Link, Post
 
@@ -63,6 +67,70 @@ AuthorKey = tuple[str, str, str]
 Page = tuple[values.Article, Sequence[values.Post]]
 _T = TypeVar("_T")
 
+# Column order of a prepared post row; the writer appends author_id and first_seen_at.
+POST_COLUMNS = (
+    "platform",
+    "key",
+    "content_key",
+    "post_id",
+    "url",
+    "author_name",
+    "handle",
+    "date_text",
+    "date",
+    "posted_at",
+    "text",
+    "links_json",
+    "lang",
+    "quoted_author_name",
+    "quoted_handle",
+    "quoted_text",
+)
+_POST_INSERT = (*POST_COLUMNS, "author_id", "first_seen_at")
+_KEY, _POST_ID, _URL, _POSTED_AT = (
+    POST_COLUMNS.index(name) for name in ("key", "post_id", "url", "posted_at")
+)
+# Column order of a prepared article row; the writer appends ingested_at.
+ARTICLE_COLUMNS = (
+    "identity",
+    "source",
+    "url",
+    "title",
+    "canonical_url",
+    "site_name",
+    "published",
+    "saved_from",
+    "sha256",
+    "fetched_url",
+    "final_url",
+    "http_status",
+    "fetched_at",
+    "archive_path",
+)
+_ARTICLE_INSERT = (*ARTICLE_COLUMNS, "ingested_at")
+
+
+class PreparedPost(NamedTuple):
+    """A post as the writer needs it: its keys and its row, computed from the `Post` alone."""
+
+    key: PostKey  # (platform, natural key)
+    content: PostKey  # (platform, content key)
+    has_id: bool
+    handle_key: str
+    author: AuthorKey | None
+    handle: str | None
+    row: tuple[Any, ...]  # POST_COLUMNS, storable (no NUL), datetimes in UTC
+    links: tuple[str, ...]  # storable
+
+
+class PreparedPage(NamedTuple):
+    """A page ready to save: `prepare_page`'s result, plain values only (cheap to pickle)."""
+
+    identity: str
+    source: str
+    row: tuple[Any, ...]  # ARTICLE_COLUMNS, storable
+    posts: tuple[PreparedPost, ...]
+
 
 @dataclass(frozen=True, slots=True)
 class SaveResult:
@@ -94,12 +162,16 @@ def save_article(session: Session, article: values.Article, posts: Sequence[valu
     while earlier pages in the caller's transaction stay. The caller commits (every N pages);
     `save_pages` does the batching, and is faster.
     """
-    with session.begin_nested():
-        return _save_many(session.connection(), [(article, posts)])[0]
+    return _save_prepared_page(session, prepare_page(article, posts))
 
 
 def save_pages(engine: Engine, pages: Sequence[Page]) -> list[SaveResult | Exception]:
-    """Save a batch of pages in one transaction; one outcome per page, in order.
+    """Save a batch of pages in one transaction; one outcome per page, in order (see `save_prepared`)."""
+    return save_prepared(engine, [prepare_page(article, posts) for article, posts in pages])
+
+
+def save_prepared(engine: Engine, pages: Sequence[PreparedPage]) -> list[SaveResult | Exception]:
+    """Save a batch of prepared pages in one transaction; one outcome per page, in order.
 
     The batch is written set-based in one SAVEPOINT. If that fails, it is redone page by page so
     that only the failing page is rolled back; its error is returned in its place. When concurrent
@@ -123,7 +195,7 @@ def is_transient(error: DBAPIError) -> bool:
     return state in TRANSIENT_SQLSTATES or TRANSIENT_SQLITE_MESSAGE in str(error.orig)
 
 
-def _save_batch(engine: Engine, pages: Sequence[Page]) -> list[SaveResult | Exception]:
+def _save_batch(engine: Engine, pages: Sequence[PreparedPage]) -> list[SaveResult | Exception]:
     with session_scope(engine) as session:
         try:
             with session.begin_nested():
@@ -133,14 +205,17 @@ def _save_batch(engine: Engine, pages: Sequence[Page]) -> list[SaveResult | Exce
                 raise
         except (ValueError, TypeError):  # a value the database driver refused
             pass
-        return [_save_alone(session, article, posts) for article, posts in pages]
+        return [_save_alone(session, page) for page in pages]
 
 
-def _save_alone(
-    session: Session, article: values.Article, posts: Sequence[values.Post]
-) -> SaveResult | Exception:
+def _save_prepared_page(session: Session, page: PreparedPage) -> SaveResult:
+    with session.begin_nested():
+        return _save_many(session.connection(), [page])[0]
+
+
+def _save_alone(session: Session, page: PreparedPage) -> SaveResult | Exception:
     try:
-        return save_article(session, article, posts)
+        return _save_prepared_page(session, page)
     except SQLAlchemyError as error:
         if isinstance(error, DBAPIError) and is_transient(error):
             raise
@@ -149,76 +224,96 @@ def _save_alone(
         return error
 
 
-# --- the set-based writer ------------------------------------------------------------------------
+# --- preparing a page (pure Python; runs where the page was extracted) ---------------------------
 
 
-@dataclass(frozen=True)
-class _Statements:
-    """Statements built once per dialect: their compiled forms are then cached by SQLAlchemy."""
+def prepare_page(article: values.Article, posts: Sequence[values.Post]) -> PreparedPage:
+    """Everything the writer needs from one page, as plain values: no database needed.
 
-    insert_articles: Any
-    insert_authors: Any
-    insert_posts: Any
-    insert_links: Any
-    insert_appearances: Any
-    articles_by_identity: Any
-    authors_by_handle: Any
-    posts_by_key: Any
-    posts_by_content: Any
-    first_seen_by_id: Any
-
-
-@functools.cache
-def _statements(dialect: str) -> _Statements:
-    # Plain executemany inserts, no RETURNING: ids are looked up afterwards by natural key. A long
-    # multi-row INSERT ... RETURNING is re-parsed by psycopg on every batch (too long for its cache).
-    def upsert(table: Table, *key: str) -> Any:
-        return insert_for(dialect, table).on_conflict_do_nothing(index_elements=list(key))
-
-    return _Statements(
-        insert_articles=upsert(_ARTICLES, "identity"),
-        insert_authors=upsert(_AUTHORS, "platform", "handle_key", "name"),
-        insert_posts=upsert(_POSTS, "platform", "key"),
-        insert_links=upsert(_LINKS, "post_id", "position"),
-        insert_appearances=upsert(_APPEARANCES, "article_id", "post_id", "position"),
-        articles_by_identity=select(_ARTICLES.c.identity, _ARTICLES.c.id).where(
-            in_values(_ARTICLES.c.identity)
-        ),
-        authors_by_handle=select(
-            _AUTHORS.c.platform, _AUTHORS.c.handle_key, _AUTHORS.c.name, _AUTHORS.c.id
-        ).where(_AUTHORS.c.platform == bindparam("platform"), in_values(_AUTHORS.c.handle_key)),
-        # The platform is part of every lookup: the unique index is (platform, key), and without its
-        # first column SQLite would scan the whole table.
-        posts_by_key=select(_POSTS.c.platform, _POSTS.c.key, _POSTS.c.id).where(
-            _POSTS.c.platform == bindparam("platform"), in_values(_POSTS.c.key)
-        ),
-        posts_by_content=select(_POSTS.c.platform, _POSTS.c.content_key, _POSTS.c.id)
-        .where(_POSTS.c.author_id.in_(bindparam("authors", expanding=True)), in_values(_POSTS.c.content_key))
-        # Prefer the row that has a platform id, then the oldest.
-        .order_by(_POSTS.c.post_id.is_(None), _POSTS.c.id),
-        first_seen_by_id=select(_POSTS.c.id, _POSTS.c.first_seen_at).where(in_values(_POSTS.c.id)),
+    A parallel ingest calls this in its worker processes, so the single writer only runs SQL.
+    """
+    identity = article_identity(article)
+    return PreparedPage(
+        identity,
+        article.source,
+        _storable(_article_values(article, identity)),
+        tuple(_prepare_post(fit_post(post)) for post in posts),
     )
 
 
-def _chunks(items: Sequence[_T], size: int = IN_CHUNK) -> Iterator[Sequence[_T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def _article_values(article: values.Article, identity: str) -> tuple[Any, ...]:
+    meta = article.meta
+    return (
+        identity,
+        article.source,
+        article_url(article),
+        meta.title,
+        meta.canonical_url,
+        meta.site_name,
+        meta.published,
+        meta.saved_from,
+        article.sha256,
+        article.fetched_url,
+        article.final_url,
+        article.http_status,
+        _utc(article.fetched_at),
+        article.archive_path,
+    )
 
 
-def _select_in(connection: Connection, statement: Any, keys: Iterable[Any], **params: Any) -> list[Any]:
-    """Rows of `statement` (with an expanding 'values' IN list) for all `keys`, chunked."""
-    ordered = sorted(set(keys))
-    rows: list[Any] = []
-    for chunk in _chunks(ordered):
-        rows.extend(connection.execute(statement, {"values": list(chunk), **params}))
-    return rows
+def _prepare_post(post: values.Post) -> PreparedPost:
+    content = values.content_key(post)
+    key = post.post_id or content
+    quoted = post.quoted or _NO_QUOTE
+    row = (
+        post.platform,
+        key,
+        content,
+        post.post_id,
+        post.url,
+        post.author_name,
+        post.handle,
+        post.date_text,
+        post.date,
+        _utc(post.posted_at),
+        post.text,
+        json.dumps(list(post.links), ensure_ascii=False),
+        post.lang,
+        quoted.author_name,
+        quoted.handle,
+        quoted.text,
+    )
+    handle_key = _handle_key(post)
+    return PreparedPost(
+        (post.platform, key),
+        (post.platform, content),
+        bool(post.post_id),
+        handle_key,
+        _author_key(post.platform, handle_key, post.author_name),
+        post.handle,
+        _storable(row),
+        _storable(post.links),
+    )
 
 
-def _by_platform(keys: Iterable[tuple[str, _T]]) -> dict[str, list[_T]]:
-    grouped: dict[str, list[_T]] = {}
-    for platform, key in keys:
-        grouped.setdefault(platform, []).append(key)
-    return grouped
+_NO_QUOTE = values.Quoted()
+
+
+def _storable(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """PostgreSQL text cannot hold NUL characters: both databases store U+FFFD instead (as HTML does)."""
+    if not any(isinstance(value, str) and "\x00" in value for value in row):
+        return row
+    return tuple(value.replace("\x00", "\ufffd") if isinstance(value, str) else value for value in row)
+
+
+def _handle_key(post: values.Post) -> str:
+    # Cut again after casefold, which may lengthen ("ß" -> "ss").
+    return (post.handle or "").lstrip("@").casefold()[:HANDLE_LEN]
+
+
+def _author_key(platform: str, handle_key: str, author_name: str | None) -> AuthorKey | None:
+    name = (author_name or "")[:AUTHOR_NAME_KEY_LEN]
+    return (platform, handle_key, name) if handle_key or name else None
 
 
 def _now() -> dt.datetime:
@@ -262,21 +357,143 @@ def fit_post(post: values.Post) -> values.Post:
     )
 
 
-def _save_many(connection: Connection, pages: Sequence[Page]) -> list[SaveResult]:
-    statements = _statements(connection.dialect.name)
-    pages = [(article, [fit_post(post) for post in posts]) for article, posts in pages]
-    article_ids = _save_article_rows(connection, statements, [article for article, _ in pages])
-    page_keys = _merge_copies(
-        [[(post.platform, values.natural_key(post)) for post in posts] for _, posts in pages], pages
+# --- the set-based writer ------------------------------------------------------------------------
+
+
+class _Inserter:
+    """One INSERT ... ON CONFLICT DO NOTHING run as a plain executemany of tuples.
+
+    Rows go to the driver as they are, past SQLAlchemy's per-row parameter handling (measured: that
+    handling cost more than SQLite's own insert work); only the columns whose type converts values
+    for this dialect (dates and times on SQLite) are converted, with SQLAlchemy's own converters, so
+    the stored values are exactly those of a Core insert.
+    """
+
+    def __init__(self, dialect: Dialect, table: Table, columns: Sequence[str], key: Sequence[str]) -> None:
+        quote = dialect.identifier_preparer.quote
+        mark = "?" if dialect.paramstyle in ("qmark", "numeric") else "%s"
+        names = ", ".join(quote(name) for name in columns)
+        marks = ", ".join([mark] * len(columns))
+        conflict = ", ".join(quote(name) for name in key)
+        self.sql = (
+            f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks}) ON CONFLICT ({conflict}) DO NOTHING"
+        )
+        self.converters = [
+            (index, converter)
+            for index, name in enumerate(columns)
+            if (converter := table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None
+        ]
+
+    def __call__(self, connection: Connection, rows: Sequence[tuple[Any, ...]]) -> int:
+        """Insert `rows`; returns how many were new (the others hit the unique key)."""
+        if self.converters:
+            rows = [self._convert(row) for row in rows]
+        return connection.exec_driver_sql(self.sql, list(rows)).rowcount
+
+    def _convert(self, row: tuple[Any, ...]) -> tuple[Any, ...]:
+        values_ = list(row)
+        for index, converter in self.converters:
+            values_[index] = converter(values_[index])
+        return tuple(values_)
+
+
+@dataclass(frozen=True)
+class _Statements:
+    """Statements built once per dialect: their compiled forms are then cached by SQLAlchemy."""
+
+    insert_articles: _Inserter
+    insert_authors: _Inserter
+    insert_posts: _Inserter
+    insert_links: _Inserter
+    insert_appearances: _Inserter
+    articles_by_identity: Any
+    authors_by_handle: Any
+    posts_by_key: Any
+    posts_by_content: Any
+    first_seen_by_id: Any
+
+
+_STATEMENTS: dict[str, _Statements] = {}
+
+
+def _statements(dialect: Dialect) -> _Statements:
+    found = _STATEMENTS.get(dialect.name)
+    if found is None:
+        found = _STATEMENTS[dialect.name] = _make_statements(dialect)
+    return found
+
+
+def _make_statements(dialect: Dialect) -> _Statements:
+    # Plain executemany inserts, no RETURNING: ids are looked up afterwards by natural key. A long
+    # multi-row INSERT ... RETURNING is re-parsed by psycopg on every batch (too long for its cache).
+    return _Statements(
+        insert_articles=_Inserter(dialect, _ARTICLES, _ARTICLE_INSERT, ["identity"]),
+        insert_authors=_Inserter(
+            dialect,
+            _AUTHORS,
+            ["platform", "handle_key", "name", "handle"],
+            ["platform", "handle_key", "name"],
+        ),
+        insert_posts=_Inserter(dialect, _POSTS, _POST_INSERT, ["platform", "key"]),
+        insert_links=_Inserter(dialect, _LINKS, ["post_id", "position", "url"], ["post_id", "position"]),
+        insert_appearances=_Inserter(
+            dialect,
+            _APPEARANCES,
+            ["article_id", "post_id", "position"],
+            ["article_id", "post_id", "position"],
+        ),
+        articles_by_identity=select(_ARTICLES.c.identity, _ARTICLES.c.id).where(
+            in_values(_ARTICLES.c.identity)
+        ),
+        authors_by_handle=select(
+            _AUTHORS.c.platform, _AUTHORS.c.handle_key, _AUTHORS.c.name, _AUTHORS.c.id
+        ).where(_AUTHORS.c.platform == bindparam("platform"), in_values(_AUTHORS.c.handle_key)),
+        # The platform is part of every lookup: the unique index is (platform, key), and without its
+        # first column SQLite would scan the whole table.
+        posts_by_key=select(_POSTS.c.platform, _POSTS.c.key, _POSTS.c.id).where(
+            _POSTS.c.platform == bindparam("platform"), in_values(_POSTS.c.key)
+        ),
+        posts_by_content=select(_POSTS.c.platform, _POSTS.c.content_key, _POSTS.c.id)
+        .where(_POSTS.c.author_id.in_(bindparam("authors", expanding=True)), in_values(_POSTS.c.content_key))
+        # Prefer the row that has a platform id, then the oldest.
+        .order_by(_POSTS.c.post_id.is_(None), _POSTS.c.id),
+        first_seen_by_id=select(_POSTS.c.id, _POSTS.c.first_seen_at).where(in_values(_POSTS.c.id)),
     )
-    unique: dict[PostKey, values.Post] = {}
-    for keys, (_, posts) in zip(page_keys, pages, strict=True):
-        for key, post in zip(keys, posts, strict=True):
+
+
+def _chunks(items: Sequence[_T], size: int = IN_CHUNK) -> Iterator[Sequence[_T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _select_in(connection: Connection, statement: Any, keys: Iterable[Any], **params: Any) -> list[Any]:
+    """Rows of `statement` (with an expanding 'values' IN list) for all `keys`, chunked."""
+    ordered = sorted(set(keys))
+    rows: list[Any] = []
+    for chunk in _chunks(ordered):
+        rows.extend(connection.execute(statement, {"values": list(chunk), **params}))
+    return rows
+
+
+def _by_platform(keys: Iterable[tuple[str, _T]]) -> dict[str, list[_T]]:
+    grouped: dict[str, list[_T]] = {}
+    for platform, key in keys:
+        grouped.setdefault(platform, []).append(key)
+    return grouped
+
+
+def _save_many(connection: Connection, pages: Sequence[PreparedPage]) -> list[SaveResult]:
+    statements = _statements(connection.dialect)
+    article_ids = _save_article_rows(connection, statements, pages)
+    page_keys = _merge_copies(pages)
+    unique: dict[PostKey, PreparedPost] = {}
+    for keys, page in zip(page_keys, pages, strict=True):
+        for key, post in zip(keys, page.posts, strict=True):
             # The embed (with its id) represents a post, not a plain-text copy merged into it.
-            if key not in unique or (post.post_id and not unique[key].post_id):
+            if key not in unique or (post.has_id and not unique[key].has_id):
                 unique[key] = post
     known = _find_known(connection, statements, unique)
-    known.update(_promote(connection, unique, known))
+    known.update(_promote(connection, statements, unique, known))
     missing = {key: post for key, post in unique.items() if key not in known}
     inserted = _insert_posts(connection, statements, missing)
     known.update(inserted)
@@ -289,20 +506,16 @@ def _save_many(connection: Connection, pages: Sequence[Page]) -> list[SaveResult
     return _results(article_ids, page_keys, set(inserted))
 
 
-def _merge_copies(page_keys: list[list[PostKey]], pages: Sequence[Page]) -> list[list[PostKey]]:
+def _merge_copies(pages: Sequence[PreparedPage]) -> list[list[PostKey]]:
     """Within one batch, an id-less post whose content key matches a post with an id is that post.
 
     (Across batches the same match is made against the stored posts, in `_find_known`.)
     """
-    with_id = {
-        (post.platform, values.content_key(post)): (post.platform, post.post_id)
-        for _, posts in pages
-        for post in posts
-        if post.post_id
-    }
-    if not with_id:
-        return page_keys
-    return [[with_id.get(key, key) for key in keys] for keys in page_keys]
+    with_id = {post.content: post.key for page in pages for post in page.posts if post.has_id}
+    return [
+        [post.key if post.has_id else with_id.get(post.key, post.key) for post in page.posts]
+        for page in pages
+    ]
 
 
 def _results(
@@ -320,48 +533,15 @@ def _results(
     return results
 
 
-def _storable(row: dict[str, Any]) -> dict[str, Any]:
-    """PostgreSQL text cannot hold NUL characters: both databases store U+FFFD instead (as HTML does)."""
-    for name, value in row.items():
-        if isinstance(value, str) and "\x00" in value:
-            row[name] = value.replace("\x00", "\ufffd")
-    return row
-
-
-def _article_row(article: values.Article, identity: str, now: dt.datetime) -> dict[str, Any]:
-    meta = article.meta
-    return {
-        "identity": identity,
-        "source": article.source,
-        "url": article_url(article),
-        "title": meta.title,
-        "canonical_url": meta.canonical_url,
-        "site_name": meta.site_name,
-        "published": meta.published,
-        "saved_from": meta.saved_from,
-        "sha256": article.sha256,
-        "fetched_url": article.fetched_url,
-        "final_url": article.final_url,
-        "http_status": article.http_status,
-        "fetched_at": _utc(article.fetched_at),
-        "archive_path": article.archive_path,
-        "ingested_at": now,
-    }
-
-
 def _save_article_rows(
-    connection: Connection, statements: _Statements, articles: list[values.Article]
+    connection: Connection, statements: _Statements, pages: Sequence[PreparedPage]
 ) -> list[int]:
-    identities = [article_identity(article) for article in articles]
+    identities = [page.identity for page in pages]
     ids: dict[str, int] = dict(_select_in(connection, statements.articles_by_identity, identities))
     now = _now()
-    rows = {
-        identity: _storable(_article_row(article, identity, now))
-        for identity, article in zip(identities, articles, strict=True)
-        if identity not in ids
-    }
+    rows = {page.identity: (*page.row, now) for page in pages if page.identity not in ids}
     if rows:
-        connection.execute(statements.insert_articles, [rows[key] for key in sorted(rows)])
+        statements.insert_articles(connection, [rows[key] for key in sorted(rows)])
         ids.update(dict(_select_in(connection, statements.articles_by_identity, rows)))
     return [ids[identity] for identity in identities]
 
@@ -379,12 +559,12 @@ def _find_by_keys(
 
 
 def _find_known(
-    connection: Connection, statements: _Statements, unique: dict[PostKey, values.Post]
+    connection: Connection, statements: _Statements, unique: dict[PostKey, PreparedPost]
 ) -> dict[PostKey, int]:
     """Stored posts: by natural key; id-less posts also by content key among their author's posts."""
     found = _find_by_keys(connection, statements, unique)
-    idless = {key: post for key, post in unique.items() if not post.post_id and key not in found}
-    handles = {(post.platform, _handle_key(post)) for post in idless.values() if _handle_key(post)}
+    idless = {key: post for key, post in unique.items() if not post.has_id and key not in found}
+    handles = {(platform, post.handle_key) for (platform, _), post in idless.items() if post.handle_key}
     if not handles:
         return found
     # Any display name: a plain-text signature may spell the name differently from the embed.
@@ -410,17 +590,16 @@ def _select_authors(
 
 
 def _promote(
-    connection: Connection, unique: dict[PostKey, values.Post], known: dict[PostKey, int]
+    connection: Connection,
+    statements: _Statements,
+    unique: dict[PostKey, PreparedPost],
+    known: dict[PostKey, int],
 ) -> dict[PostKey, int]:
     """Give an id-less stored post the id of the embed now seen for it (same content key)."""
-    candidates = {
-        (post.platform, values.content_key(post)): post
-        for key, post in unique.items()
-        if post.post_id and key not in known
-    }
+    candidates = {post.content: post for key, post in unique.items() if post.has_id and key not in known}
     if not candidates:
         return {}
-    stored = _find_by_keys(connection, _statements(connection.dialect.name), candidates)
+    stored = _find_by_keys(connection, statements, candidates)
     promoted: dict[PostKey, int] = {}
     for content, row_id in sorted(stored.items()):
         post = candidates[content]
@@ -431,38 +610,22 @@ def _promote(
                 )
         except IntegrityError:
             continue  # another writer stored the id meanwhile: that row wins, this one stays id-less
-        promoted[(post.platform, values.natural_key(post))] = row_id
+        promoted[post.key] = row_id
     return promoted
 
 
-def _identity_columns(post: values.Post) -> dict[str, Any]:
-    return {
-        "key": values.natural_key(post),
-        "post_id": post.post_id,
-        "url": post.url,
-        "posted_at": _utc(post.posted_at),
-    }
-
-
-def _handle_key(post: values.Post) -> str:
-    # Cut again after casefold, which may lengthen ("ß" -> "ss").
-    return (post.handle or "").lstrip("@").casefold()[:HANDLE_LEN]
-
-
-def _author_key(post: values.Post) -> AuthorKey | None:
-    handle = _handle_key(post)
-    name = (post.author_name or "")[:AUTHOR_NAME_KEY_LEN]
-    return (post.platform, handle, name) if handle or name else None
+def _identity_columns(post: PreparedPost) -> dict[str, Any]:
+    row = post.row
+    return {"key": row[_KEY], "post_id": row[_POST_ID], "url": row[_URL], "posted_at": row[_POSTED_AT]}
 
 
 def _save_authors(
-    connection: Connection, statements: _Statements, posts: Iterable[values.Post]
+    connection: Connection, statements: _Statements, posts: Iterable[PreparedPost]
 ) -> dict[AuthorKey, int]:
     handles: dict[AuthorKey, str | None] = {}
     for post in posts:
-        key = _author_key(post)
-        if key is not None:
-            handles.setdefault(key, post.handle)
+        if post.author is not None:
+            handles.setdefault(post.author, post.handle)
     if not handles:
         return {}
 
@@ -473,40 +636,13 @@ def _save_authors(
     found = lookup()
     missing = sorted(key for key in handles if key not in found)
     if missing:
-        rows = [
-            {"platform": p, "handle_key": h, "name": n, "handle": handles[(p, h, n)]} for p, h, n in missing
-        ]
-        connection.execute(statements.insert_authors, rows)
+        statements.insert_authors(connection, [(*key, handles[key]) for key in missing])
         found = lookup()
     return found
 
 
-def _post_row(post: values.Post, author_id: int | None, seen_at: dt.datetime) -> dict[str, Any]:
-    quoted = post.quoted or values.Quoted()
-    return {
-        "platform": post.platform,
-        "key": values.natural_key(post),
-        "content_key": values.content_key(post),
-        "post_id": post.post_id,
-        "url": post.url,
-        "author_id": author_id,
-        "author_name": post.author_name,
-        "handle": post.handle,
-        "date_text": post.date_text,
-        "date": post.date,
-        "posted_at": _utc(post.posted_at),
-        "text": post.text,
-        "links_json": json.dumps(list(post.links), ensure_ascii=False),
-        "lang": post.lang,
-        "quoted_author_name": quoted.author_name,
-        "quoted_handle": quoted.handle,
-        "quoted_text": quoted.text,
-        "first_seen_at": seen_at,
-    }
-
-
 def _insert_posts(
-    connection: Connection, statements: _Statements, missing: dict[PostKey, values.Post]
+    connection: Connection, statements: _Statements, missing: dict[PostKey, PreparedPost]
 ) -> dict[PostKey, int]:
     """Insert the posts not stored yet; returns the ones this call actually inserted."""
     if not missing:
@@ -515,29 +651,30 @@ def _insert_posts(
     seen_at = _now()
     rows = []
     for key in sorted(missing):
-        author = _author_key(missing[key])
-        rows.append(_storable(_post_row(missing[key], authors.get(author) if author else None, seen_at)))
+        post = missing[key]
+        author_id = authors.get(post.author) if post.author is not None else None
+        rows.append((*post.row, author_id, seen_at))
     # A plain executemany, not INSERT ... RETURNING: psycopg re-parses a multi-row VALUES statement
     # on every batch (it is too long for its cache), which made PostgreSQL ingest 2x slower.
-    inserted = connection.execute(statements.insert_posts, rows).rowcount
+    inserted = statements.insert_posts(connection, rows)
     stored = _find_by_keys(connection, statements, missing)
     if inserted != len(rows):
-        stored = _inserted_at(connection, stored, seen_at)
+        stored = _inserted_at(connection, statements, stored, seen_at)
     links = [
-        _storable({"post_id": row_id, "position": position, "url": url})
+        (row_id, position, url)
         for key, row_id in sorted(stored.items(), key=lambda item: item[1])
         for position, url in enumerate(missing[key].links)
     ]
     if links:  # links of a post another writer inserted meanwhile are the same links: no conflict
-        connection.execute(statements.insert_links, links)
+        statements.insert_links(connection, links)
     return stored
 
 
 def _inserted_at(
-    connection: Connection, stored: dict[PostKey, int], seen_at: dt.datetime
+    connection: Connection, statements: _Statements, stored: dict[PostKey, int], seen_at: dt.datetime
 ) -> dict[PostKey, int]:
     """Of `stored`, the posts this batch inserted (not a concurrent writer): they carry its timestamp."""
-    rows = _select_in(connection, _statements(connection.dialect.name).first_seen_by_id, stored.values())
+    rows = _select_in(connection, statements.first_seen_by_id, stored.values())
     mine = {row_id for row_id, first in rows if _utc(first) == seen_at}
     return {key: row_id for key, row_id in stored.items() if row_id in mine}
 
@@ -553,7 +690,4 @@ def _save_appearances(
         }
     )
     if rows:
-        connection.execute(
-            statements.insert_appearances,
-            [{"article_id": a, "post_id": p, "position": n} for a, p, n in rows],
-        )
+        statements.insert_appearances(connection, rows)

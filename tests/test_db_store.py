@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import pickle
 
 import pytest
 from conftest import make_article
@@ -237,3 +238,41 @@ def test_a_nul_character_does_not_fail_the_page(engine: Engine, seed_posts: tupl
     with session_scope(engine) as session:
         save_article(session, make_article("a"), [post])
     assert records(engine)[0]["text"] == "before\ufffdafter"
+
+
+def test_a_prepared_page_crosses_processes_and_saves_the_same_rows(
+    engine: Engine, seed_posts: tuple[Post, ...]
+) -> None:
+    # Worker processes prepare pages and pickle them to the writer (collector.parallel).
+    article = make_article("a", url="https://news.example/a")
+    prepared = pickle.loads(pickle.dumps(store.prepare_page(article, seed_posts)))
+    [result] = store.save_prepared(engine, [prepared])
+    assert isinstance(result, store.SaveResult) and result.new_posts == 3
+    saved = records(engine)
+    with session_scope(engine) as session:
+        again = save_article(session, article, seed_posts)
+    assert (again.new_posts, again.known_posts) == (0, 3)
+    assert records(engine) == saved
+
+
+def test_dates_and_times_are_stored_as_a_core_statement_would_compare_them(
+    engine: Engine, seed_posts: tuple[Post, ...]
+) -> None:
+    # Rows go to the driver as plain tuples; SQLite keeps times as text, so the stored form must be
+    # exactly the one SQLAlchemy binds in queries (of UTC times), or date filters would miss rows.
+    instant = dt.datetime(2022, 1, 7, 19, 16, 44, 5000, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    post = dataclasses.replace(seed_posts[0], posted_at=instant)
+    with session_scope(engine) as session:
+        save_article(session, make_article("a"), [post])
+    with session_scope(engine, readonly=True) as session:
+        by_instant = session.execute(
+            select(PostRow.id).where(PostRow.posted_at == instant.astimezone(dt.UTC))
+        ).all()
+        by_day = session.execute(select(PostRow.id).where(PostRow.date == post.date)).all()
+        seen = session.execute(select(PostRow.first_seen_at)).scalar_one()
+        ingested = session.execute(select(Article.ingested_at)).scalar_one()
+    assert len(by_instant) == len(by_day) == 1
+    now = dt.datetime.now(dt.UTC)
+    for moment in (seen, ingested):
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+        assert abs(now - moment) < dt.timedelta(minutes=5)
