@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import gc
 import io
 import itertools
 import os
@@ -29,8 +30,7 @@ from sqlalchemy.orm import Session
 from collector import export, terminal
 from collector.fetch import DEFAULT_MAX_BYTES, DEFAULT_RETRIES, DEFAULT_TIMEOUT
 from collector.loaders import InputOptions, LoadStats, is_local, iter_files, iter_pages
-from collector.parallel import extract_files
-from collector.pipeline import IngestOptions, IngestSummary, count_files, ingest, save_outcomes
+from collector.pipeline import IngestOptions, IngestSummary, count_files, ingest, ingest_files
 from collector.posts import PLATFORMS
 from db.engine import (
     SchemaOutOfDate,
@@ -41,7 +41,15 @@ from db.engine import (
     session_scope,
     upgrade_database,
 )
-from db.queries import RECORD_KEYS, Filters, collect_stats, find_post, iter_records, select_articles
+from db.queries import (
+    RECORD_KEYS,
+    Filters,
+    collect_stats,
+    find_post,
+    iter_records,
+    iter_row_batches,
+    select_articles,
+)
 from db.queries import select_authors as authors_query
 
 DB_ENV = "QUOTES_DB"
@@ -377,8 +385,7 @@ def run_ingest(
     try:
         if options.jobs > 1 and options.from_file is None and all(is_local(path) for path in paths):
             # Worker processes read the files themselves; this process walks folders and saves.
-            outcomes = extract_files(iter_files(paths, stats=stats), options, options.jobs)
-            save_outcomes(outcomes, engine, saving, summary)
+            ingest_files(iter_files(paths, stats=stats), engine, options, saving, summary)
         else:
             ingest(iter_pages(paths, options, stdin, stats=stats), engine, saving, summary)
     except KeyboardInterrupt:
@@ -455,7 +462,7 @@ def export_command(
         raise click.UsageError(f"--excel writes CSV; it cannot be combined with --format {fmt}")
     options = export.CsvOptions(formula_escape=not no_formula_escape, excel=excel)
     with reading(ctx) as session, open_output(output) as out:
-        count = export.write_records(iter_records(session, filters), out, fmt, RECORD_KEYS, options)
+        count = export.write_batches(iter_row_batches(session, filters), out, fmt, RECORD_KEYS, options)
     if output not in (None, "-"):
         echo_err(f"{count} posts written to {output}")
 
@@ -618,3 +625,7 @@ def main() -> None:
         reason = (str(error).strip().splitlines() or [""])[0]
         echo_err(f"Error: unexpected {type(error).__name__}: {reason} (set {DEBUG_ENV}=1 for a traceback)")
         sys.exit(1)
+    finally:
+        # The process ends here: a frozen heap spares the interpreter's last garbage collection,
+        # a walk over every object of the imported modules (measured ~0.08 s of every command).
+        gc.freeze()

@@ -84,3 +84,33 @@ def test_ingest_with_two_jobs_stores_what_one_job_stores(tmp_path: Path) -> None
         exports.append((ingested.exit_code, exported.output))
     assert exports[0] == exports[1]
     assert exports[0][1].count("\n") > 10
+
+
+def test_the_last_chunks_shrink_so_the_workers_finish_together() -> None:
+    items = list(range(1000))
+    chunks = list(parallel.balanced_chunks(items, 64, 2))
+    assert [item for chunk in chunks for item in chunk] == items  # all, in order, once
+    sizes = [len(chunk) for chunk in chunks]
+    assert max(sizes) == 64 and sizes[0] == 64
+    tail = sizes[sizes.index(min(s for s in sizes if s < 64)) :]
+    assert tail == sorted(tail, reverse=True)  # largest first, then smaller and smaller
+    assert min(sizes[:-1]) >= parallel.MIN_CHUNK_PAGES
+    assert list(parallel.balanced_chunks([], 64, 2)) == []
+    assert list(parallel.balanced_chunks([1, 2, 3], 64, 2)) == [[1, 2, 3]]
+
+
+def shout_source(info: PageInfo, extraction: object) -> str:
+    """A `finish` for the tests below (module level, so that it pickles to the workers)."""
+    if "seed" in info.source:
+        raise ValueError("refused")
+    return info.source.upper()
+
+
+def test_finish_runs_in_the_workers_and_its_failure_is_one_line() -> None:
+    paths = fixture_pages()
+    results = list(parallel.process_files(paths, InputOptions(), 2, shout_source, chunk_pages=2))
+    assert [info.source for info, _ in results] == [str(p) for p in paths]
+    for info, outcome in results:
+        expected = "cannot save: ValueError: refused" if "seed" in info.source else info.source.upper()
+        assert outcome == expected
+    assert any("seed" in info.source for info, _ in results)

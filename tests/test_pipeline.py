@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -94,13 +95,13 @@ def test_an_extraction_crash_is_one_line_and_the_run_goes_on(
 
 
 def test_a_page_the_store_refuses_is_reported_alone(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = pipeline.save_pages
+    real = pipeline.save_prepared
 
     def refuse_first(engine: Engine, pages: Any) -> list[Any]:
         results = real(engine, pages[1:])
         return [ValueError("value too long\nsecond line"), *results]
 
-    monkeypatch.setattr(pipeline, "save_pages", refuse_first)
+    monkeypatch.setattr(pipeline, "save_prepared", refuse_first)
     report = Lines()
     pages = fixture_pages()[:3]
     summary = ingest(pages, engine, IngestOptions(jobs=1, report=report))
@@ -174,3 +175,10 @@ def test_count_files_estimates_pages_for_the_progress_bar(tmp_path: Path) -> Non
     assert count_files([str(single)]) == 1  # named explicitly: the user says it is a page
     assert count_files(["-"]) is None
     assert count_files(["https://example.com/a"]) is None
+
+
+def test_a_run_leaves_the_garbage_collector_as_it_found_it(engine: Engine) -> None:
+    # The heap is frozen during a run (fewer full collections); objects made before must not stay so.
+    frozen = gc.get_freeze_count()
+    ingest([page(SEED_HTML)], engine, IngestOptions(jobs=1, report=Lines()))
+    assert gc.get_freeze_count() == frozen
