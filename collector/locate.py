@@ -17,20 +17,24 @@ checks, each of which sends the page to the full parse when it fails:
   comments. That holds when no tag holds a `<` and no quoted value a `>`: checked between the
   raw-text runs. A script whose `<!--` may open the double-escaped state goes back too.
 - Context. lexbor builds each candidate's subtree the same way in the page and alone when the
-  candidate starts in body context (not inside a table, select, template, svg, math, object,
-  noscript or frameset: those "units" are tokenized strictly and must hold no candidate), no
-  formatting element (a, b, em, font, ...) is still open or pending reconstruction (a running
-  count of their start and end tags must be zero), and the quirks mode is the same (the page's
-  doctype is put before each fragment: lexbor matches classes case-insensitively in quirks mode).
+  candidate starts in body context (not inside a table, select, svg, math, object, noscript or
+  frameset: those "units" are tokenized strictly and must hold no candidate), no formatting
+  element (a, b, em, font, ...) is still open or pending reconstruction (a running count of their
+  start and end tags must be zero before any candidate but an iframe or textarea, whose content
+  is text), and the quirks mode is the same (the page's doctype is put before each fragment:
+  lexbor matches classes case-insensitively in quirks mode).
 - The candidate itself. Its tags must nest strictly (no implied end tags, no end tag of an
-  outside element, no table, form, button, select or ruby parts), so that its end is where a
+  outside element, no table, form, button or select; ruby parts only right under a ruby), so
+  that its end is where a
   stack of its own tags says and nothing inside reaches the open elements above it. A candidate
   whose tag does not close an open `<p>` (span, iframe, amp-*, twitter-widget) may hold no
   element that would; a `div` no list item (their end-tag search walks past a div).
 - Detectors that look outside their node. Twitter's rendered widgets (iframe, twitter-widget)
-  look for their original blockquote among neighbours: a page with such a widget and a tweet
-  blockquote class goes back. Facebook's ancestor test needs no check: an ancestor with
-  `fb-post`/`fb-video` is itself a candidate, so the node is inside its region.
+  look for their original blockquote among neighbours: on a page with tweet blockquotes, the
+  widget's tweet id must occur nowhere but in the widget tags themselves (a twin's date link
+  would hold it), else the page goes back (checked in `extract_located`, after the parse).
+  Facebook's ancestor test needs no check: an ancestor with `fb-post`/`fb-video` is itself a
+  candidate, so the node is inside its region.
 
 The page must be a str (bytes go back), start without a byte-order mark, not be an XML feed, and
 the combined selector must be the one this module was written against.
