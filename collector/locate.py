@@ -26,9 +26,9 @@ checks, each of which sends the page to the full parse when it fails:
 - The candidate itself. Its tags must nest strictly (no implied end tags, no end tag of an
   outside element, no table, form, button or select; ruby parts only right under a ruby), so
   that its end is where a stack of its own tags says and nothing inside reaches the open
-  elements above it. A candidate
-  whose tag does not close an open `<p>` (span, iframe, amp-*, twitter-widget) may hold no
-  element that would; a `div` no list item (their end-tag search walks past a div).
+  elements above it. A candidate whose tag does not close an open `<p>` (span, iframe, amp-*,
+  twitter-widget) may hold no element that would; a `div` no list item (their end-tag search
+  walks past a div).
 - Detectors that look outside their node. Twitter's rendered widgets (iframe, twitter-widget)
   look for their original blockquote among neighbours: on a page with tweet blockquotes, the
   widget's tweet id must occur nowhere but in the widget tags themselves (a twin's date link
