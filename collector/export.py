@@ -9,8 +9,9 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any, TextIO
 
 FORMATS = ("csv", "json", "jsonl")
@@ -31,6 +32,10 @@ _JSON_SEPARATORS = (", ", ": ")
 # JSON allows these raw inside strings, but str.splitlines() and many JSON Lines readers break a
 # line at them; escaping keeps one record per physical line and reads back to the same text.
 _LINE_BREAKS_ESCAPED = str.maketrans({"\u0085": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+# Column value types that need no per-cell conversion (exact types: subclasses take the slow path).
+_TEXT: frozenset[type] = frozenset({str, type(None)})
+_NUMBERS: frozenset[type] = frozenset({int, type(None)})
+_LISTS: frozenset[type] = frozenset({list})
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,35 +80,65 @@ def write_csv(
 
     `out` must be opened with newline="" so that newlines inside cells are written unchanged.
     """
+    # One record per batch: each is written before the next is asked for.
+    rows = ([tuple(map(record.get, fields))] for record in records)
+    return write_csv_batches(rows, out, fields, options)
+
+
+def write_csv_batches(
+    batches: Iterable[Sequence[Sequence[Any]]],
+    out: TextIO,
+    fields: Sequence[str],
+    options: CsvOptions = CsvOptions(),
+) -> int:
+    """Like `write_csv`, for rows of values in `fields` order, a batch at a time.
+
+    The cells are converted a column at a time: a column of plain text with no formula-looking
+    cell (the usual case) goes to csv.writer unchanged, so the hot loop runs in C.
+    """
     if options.excel:
         out.write(UTF8_BOM)
     writer = csv.writer(out, lineterminator=CSV_LINE_END)
     writer.writerow(fields)
-    cells = _row_cells(options)
     count = 0
-    for record in records:
-        writer.writerow(cells(record.get(name) for name in fields))
-        count += 1
+    for batch in batches:
+        writer.writerows(_batch_cells(batch, options))
+        count += len(batch)
     return count
 
 
-def _row_cells(options: CsvOptions) -> Callable[[Iterable[Any]], list[str]]:
-    """A row converter with the common case (plain text, no formula) kept cheap: exports run at
-    tens of thousands of rows a second, so this is the hot loop."""
+def _batch_cells(batch: Sequence[Sequence[Any]], options: CsvOptions) -> Iterable[Sequence[Any]]:
+    """The batch's rows with every cell as `csv_cell` makes it (or a value csv.writer writes alike)."""
+    columns: list[Sequence[Any]] = list(zip(*batch, strict=True))
+    changed = False
+    for index, column in enumerate(columns):
+        cells = _column_cells(column, options)
+        if cells is not column:
+            columns[index], changed = cells, True
+    return zip(*columns, strict=True) if changed else batch
+
+
+def _column_cells(column: Sequence[Any], options: CsvOptions) -> Sequence[Any]:
+    """One column as cells; the column itself when csv.writer already writes every value right."""
     if options.excel:
-        return lambda values: [csv_cell(value, options) for value in values]
-    escape = options.formula_escape
-
-    def cells(values: Iterable[Any]) -> list[str]:
-        row = []
-        for value in values:
-            if value.__class__ is str:
-                row.append(FORMULA_GUARD + value if escape and value.startswith(FORMULA_PREFIXES) else value)
-            else:
-                row.append(csv_cell(value, options))
-        return row
-
-    return cells
+        return [csv_cell(value, options) for value in column]
+    kinds: frozenset[type] = frozenset(map(type, column))
+    if kinds == _LISTS:
+        try:
+            column = list(map(" ".join, column))
+        except TypeError:  # items other than text
+            return [csv_cell(value, options) for value in column]
+        kinds = _TEXT
+    if kinds <= _TEXT:
+        # csv.writer writes None as an empty cell, as csv_cell does.
+        if options.formula_escape and any(
+            map(str.startswith, filter(None, column), repeat(FORMULA_PREFIXES))
+        ):
+            return [escape_formula(value) if value else value for value in column]
+        return column
+    if kinds <= _NUMBERS:  # csv.writer writes str(value), as csv_cell does
+        return column
+    return [csv_cell(value, options) for value in column]
 
 
 def _dumps(record: Mapping[str, Any]) -> str:
@@ -153,3 +188,17 @@ def write_records(
     if fmt == "jsonl":
         return write_jsonl(records, out)
     raise ValueError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")
+
+
+def write_batches(
+    batches: Iterable[Sequence[Sequence[Any]]],
+    out: TextIO,
+    fmt: str,
+    fields: Sequence[str],
+    options: CsvOptions = CsvOptions(),
+) -> int:
+    """Like `write_records`, for batches of rows of values in `fields` order (the fast path)."""
+    if fmt == "csv":
+        return write_csv_batches(batches, out, fields, options)
+    records = (dict(zip(fields, row, strict=True)) for batch in batches for row in batch)
+    return write_records(records, out, fmt, fields, options)
