@@ -1,4 +1,5 @@
-"""Two-stage extraction (collector.locate) against the full parse (`extract_posts`), same run.
+"""Two-stage extraction (benchmarks/two_stage.py, an experiment) against the full parse
+(`extract_posts`), same run.
 
     python benchmarks/make_corpus.py          # once: benchmarks/corpus/ (gitignored)
     python benchmarks/bench_locate.py [--corpus benchmarks/corpus] [--runs 3] [--limit N]
@@ -28,19 +29,20 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
 
+import two_stage as locate_module  # noqa: E402
 from selectolax.lexbor import LexborHTMLParser  # noqa: E402
-
-from collector import locate as locate_module  # noqa: E402
-from collector.encoding import decode_text  # noqa: E402
-from collector.extract import _COMBINED_SELECTOR, _find_all, extract_posts, has_markers  # noqa: E402
-from collector.locate import (  # noqa: E402
+from two_stage import (  # noqa: E402
     Located,
     extract_located,
     extract_posts_two_stage,
     locate,
     locate_or_reason,
 )
+
+from collector.encoding import decode_text  # noqa: E402
+from collector.extract import _COMBINED_SELECTOR, _find_all, extract_posts, has_markers  # noqa: E402
 
 DEFAULT_CORPUS = REPO / "benchmarks" / "corpus"
 REALWORLD = REPO.parent / "shared" / "corpus" / "realworld" / "pages"

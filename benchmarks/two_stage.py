@@ -1,5 +1,6 @@
-"""Two-stage extraction (experimental): find the candidate embeds with string scans, then parse
-only those elements with lexbor instead of the whole page.
+"""Two-stage extraction, an experiment measured and not adopted (docs/design-perf.md): find the
+candidate embeds with string scans, then parse only those elements with lexbor instead of the
+whole page.
 
 `locate_fragments(html)` returns the outer HTML of each outermost candidate element in document
 order, or None when the page must take the full-parse path (`collector.extract.extract_posts`).
