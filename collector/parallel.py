@@ -1,15 +1,17 @@
 """Parallel extraction for `quotes ingest --jobs N`: workers load and extract, one writer saves.
 
 The main process only enumerates the page files (folders walked, globs expanded) and hands them
-out in coarse chunks of paths; each worker process reads, decodes and extracts its chunk and sends
-back small results: the page's identity (source, hash, URL, kind) and its posts and metadata, never
-the page's bytes or text. The main process stays the single writer of the archive.
+out in coarse chunks of paths; each worker process reads, decodes and extracts its chunk, applies
+the caller's `finish` to each extraction (the ingest pipeline prepares the archive's rows there)
+and sends back small results: the page's identity (source, hash, URL, kind) and what `finish`
+made, never the page's bytes or text. The main process stays the single writer of the archive.
 
 Why coarse chunks: a page extracts in about a millisecond, so per-page task overhead (pickling,
 pipe round trips, the pool's bookkeeping) would eat the second core. With 64 pages per task the
 overhead is a rounding error (PERF.md: chunks of 8 held two processes to 1.3–1.5×, chunks of 64
-gave 1.8–2.1×). Chunks in flight are bounded, so memory stays flat however many pages come, and
-results come back in input order, so a re-run stores the same rows in the same order.
+gave 1.8–2.1×); only the last few chunks shrink, so both workers finish together. Chunks in flight
+are bounded, so memory stays flat however many pages come, and results come back in input order,
+so a re-run stores the same rows in the same order.
 """
 
 from __future__ import annotations
@@ -205,11 +207,12 @@ def balanced_chunks(items: Iterable[T], size: int, jobs: int) -> Iterator[list[T
     cut into pieces of about 1/(2 x jobs) of it (at least MIN_CHUNK_PAGES), largest first, so a
     worker handed the last big chunk does not leave the other core idle (guided scheduling).
     """
+    ahead = size * (jobs * CHUNKS_IN_FLIGHT_PER_JOB + 1)
     iterator = iter(items)
-    window: deque[T] = deque(itertools.islice(iterator, size * (jobs * CHUNKS_IN_FLIGHT_PER_JOB + 1)))
+    window: deque[T] = deque(itertools.islice(iterator, ahead))
     for item in iterator:
         window.append(item)
-        if len(window) >= size * (jobs * CHUNKS_IN_FLIGHT_PER_JOB + 1):
+        if len(window) >= ahead:
             yield [window.popleft() for _ in range(size)]
     while window:
         share = -(-len(window) // (2 * jobs))
