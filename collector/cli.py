@@ -46,8 +46,8 @@ from db.queries import (
     Filters,
     collect_stats,
     find_post,
+    iter_column_batches,
     iter_records,
-    iter_row_batches,
     select_articles,
 )
 from db.queries import select_authors as authors_query
@@ -462,7 +462,7 @@ def export_command(
         raise click.UsageError(f"--excel writes CSV; it cannot be combined with --format {fmt}")
     options = export.CsvOptions(formula_escape=not no_formula_escape, excel=excel)
     with reading(ctx) as session, open_output(output) as out:
-        count = export.write_batches(iter_row_batches(session, filters), out, fmt, RECORD_KEYS, options)
+        count = export.write_columns(iter_column_batches(session, filters), out, fmt, RECORD_KEYS, options)
     if output not in (None, "-"):
         echo_err(f"{count} posts written to {output}")
 
