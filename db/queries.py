@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import typing
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -220,7 +221,8 @@ def _links(stored: str | None) -> list[str]:
     return list(json.loads(stored))
 
 
-Addresses = dict[str, str]
+# Article id (as text) -> (its URL, else its path,): one-tuples, so a post quoted once needs no work.
+Addresses = dict[str, tuple[str]]
 # One column of a batch: a field's values, one per post, in export order.
 Column = Sequence[Any]
 
@@ -235,22 +237,19 @@ def _fetch_addresses(connection: Connection, ids: Column, known: Addresses) -> N
     """
     listed = LIST_SEPARATOR.join(filter(None, ids))
     missing = sorted(int(key) for key in set(listed.split(LIST_SEPARATOR)) - known.keys() if key)
-    every = select(cast(Article.id, String), _article_source())
-    if len(missing) > ADDRESS_BATCH:
-        # iter(): a result has keys(), so update() would read it as a mapping.
-        known.update(iter(connection.execute(every)))
+    if not missing:
         return
-    if missing:
-        known.update(iter(connection.execute(every.where(Article.id.in_(missing)))))
+    every = select(cast(Article.id, String), _article_source())
+    if len(missing) <= ADDRESS_BATCH:
+        every = every.where(Article.id.in_(missing))
+    known.update((key, (address,)) for key, address in connection.execute(every))
 
 
 def _quoting_addresses(ids: str | None, addresses: Addresses) -> tuple[str, ...]:
     if not ids:
         return ()
-    if LIST_SEPARATOR in ids:
-        # One id per appearance: an article that quotes the post twice is listed once, oldest first.
-        return tuple(addresses[key] for key in sorted(set(ids.split(LIST_SEPARATOR)), key=int))
-    return (addresses[ids],)
+    # One id per appearance: an article that quotes the post twice is listed once, oldest first.
+    return tuple(addresses[key][0] for key in sorted(set(ids.split(LIST_SEPARATOR)), key=int))
 
 
 def _link_tuple(stored: str | None) -> tuple[str, ...]:
@@ -267,7 +266,13 @@ def export_columns(connection: Connection, rows: Sequence[Row[Any]], addresses: 
     columns = list(zip(*rows, strict=True)) if rows else [()] * (len(RECORD_KEYS) - 1)
     (platform, post_id, url, handle, name, day, posted_at, date_text, text, links, lang, ids) = columns
     _fetch_addresses(connection, ids, addresses)
-    urls = [_quoting_addresses(value, addresses) for value in ids]
+    # A single id is a key of `addresses`; no id or several take the slower way.
+    found: list[tuple[str, ...] | None] = list(map(addresses.get, ids))
+    urls = (
+        typing.cast("list[tuple[str, ...]]", found)
+        if None not in found
+        else [hit or _quoting_addresses(value, addresses) for hit, value in zip(found, ids, strict=True)]
+    )
     # SQLite gives the ISO text already; PostgreSQL gives date objects.
     days: Column = (
         day if all(value.__class__ is str for value in filter(None, day)) else list(map(_day_text, day))

@@ -11,6 +11,7 @@ from conftest import make_article
 from sqlalchemy import Engine
 
 from collector.posts import Post
+from db import queries
 from db.engine import session_scope
 from db.queries import (
     RECORD_KEYS,
@@ -190,3 +191,38 @@ def test_links_of_any_spelling_round_trip(engine: Engine, seed_posts: tuple[Post
     with session_scope(engine, readonly=True) as session:
         [record] = iter_records(session, Filters())
     assert record["links"] == list(links)
+
+
+def test_each_quoting_article_is_listed_once_oldest_first(
+    engine: Engine, seed_posts: tuple[Post, ...]
+) -> None:
+    post = seed_posts[0]
+    with session_scope(engine) as session:
+        save_article(session, make_article("first.html", url="https://a.example/1"), [post])
+        # The same post twice in one page: two appearances, one article.
+        save_article(session, make_article("second.txt"), [seed_posts[1], post, seed_posts[2], post])
+        save_article(session, make_article("third.html", url="https://a.example/3"), [post])
+    with session_scope(engine, readonly=True) as session:
+        (record,) = iter_records(session, Filters(words="substantive"))
+        detail = find_post(session, str(post.post_id))
+    expected = ["https://a.example/1", "pages/second.txt", "https://a.example/3"]
+    assert (record["article_count"], record["article_urls"]) == (3, expected)
+    assert detail is not None and detail.record == record
+
+
+def test_records_do_not_depend_on_the_batch_sizes(
+    archive: Engine, monkeypatch: pytest.MonkeyPatch, seed_posts: tuple[Post, ...]
+) -> None:
+    """Addresses looked up by id in small batches, or all read at once, give the same records."""
+    with session_scope(archive) as session:
+        for number in range(5):
+            save_article(
+                session, make_article(f"more{number}.html", url=f"https://m.example/{number}"), seed_posts
+            )
+    with session_scope(archive, readonly=True) as session:
+        expected = list(iter_records(session, Filters()))
+        for stream, lookup in ((1, 1), (2, 0), (3, 100)):
+            monkeypatch.setattr(queries, "STREAM_BATCH", stream)
+            monkeypatch.setattr(queries, "ADDRESS_BATCH", lookup)
+            assert list(iter_records(session, Filters())) == expected
+    assert expected[0]["article_urls"][-5:] == [f"https://m.example/{number}" for number in range(5)]

@@ -29,7 +29,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from collector.cli import cli
-from collector.export import CsvOptions, write_csv, write_json, write_jsonl
+from collector.export import CsvOptions, write_columns, write_csv, write_json, write_jsonl
 from collector.extract import extract_posts
 from collector.posts import Article, ArticleMeta, Post
 from db.engine import make_engine, prepare_database
@@ -274,6 +274,24 @@ def test_writers_round_trip_any_text(rows: list[tuple[str, str, str, list[str]]]
             json.loads(text) if writer is write_json else [json.loads(line) for line in text.split("\n")[:-1]]
         )
         assert back == records
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(CELL_TEXT, st.none() | CELL_TEXT, st.lists(CELL_TEXT, max_size=3).map(tuple))),
+    st.integers(1, 4),
+    st.sampled_from([CsvOptions(), CsvOptions(formula_escape=False), CsvOptions(excel=True)]),
+)
+def test_columns_write_any_text_as_records_do(
+    rows: list[tuple[str, str | None, tuple[str, ...]]], size: int, options: CsvOptions
+) -> None:
+    """The export's fast path (batches of columns) writes the same bytes as record by record."""
+    fields = ("text", "author_name", "links")
+    batches = [list(zip(*rows[start : start + size], strict=True)) for start in range(0, len(rows), size)]
+    by_column, by_record = io.StringIO(newline=""), io.StringIO(newline="")
+    write_columns([batch or [(), (), ()] for batch in batches], by_column, "csv", fields, options)
+    write_csv([dict(zip(fields, row, strict=True)) for row in rows], by_record, fields, options)
+    assert by_column.getvalue() == by_record.getvalue()
 
 
 def test_jsonl_keeps_one_record_per_line_whatever_line_breaks_the_text_holds() -> None:
