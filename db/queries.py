@@ -10,7 +10,7 @@ import datetime as dt
 import json
 import typing
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Row, Select, String, cast, func, or_, select, type_coerce
@@ -25,8 +25,10 @@ AnySelect = Select[*tuple[Any, ...]]
 
 # Rows fetched per round trip when streaming exports (PERF.md: Core + yield_per 10k is near raw speed).
 STREAM_BATCH = 2_000
-# More unknown article ids than this in one batch: read every article's address at once.
+# Article ids per lookup query (well under SQLite's and PostgreSQL's bound-parameter limits).
 ADDRESS_BATCH = 1_000
+# An article's address looked up by id costs about this many times its share of reading them all.
+LOOKUP_COST = 6
 TOP_AUTHORS = 10
 RECORD_KEYS = (
     "platform",
@@ -221,35 +223,49 @@ def _links(stored: str | None) -> list[str]:
     return list(json.loads(stored))
 
 
-# Article id (as text) -> (its URL, else its path,): one-tuples, so a post quoted once needs no work.
-Addresses = dict[str, tuple[str]]
 # One column of a batch: a field's values, one per post, in export order.
 Column = Sequence[Any]
 
 
-def _fetch_addresses(connection: Connection, ids: Column, known: Addresses) -> None:
-    """Add to `known` the address (URL, else path) of every article in `ids` that it lacks.
+@dataclass(slots=True)
+class Addresses:
+    """The address (URL, else path) of each article met so far in one export, by id as text.
 
-    `known` holds one short string per article met so far: an archive's articles are far fewer
-    than its posts (PERF.md: ~8 posts per page), and each is fetched once per export. A batch
-    naming many unknown articles (a large export) reads every address in one pass instead:
-    ~1 µs an article against ~10 µs for a lookup by id (1M posts, 125k articles).
+    Values are one-tuples, so a post quoted by one article needs no work. Articles are looked up
+    by id until those lookups have cost about as much as reading every address at once (~6 µs
+    an article by id, ~1 µs in one pass; 1M posts, 125k articles), then all are read: a search
+    stays cheap and a whole-archive export pays at most about twice the single pass.
     """
+
+    known: dict[str, tuple[str]] = field(default_factory=dict)
+    looked_up: int = 0
+    articles: int | None = None  # highest article id, read when first needed
+
+
+def _fetch_addresses(connection: Connection, ids: Column, book: Addresses) -> None:
+    """Add to `book` the address of every article in `ids` that it lacks."""
     listed = LIST_SEPARATOR.join(filter(None, ids))
-    missing = sorted(int(key) for key in set(listed.split(LIST_SEPARATOR)) - known.keys() if key)
+    missing = sorted(int(key) for key in set(listed.split(LIST_SEPARATOR)) - book.known.keys() if key)
     if not missing:
         return
+    if book.articles is None:
+        book.articles = connection.execute(select(func.max(Article.id))).scalar() or 0
+    book.looked_up += len(missing)
     every = select(cast(Article.id, String), _article_source())
-    if len(missing) <= ADDRESS_BATCH:
-        every = every.where(Article.id.in_(missing))
-    known.update((key, (address,)) for key, address in connection.execute(every))
+    if book.looked_up * LOOKUP_COST > book.articles:
+        parts = [every]
+    else:
+        chunks = range(0, len(missing), ADDRESS_BATCH)
+        parts = [every.where(Article.id.in_(missing[start : start + ADDRESS_BATCH])) for start in chunks]
+    for part in parts:
+        book.known.update((key, (address,)) for key, address in connection.execute(part))
 
 
 def _quoting_addresses(ids: str | None, addresses: Addresses) -> tuple[str, ...]:
     if not ids:
         return ()
     # One id per appearance: an article that quotes the post twice is listed once, oldest first.
-    return tuple(addresses[key][0] for key in sorted(set(ids.split(LIST_SEPARATOR)), key=int))
+    return tuple(addresses.known[key][0] for key in sorted(set(ids.split(LIST_SEPARATOR)), key=int))
 
 
 def _link_tuple(stored: str | None) -> tuple[str, ...]:
@@ -267,7 +283,7 @@ def export_columns(connection: Connection, rows: Sequence[Row[Any]], addresses: 
     (platform, post_id, url, handle, name, day, posted_at, date_text, text, links, lang, ids) = columns
     _fetch_addresses(connection, ids, addresses)
     # A single id is a key of `addresses`; no id or several take the slower way.
-    found: list[tuple[str, ...] | None] = list(map(addresses.get, ids))
+    found: list[tuple[str, ...] | None] = list(map(addresses.known.get, ids))
     urls = (
         typing.cast("list[tuple[str, ...]]", found)
         if None not in found
@@ -307,7 +323,7 @@ def iter_column_batches(session: Session, filters: Filters) -> Iterator[list[Col
     Memory stays flat: one batch of STREAM_BATCH posts, plus one address per article met so far.
     """
     connection = session.connection()
-    addresses: Addresses = {}
+    addresses = Addresses()
     # Core rows through the session's connection: the ORM result layer costs ~2x per row.
     statement = select_records(filters).execution_options(yield_per=STREAM_BATCH)
     for rows in connection.execute(statement).partitions():
@@ -356,7 +372,7 @@ def find_post(session: Session, ref: str) -> PostDetail | None:
         return None
     connection = session.connection()
     row = connection.execute(select_records(Filters()).where(Post.id == row_id)).one()
-    values = next(zip(*export_columns(connection, [row], {}), strict=True))
+    values = next(zip(*export_columns(connection, [row], Addresses()), strict=True))
     quotations = [
         Quotation(title=t, url=u, source=s, position=p, ingested_at=_aware(at))
         for t, u, s, p, at in connection.execute(select_quotations(row_id))

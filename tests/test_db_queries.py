@@ -221,8 +221,10 @@ def test_records_do_not_depend_on_the_batch_sizes(
             )
     with session_scope(archive, readonly=True) as session:
         expected = list(iter_records(session, Filters()))
-        for stream, lookup in ((1, 1), (2, 0), (3, 100)):
+        # (posts per batch, ids per lookup query, lookup cost): by id only, all at once, switching.
+        for stream, lookup, cost in ((1, 1, 0), (2, 1, 10**9), (3, 2, 1)):
             monkeypatch.setattr(queries, "STREAM_BATCH", stream)
             monkeypatch.setattr(queries, "ADDRESS_BATCH", lookup)
+            monkeypatch.setattr(queries, "LOOKUP_COST", cost)
             assert list(iter_records(session, Filters())) == expected
     assert expected[0]["article_urls"][-5:] == [f"https://m.example/{number}" for number in range(5)]
