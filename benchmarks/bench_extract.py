@@ -28,6 +28,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 from unittest import mock
 
 REPO = Path(__file__).resolve().parents[1]
@@ -45,11 +46,12 @@ DEFAULT_CORPUS = REPO / "benchmarks" / "corpus"
 REALWORLD = REPO.parent / "shared" / "corpus" / "realworld" / "pages"
 FIXTURES = REPO / "fixtures"
 MB = 1_000_000
+T = TypeVar("T")
 TARGET_MB_S = 150.0
 TARGET_VS_BS4 = 35.0
 
 
-def timed(run: Callable[[bytes], object], pages: Sequence[bytes], runs: int) -> float:
+def timed(run: Callable[[T], object], pages: Sequence[T], runs: int) -> float:
     """Best wall time of `runs` passes over `pages` (the least disturbed by other processes)."""
     best = float("inf")
     for _ in range(runs):

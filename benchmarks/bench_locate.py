@@ -32,6 +32,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 import two_stage as locate_module  # noqa: E402
+from bench_extract import timed  # noqa: E402
 from selectolax.lexbor import LexborHTMLParser  # noqa: E402
 from two_stage import (  # noqa: E402
     Located,
@@ -47,29 +48,6 @@ from collector.extract import _COMBINED_SELECTOR, _find_all, extract_posts, has_
 DEFAULT_CORPUS = REPO / "benchmarks" / "corpus"
 REALWORLD = REPO.parent / "shared" / "corpus" / "realworld" / "pages"
 MB = 1_000_000
-
-
-def timed(run: Callable[[str], object], pages: Sequence[str], runs: int) -> float:
-    """Best wall time of `runs` passes over `pages` (the least disturbed by other processes)."""
-    best = float("inf")
-    for _ in range(runs):
-        gc.collect()
-        started = time.perf_counter()
-        for page in pages:
-            run(page)
-        best = min(best, time.perf_counter() - started)
-    return best
-
-
-def timed_bytes(run: Callable[[bytes], object], pages: Sequence[bytes], runs: int) -> float:
-    best = float("inf")
-    for _ in range(runs):
-        gc.collect()
-        started = time.perf_counter()
-        for page in pages:
-            run(page)
-        best = min(best, time.perf_counter() - started)
-    return best
 
 
 def size_of(pages: Sequence[str]) -> int:
@@ -182,7 +160,7 @@ def scan_floor(pages: list[str], runs: int) -> None:
     print(f"| str → UTF-8 bytes | {encode_seconds * 1000 / (size / MB):.2f} |")
     total = encode_seconds
     for label, run, items in passes:
-        seconds = timed_bytes(run, items, runs)
+        seconds = timed(run, items, runs)
         total += seconds
         print(f"| {label} | {seconds * 1000 / (size / MB):.2f} |")
     print(f"| **sum of the passes** | **{total * 1000 / (size / MB):.2f}** |")

@@ -72,12 +72,8 @@ def _walk(node: LexborNode, blocks: list[str], current: list[str], exclude: Excl
         tag = child.tag
         if exclude is not None and exclude(child):
             pass  # text nodes too: a caller may cut a node's content at any point
-        elif tag == TEXT_TAG:
-            current.append(SPACE_RUN.sub(" ", child.text_content or ""))
-        elif tag == "br":
-            current.append("\n")
-        elif tag == "img":
-            current.append(_emoji_image_text(child))
+        elif (piece := _leaf_text(child, tag)) is not None:
+            current.append(piece)
         elif tag is None or tag.startswith("-") or tag in SKIPPED_TAGS:
             pass  # comments, doctype, and elements a reader does not see
         elif tag in BLOCK_TAGS:
@@ -85,6 +81,17 @@ def _walk(node: LexborNode, blocks: list[str], current: list[str], exclude: Excl
             stack.append((child.first_child, True))
         else:
             stack.append((child.first_child, False))
+
+
+def _leaf_text(node: LexborNode, tag: str | None) -> str | None:
+    """What a text node, `<br>` or emoji image adds to the text; None for any other node."""
+    if tag == TEXT_TAG:
+        return SPACE_RUN.sub(" ", node.text_content or "")
+    if tag == "br":
+        return "\n"
+    if tag == "img":
+        return _emoji_image_text(node)
+    return None
 
 
 def _emoji_image_text(image: LexborNode) -> str:
@@ -127,12 +134,8 @@ def inline_pieces(node: LexborNode) -> list[str] | None:
     next(nodes)  # the node itself
     for child in nodes:
         tag = child.tag
-        if tag == TEXT_TAG:
-            pieces.append(SPACE_RUN.sub(" ", child.text_content or ""))
-        elif tag == "br":
-            pieces.append("\n")
-        elif tag == "img":
-            pieces.append(_emoji_image_text(child))
+        if (piece := _leaf_text(child, tag)) is not None:
+            pieces.append(piece)
         elif tag != COMMENT_TAG and (
             tag is None or tag in BLOCK_TAGS or tag in SKIPPED_TAGS or tag.startswith("-")
         ):
