@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import os
 import signal
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -42,6 +44,8 @@ CHUNK_PAGES = 64
 MIN_CHUNK_PAGES = 8
 # Tasks queued per worker: one running, one waiting, so no worker idles while the writer saves.
 CHUNKS_IN_FLIGHT_PER_JOB = 2
+# How often a worker checks that the main process is still there (see `init_worker`).
+PARENT_CHECK_SECONDS = 0.5
 
 # An extraction, or the reason it failed (one line of text; a worker's exception never ends a run).
 Outcome = Extraction | str
@@ -151,7 +155,7 @@ def _in_workers(
 ) -> Iterator[tuple[PageInfo | LoadError, R | str | None]]:
     pending: deque[Future[list[tuple[PageInfo | LoadError, R | str | None]]] | LoadError] = deque()
     limit = jobs * CHUNKS_IN_FLIGHT_PER_JOB
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=worker_context(), initializer=ignore_interrupts)
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=worker_context(), initializer=init_worker)
     try:
         for chunk in chunks:
             for part in _split_errors(chunk):
@@ -169,10 +173,23 @@ def _in_workers(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def ignore_interrupts() -> None:
-    """Worker initializer: Ctrl-C reaches every process of the terminal's group; the main process
-    handles it (saves its batch, reports), a worker would only print its own traceback."""
+def init_worker() -> None:
+    """Worker initializer: ignore Ctrl-C, and end with the main process.
+
+    Ctrl-C reaches every process of the terminal's group; the main process handles it (saves its
+    batch, reports), a worker would only print its own traceback. If the main process is killed
+    outright (SIGKILL, OOM killer), nothing tells its workers: they would wait for work forever,
+    so a watcher thread ends the worker once its parent has gone.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True, name="parent-watch").start()
+
+
+def _exit_with(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(1)
 
 
 def worker_context(preload: str = __name__) -> BaseContext:

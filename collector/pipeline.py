@@ -33,7 +33,7 @@ from collector.parallel import (
     PageInfo,
     chunked,
     finish_outcome,
-    ignore_interrupts,
+    init_worker,
     page_info,
     process_files,
     worker_context,
@@ -153,9 +153,7 @@ def _parallel(
 ) -> Iterator[tuple[Page | LoadError, Prepared | None]]:
     """Extract in `jobs` processes, in input order, with a bounded number of chunks in flight."""
     pending: deque[tuple[list[Page | LoadError], Future[list[Prepared]]]] = deque()
-    pool = ProcessPoolExecutor(
-        max_workers=jobs, mp_context=worker_context(__name__), initializer=ignore_interrupts
-    )
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=worker_context(__name__), initializer=init_worker)
     try:
         for chunk in chunked(items, WORKER_CHUNK):
             pages = [(page_info(p), p.text, p.kind) for p in chunk if isinstance(p, Page)]

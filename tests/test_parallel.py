@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -114,3 +117,50 @@ def test_finish_runs_in_the_workers_and_its_failure_is_one_line() -> None:
         expected = "cannot save: ValueError: refused" if "seed" in info.source else info.source.upper()
         assert outcome == expected
     assert any("seed" in info.source for info, _ in results)
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+WORKERS_SCRIPT = """
+import os, sys, time
+from pathlib import Path
+from collector import parallel
+from collector.loaders import InputOptions
+
+def slow(info, extraction):
+    os.write(1, f"{os.getpid()}\\n".encode())  # one write: lines from two workers never interleave
+    time.sleep(0.1)
+    return 0
+
+paths = sorted(Path(sys.argv[1]).glob("*.html")) * 50
+for _ in parallel.process_files(paths, InputOptions(), 2, slow, chunk_pages=2):
+    pass
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from /proc")
+def test_workers_end_when_the_main_process_is_killed(tmp_path: Path) -> None:
+    script = tmp_path / "run.py"
+    script.write_text(WORKERS_SCRIPT)
+    root = Path(__file__).resolve().parents[1]
+    main = subprocess.Popen(
+        [sys.executable, str(script), str(FIXTURES)], stdout=subprocess.PIPE, text=True, cwd=root
+    )
+    assert main.stdout is not None
+    workers: set[int] = set()
+    try:
+        while len(workers) < 2:
+            workers.add(int(main.stdout.readline()))
+    finally:
+        main.kill()  # SIGKILL: no cleanup runs in the main process
+        main.wait()
+    deadline = time.monotonic() + 10
+    while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_running(pid) for pid in workers)
