@@ -16,7 +16,8 @@ Measured in one run on the same pages (the page cache warmed first), each run re
   bounds the speed-up: with fixed cost F and --jobs 1 time T1, two perfectly busy cores give at
   most T1 / (F + (T1 - F) / 2); the table prints that ceiling beside the measured speed-up;
 - the CPU seconds other processes used while each run went on (from /proc/stat): the cores are
-  shared, and a run they disturbed shows it there;
+  shared, and a run they disturbed shows it there (beside a one-process run they may also have
+  used the idle core, which disturbs it less);
 - peak memory, in separate runs (sampling /proc costs CPU, so the timed runs are not sampled):
   the largest resident set of any one process (wait4's rusage, workers included) and the largest
   proportional set size (PSS) summed over the process tree, sampled every 20 ms (PSS splits the
