@@ -221,9 +221,11 @@ def test_records_do_not_depend_on_the_batch_sizes(
             )
     with session_scope(archive, readonly=True) as session:
         expected = list(iter_records(session, Filters()))
-        # (posts per batch, ids per lookup query, lookup cost): by id only, all at once, switching.
-        for stream, lookup, cost in ((1, 1, 0), (2, 1, 10**9), (3, 2, 1)):
+        # (rows per fetch, rows per column batch, ids per lookup query, lookup cost): addresses by
+        # id only, all at once, or switching; fetches split into column batches or not.
+        for stream, column, lookup, cost in ((1, 1, 1, 0), (2, 5, 1, 10**9), (5, 2, 2, 1)):
             monkeypatch.setattr(queries, "STREAM_BATCH", stream)
+            monkeypatch.setattr(queries, "COLUMN_BATCH", column)
             monkeypatch.setattr(queries, "ADDRESS_BATCH", lookup)
             monkeypatch.setattr(queries, "LOOKUP_COST", cost)
             assert list(iter_records(session, Filters())) == expected
