@@ -253,11 +253,11 @@ def _fetch_addresses(connection: Connection, ids: Column, book: Addresses) -> No
     missing = sorted({int(key) for key in listed.split(LIST_SEPARATOR) if key and key not in book.known})
     if not missing:
         return
-    if book.articles is None:
-        book.articles = connection.execute(select(func.max(Article.id))).scalar() or 0
     book.looked_up += len(missing)
+    if book.articles is None and book.looked_up > ADDRESS_BATCH:  # a small result never needs it
+        book.articles = connection.execute(select(func.max(Article.id))).scalar() or 0
     every = select(cast(Article.id, String), _article_source())
-    if book.looked_up * LOOKUP_COST > book.articles:
+    if book.articles is not None and book.looked_up * LOOKUP_COST > book.articles:
         parts = [every]
     else:
         chunks = range(0, len(missing), ADDRESS_BATCH)
@@ -332,6 +332,8 @@ def iter_column_batches(session: Session, filters: Filters) -> Iterator[list[Col
     # Core rows through the session's connection: the ORM result layer costs ~2x per row.
     statement = select_records(filters).execution_options(yield_per=STREAM_BATCH)
     for rows in connection.execute(statement).partitions():
+        # One lookup of the unknown articles per fetch, not per column batch.
+        _fetch_addresses(connection, [row[-1] for row in rows], addresses)
         for start in range(0, len(rows), COLUMN_BATCH):
             yield export_columns(connection, rows[start : start + COLUMN_BATCH], addresses)
 
