@@ -214,19 +214,6 @@ def _day_text(value: str | dt.date | None) -> str | None:
     return value.isoformat() if isinstance(value, dt.date) else value
 
 
-def _links(stored: str | None) -> list[str]:
-    """The JSON list of links that `store` wrote (json.dumps of strings, ensure_ascii=False)."""
-    if not stored or stored == "[]":
-        return []
-    if "\\" not in stored:
-        # No backslash means no escape anywhere, so no '"' inside a string: splitting on the
-        # separators is exact, and several times cheaper than json.loads per exported row.
-        items = stored[2:-2].split('", "')
-        if stored.count('"') == 2 * len(items):  # written with json.dumps' default separators
-            return items
-    return list(json.loads(stored))
-
-
 # One column of a batch: a field's values, one per post, in export order.
 Column = Sequence[Any]
 
@@ -274,7 +261,16 @@ def _quoting_addresses(ids: str | None, addresses: Addresses) -> tuple[str, ...]
 
 
 def _link_tuple(stored: str | None) -> tuple[str, ...]:
-    return tuple(_links(stored))
+    """The JSON list of links that `store` wrote (json.dumps of strings, ensure_ascii=False)."""
+    if not stored or stored == "[]":
+        return ()
+    if "\\" not in stored:
+        # No backslash means no escape anywhere, so no '"' inside a string: splitting on the
+        # separators is exact, and several times cheaper than json.loads per exported row.
+        items = tuple(stored[2:-2].split('", "'))
+        if stored.count('"') == 2 * len(items):  # written with json.dumps' default separators
+            return items
+    return tuple(json.loads(stored))
 
 
 def export_columns(connection: Connection, rows: Sequence[Row[Any]], addresses: Addresses) -> list[Column]:
@@ -492,7 +488,7 @@ def _post_value(row: Post) -> values.Post:
         date=row.date,
         posted_at=_aware(row.posted_at) if row.posted_at else None,
         text=row.text,
-        links=tuple(_links(row.links_json)),
+        links=_link_tuple(row.links_json),
         lang=row.lang,
         quoted=quoted,
     )
