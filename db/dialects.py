@@ -169,19 +169,6 @@ def _year_month_postgresql(element: year_month, compiler: Any, **kw: Any) -> str
     return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
 
 
-def insert_for(connection_dialect: str, table: Any) -> Any:
-    """An INSERT that supports ON CONFLICT for this dialect (both have it, spelled the same)."""
-    if connection_dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(table)
-    if connection_dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        return sqlite_insert(table)
-    raise NotImplementedError(f"upserts are not available on {connection_dialect}")
-
-
 def in_values(column: Any) -> ColumnElement[bool]:
     """`column IN (:values)` with the list bound at execution time (parameter name 'values').
 
