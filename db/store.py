@@ -48,6 +48,18 @@ _APPEARANCES: Table = Appearance.__table__  # type: ignore[assignment]
 TRANSIENT_SQLSTATES = frozenset({"40001", "40P01"})
 # SQLite: the busy timeout ran out (another writer held the lock for 30 s).
 TRANSIENT_SQLITE_MESSAGE = "database is locked"
+# The archive itself refuses the batch, whatever its pages hold: no page would fare better alone.
+# PostgreSQL: connection exceptions and insufficient resources (disk full...) (classes 08, 53), a
+# read-only transaction, no INSERT privilege, the server shutting down.
+ARCHIVE_SQLSTATE_CLASSES = ("08", "53")
+ARCHIVE_SQLSTATES = frozenset({"25006", "42501", "57P01", "57P02", "57P03"})
+# SQLite: a read-only file or folder, a full disk, an I/O error.
+ARCHIVE_SQLITE_MESSAGES = (
+    "readonly database",
+    "database or disk is full",
+    "disk i/o error",
+    "unable to open database file",
+)
 BATCH_ATTEMPTS = 8
 RETRY_PAUSE_S = 0.05
 # VARCHAR bounds PostgreSQL enforces and SQLite ignores (see fit_post).
@@ -184,6 +196,19 @@ def save_prepared(engine: Engine, pages: Sequence[PreparedPage]) -> list[SaveRes
     raise AssertionError("unreachable")
 
 
+def is_archive_failure(error: DBAPIError) -> bool:
+    """The archive cannot take writes at all (read-only, full, gone): a failure of the run, not
+    of a page, so it is raised once instead of being reported for every page."""
+    state = str(getattr(error.orig, "sqlstate", None) or "")
+    message = str(error.orig).lower()
+    return (
+        error.connection_invalidated
+        or state in ARCHIVE_SQLSTATES
+        or state.startswith(ARCHIVE_SQLSTATE_CLASSES)
+        or any(part in message for part in ARCHIVE_SQLITE_MESSAGES)
+    )
+
+
 def is_transient(error: DBAPIError) -> bool:
     """A concurrency failure that retrying the transaction resolves."""
     state = getattr(error.orig, "sqlstate", None)
@@ -196,7 +221,7 @@ def _save_batch(engine: Engine, pages: Sequence[PreparedPage]) -> list[SaveResul
             with session.begin_nested():
                 return list(_save_many(session.connection(), pages))
         except SQLAlchemyError as error:
-            if isinstance(error, DBAPIError) and is_transient(error):
+            if isinstance(error, DBAPIError) and (is_transient(error) or is_archive_failure(error)):
                 raise
         except (ValueError, TypeError):  # a value the database driver refused
             pass

@@ -8,11 +8,12 @@ import pickle
 
 import pytest
 from conftest import make_article
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, make_url, select
+from sqlalchemy.exc import DBAPIError
 
 from collector.posts import Post
 from db import store
-from db.engine import session_scope
+from db.engine import make_engine, session_scope
 from db.models import Appearance, Article, Author, Link
 from db.models import Post as PostRow
 from db.queries import Filters, iter_records
@@ -276,3 +277,25 @@ def test_dates_and_times_are_stored_as_a_core_statement_would_compare_them(
     for moment in (seen, ingested):
         moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
         assert abs(now - moment) < dt.timedelta(minutes=5)
+
+
+def _read_only_url(db_url: str) -> str:
+    """The same archive, opened so that every write is refused (a read-only file, a standby server)."""
+    url = make_url(db_url)
+    if url.get_backend_name() == "sqlite":
+        return f"sqlite:///file:{url.database}?mode=ro&uri=true"
+    options = f"{url.query.get('options', '')} -cdefault_transaction_read_only=on".strip()
+    return url.update_query_dict({"options": options}).render_as_string(hide_password=False)
+
+
+def test_an_archive_that_refuses_writes_fails_the_batch_not_each_page(
+    engine: Engine, db_url: str, seed_posts: tuple[Post, ...]
+) -> None:
+    read_only = make_engine(_read_only_url(db_url))
+    try:
+        with pytest.raises(DBAPIError) as raised:
+            store.save_pages(read_only, [(make_article(name), seed_posts) for name in ("one", "two")])
+    finally:
+        read_only.dispose()
+    assert store.is_archive_failure(raised.value)
+    assert row_counts(engine) == dict.fromkeys(("posts", "articles", "appearances", "links", "authors"), 0)
