@@ -4,13 +4,16 @@ SQLite uses an FTS5 external-content table `posts_fts` over posts(text, author_n
 in sync by triggers and declared with `content="posts"` so Datasette's detect_fts finds it.
 PostgreSQL uses a GIN index on a tsvector expression with the 'simple' configuration: no
 stemming and no stop words, since posts come in every language and a per-language stemmer would
-mangle the others; lower-casing only, which is what FTS5's unicode61 tokenizer does — except that
-FTS5 also folds diacritics ('cafe' finds 'café') and 'simple' does not.
+mangle the others; lower-casing only, which is what FTS5's unicode61 tokenizer does. FTS5 also
+folds diacritics ('cafe' finds 'café'); PostgreSQL does the same with `translate()` of the Latin
+letters that decompose into a base letter and marks, on the document and on the query alike
+(the `unaccent` extension would need CREATE EXTENSION rights on the server).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, false, text
@@ -23,11 +26,33 @@ from sqlalchemy.types import Text
 FTS_TABLE = "posts_fts"
 PG_TS_CONFIG = "simple"
 PG_FTS_INDEX = "ix_posts_fts"
-# The document PostgreSQL indexes; queries must repeat it exactly for the GIN index to apply.
-PG_DOCUMENT = (
-    f"to_tsvector('{PG_TS_CONFIG}'::regconfig, "
-    "coalesce(posts.text, '') || ' ' || coalesce(posts.author_name, '') || ' ' || coalesce(posts.handle, ''))"
+
+
+def _diacritic_folds() -> tuple[str, str]:
+    """Latin letters with diacritics (U+00C0-U+024F) and their base letters, for translate().
+
+    Canonical decompositions never change between Unicode versions, so neither does this table
+    (the index expression below depends on it).
+    """
+    letters = [chr(code) for code in range(0xC0, 0x250)]
+    pairs = [(c, unicodedata.normalize("NFD", c)[0]) for c in letters]
+    folded = [(c, base) for c, base in pairs if base != c and base.isascii() and base.isalpha()]
+    return "".join(c for c, _ in folded), "".join(base for _, base in folded)
+
+
+PG_FOLD_FROM, PG_FOLD_TO = _diacritic_folds()
+PG_DOCUMENT_TEXT = (
+    "coalesce(posts.text, '') || ' ' || coalesce(posts.author_name, '') || ' ' || coalesce(posts.handle, '')"
 )
+
+
+def pg_folded(expression: str) -> str:
+    """`expression` (SQL text) with its Latin diacritics removed, as FTS5's remove_diacritics does."""
+    return f"translate({expression}, '{PG_FOLD_FROM}', '{PG_FOLD_TO}')"
+
+
+# The document PostgreSQL indexes; queries must repeat it exactly for the GIN index to apply.
+PG_DOCUMENT = f"to_tsvector('{PG_TS_CONFIG}'::regconfig, {pg_folded(PG_DOCUMENT_TEXT)})"
 # FTS5's unicode61 tokenizer keeps letters and digits and splits on everything else, '_' included.
 WORD = re.compile(r"[^\W_]+")
 
@@ -114,7 +139,7 @@ def _match_sqlite(element: _MatchAll, compiler: Any, **kw: Any) -> str:
 @compiles(_MatchAll, "postgresql")
 def _match_postgresql(element: _MatchAll, compiler: Any, **kw: Any) -> str:
     bound = compiler.process(element.query, **kw)
-    return f"{PG_DOCUMENT} @@ plainto_tsquery('{PG_TS_CONFIG}'::regconfig, {bound})"
+    return f"{PG_DOCUMENT} @@ plainto_tsquery('{PG_TS_CONFIG}'::regconfig, {pg_folded(bound)})"
 
 
 @compiles(_MatchAll)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from conftest import SEED_POSTS, make_article
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
-from db.engine import make_engine, session_scope, upgrade_database
+from db.engine import ALEMBIC_INI, MIGRATIONS, make_engine, session_scope, upgrade_database
 from db.models import Base
 from db.queries import Filters, iter_records
 from db.store import save_article
@@ -49,3 +52,45 @@ def test_the_migrated_schema_matches_the_models(engine: Engine) -> None:
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"include_object": _ours, "compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    with engine.begin() as connection:
+        config = Config(str(ALEMBIC_INI))
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+        assert MigrationContext.configure(connection).get_current_revision() == revision
+
+
+def full_text_index(engine: Engine) -> str | None:
+    """PostgreSQL's full-text index definition (None on SQLite, where FTS5 folds by itself)."""
+    if engine.dialect.name != "postgresql":
+        return None
+    with engine.connect() as connection:
+        found = connection.execute(
+            text("SELECT indexdef FROM pg_indexes WHERE indexname = :name AND schemaname = current_schema()"),
+            {"name": "ix_posts_fts"},
+        )
+        return str(found.scalar_one())
+
+
+def test_the_third_revision_rebuilds_the_index_on_the_folded_document(db_url: str) -> None:
+    engine = make_engine(db_url)
+    try:
+        upgrade_database(engine)
+        accented = dataclasses.replace(SEED_POSTS[0], text="Café crème à Genève")
+        with session_scope(engine) as session:
+            save_article(session, make_article("cafe.html"), [accented])
+        downgrade(engine, "0002")
+        unfolded = full_text_index(engine)
+        upgrade_database(engine)
+        folded = full_text_index(engine)
+        if engine.dialect.name == "postgresql":
+            assert unfolded is not None and "translate(" not in unfolded
+            assert folded is not None and "translate(" in folded
+        with session_scope(engine, readonly=True) as session:
+            found = [r["text"] for r in iter_records(session, Filters(words="cafe GENEVE"))]
+        assert found == ["Café crème à Genève"]
+    finally:
+        engine.dispose()

@@ -230,3 +230,34 @@ def test_records_do_not_depend_on_the_batch_sizes(
             monkeypatch.setattr(queries, "LOOKUP_COST", cost)
             assert list(iter_records(session, Filters())) == expected
     assert expected[0]["article_urls"][-5:] == [f"https://m.example/{number}" for number in range(5)]
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ("cafe", ["accents", "plain"]),
+        ("CAFÉ", ["accents", "plain"]),
+        ("creme geneve", ["accents"]),
+        ("Crème", ["accents"]),
+        ("zurich", ["umlaut"]),
+        ("naïve", ["umlaut"]),
+    ],
+)
+def test_words_match_with_or_without_diacritics(
+    engine: Engine, seed_posts: tuple[Post, ...], words: str, expected: list[str]
+) -> None:
+    """Both databases fold Latin diacritics on both sides, as SQLite's FTS5 always did."""
+    texts = {
+        "accents": "Café crème à Genève",
+        "plain": "A cafe on the corner",
+        "umlaut": "A naive question from Zürich",
+    }
+    posts = [
+        dataclasses.replace(seed_posts[0], post_id=str(100 + index), handle=handle, text=text)
+        for index, (handle, text) in enumerate(texts.items())
+    ]
+    with session_scope(engine) as session:
+        save_article(session, make_article("folds.html"), posts)
+    with session_scope(engine, readonly=True) as session:
+        found = sorted(record["handle"] for record in iter_records(session, Filters(words=words)))
+    assert found == expected
