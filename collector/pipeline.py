@@ -23,15 +23,14 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 from sqlalchemy import Engine
 
-from collector.extract import extract_page
-from collector.loaders import PAGE_SUFFIXES, InputOptions, LoadError, Page
+from collector.loaders import PAGE_SUFFIXES, InputOptions, Kind, LoadError, Page
 from collector.parallel import (
     PageInfo,
     chunked,
+    extract_one,
     finish_outcome,
     init_worker,
     page_info,
@@ -54,9 +53,6 @@ CHUNKS_IN_FLIGHT_PER_JOB = 2
 PARALLEL_AFTER = 64
 
 Reporter = Callable[[str], None]
-PageKind = Literal["html", "text"]
-# An extraction, or the reason it failed (a worker's exception, as one line of text).
-Outcome = Extraction | str
 # A page ready for the writer, or the reason it is not.
 Prepared = PreparedPage | str
 
@@ -90,27 +86,18 @@ class IngestOptions:
     on_page: Callable[[IngestSummary], None] | None = None
 
 
-def extract_one(text: str, kind: PageKind) -> Outcome:
-    """Extract one page; a failure becomes its reason instead of ending the run."""
-    try:
-        return extract_page(text, kind=kind)
-    # A bug in one detector on one odd page must not stop an archive run: report it and go on.
-    except Exception as error:
-        return f"cannot extract posts: {type(error).__name__}: {error}"
-
-
 def prepare(page: Page | PageInfo, extraction: Extraction) -> PreparedPage:
     """A page's record and posts as the store inserts them (runs in worker processes too)."""
     return prepare_page(article_for(page, extraction.meta), extraction.posts)
 
 
-def extract_prepared(page: Page | PageInfo, text: str, kind: PageKind) -> Prepared:
+def extract_prepared(page: Page | PageInfo, text: str, kind: Kind) -> Prepared:
     """Extract one page and prepare it for the writer; a failure becomes its reason."""
     outcome = extract_one(text, kind)
     return outcome if isinstance(outcome, str) else finish_outcome(prepare, page, outcome)
 
 
-def _extract_chunk(chunk: list[tuple[PageInfo, str, PageKind]]) -> list[Prepared]:
+def _extract_chunk(chunk: list[tuple[PageInfo, str, Kind]]) -> list[Prepared]:
     return [extract_prepared(info, text, kind) for info, text, kind in chunk]
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
+from collector import parallel as parallel_module
 from collector import pipeline
 from collector.loaders import LoadError, Page
 from collector.pipeline import IngestOptions, count_files, ingest
@@ -77,14 +78,14 @@ def test_a_load_error_is_reported_and_the_rest_saved(engine: Engine) -> None:
 def test_an_extraction_crash_is_one_line_and_the_run_goes_on(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = pipeline.extract_page
+    real = parallel_module.extract_page
 
     def fragile(text: str, *, kind: Any = "html") -> Any:
         if "boom" in text:
             raise RuntimeError("detector fell over")
         return real(text, kind=kind)
 
-    monkeypatch.setattr(pipeline, "extract_page", fragile)
+    monkeypatch.setattr(parallel_module, "extract_page", fragile)
     bad = Page(
         source="bad.html", data=b"boom", text="boom", kind="html", sha256="0" * 64, url=None, fetched=None
     )
