@@ -235,9 +235,15 @@ class Addresses:
 
 def _fetch_addresses(connection: Connection, ids: Column, book: Addresses) -> None:
     """Add to `book` the address of every article in `ids` that it lacks."""
-    listed = LIST_SEPARATOR.join(filter(None, ids))
-    # Not `set - known.keys()`: that copies every known id into a new set, for every batch.
-    missing = sorted({int(key) for key in listed.split(LIST_SEPARATOR) if key and key not in book.known})
+    # Most values are one id, and known; only the rest are split into ids and looked at again.
+    unresolved = [value for value in ids if value and value not in book.known]
+    if not unresolved:
+        return
+    keys = set(LIST_SEPARATOR.join(unresolved).split(LIST_SEPARATOR))
+    keys.discard("")
+    # set.difference(dict) tests each key against the dict in C; `set - known.keys()` would copy
+    # every known id into a new set, for every batch.
+    missing = sorted(map(int, keys.difference(book.known)))
     if not missing:
         return
     book.looked_up += len(missing)
@@ -273,8 +279,38 @@ def _link_tuple(stored: str | None) -> tuple[str, ...]:
     return tuple(json.loads(stored))
 
 
-def export_columns(connection: Connection, rows: Sequence[Row[Any]], addresses: Addresses) -> list[Column]:
-    """Rows of `select_records` as the export's columns, one per RECORD_KEYS field.
+_TEXT_OR_NONE = frozenset({str, type(None)})
+
+
+def _utc_texts(values: Column) -> list[str | None]:
+    """`_utc_text` of each value: SQLite's stored text converted inline, without a call per value."""
+    if not _TEXT_OR_NONE.issuperset(map(type, values)):
+        return list(map(_utc_text, values))
+    return [
+        None
+        if value is None
+        else f"{value[:10]}T{value[11:19]}.{value[20:23]}Z"
+        if value[20:26].strip("0")
+        else f"{value[:10]}T{value[11:19]}Z"
+        for value in values
+    ]
+
+
+def _link_tuples(stored: Column) -> list[tuple[str, ...]]:
+    """`_link_tuple` of each value, without a call per value for the common lists of plain links."""
+    return [
+        ()
+        if not value or value == "[]"
+        else tuple(value[2:-2].split('", "'))
+        if "\\" not in value and value.count('"') == 2 * value.count('", "') + 2  # as in _link_tuple
+        else tuple(json.loads(value))
+        for value in stored
+    ]
+
+
+def export_columns(rows: Sequence[Row[Any]], addresses: Addresses) -> list[Column]:
+    """Rows of `select_records` as the export's columns, one per RECORD_KEYS field; `addresses`
+    must already hold the rows' articles (`_fetch_addresses`).
 
     A column at a time, so the common conversions run in `map` rather than in a Python loop, and
     the lists (links, article URLs) are tuples: Python's cycle collector skips a tuple of strings
@@ -282,7 +318,6 @@ def export_columns(connection: Connection, rows: Sequence[Row[Any]], addresses: 
     """
     columns = list(zip(*rows, strict=True)) if rows else [()] * (len(RECORD_KEYS) - 1)
     (platform, post_id, url, handle, name, day, posted_at, date_text, text, links, lang, ids) = columns
-    _fetch_addresses(connection, ids, addresses)
     # A single id is a key of `addresses`; no id or several take the slower way.
     found: list[tuple[str, ...] | None] = list(map(addresses.known.get, ids))
     urls = (
@@ -301,10 +336,10 @@ def export_columns(connection: Connection, rows: Sequence[Row[Any]], addresses: 
         handle,
         name,
         days,
-        list(map(_utc_text, posted_at)),
+        _utc_texts(posted_at),
         date_text,
         text,
-        list(map(_link_tuple, links)),
+        _link_tuples(links),
         lang,
         list(map(len, urls)),
         urls,
@@ -331,7 +366,7 @@ def iter_column_batches(session: Session, filters: Filters) -> Iterator[list[Col
         # One lookup of the unknown articles per fetch, not per column batch.
         _fetch_addresses(connection, [row[-1] for row in rows], addresses)
         for start in range(0, len(rows), COLUMN_BATCH):
-            yield export_columns(connection, rows[start : start + COLUMN_BATCH], addresses)
+            yield export_columns(rows[start : start + COLUMN_BATCH], addresses)
 
 
 def iter_records(session: Session, filters: Filters) -> Iterator[dict[str, Any]]:
@@ -376,7 +411,9 @@ def find_post(session: Session, ref: str) -> PostDetail | None:
         return None
     connection = session.connection()
     row = connection.execute(select_records(Filters()).where(Post.id == row_id)).one()
-    values = next(zip(*export_columns(connection, [row], Addresses()), strict=True))
+    addresses = Addresses()
+    _fetch_addresses(connection, [row[-1]], addresses)
+    values = next(zip(*export_columns([row], addresses), strict=True))
     quotations = [
         Quotation(title=t, url=u, source=s, position=p, ingested_at=_aware(at))
         for t, u, s, p, at in connection.execute(select_quotations(row_id))

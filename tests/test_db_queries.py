@@ -261,3 +261,19 @@ def test_words_match_with_or_without_diacritics(
     with session_scope(engine, readonly=True) as session:
         found = sorted(record["handle"] for record in iter_records(session, Filters(words=words)))
     assert found == expected
+
+
+@pytest.mark.parametrize(
+    ("microsecond", "shown"),
+    [(0, "18:16:44Z"), (123000, "18:16:44.123Z"), (999999, "18:16:44.999Z"), (500, "18:16:44.000Z")],
+)
+def test_posted_at_is_exported_in_utc_to_the_millisecond(
+    engine: Engine, seed_posts: tuple[Post, ...], microsecond: int, shown: str
+) -> None:
+    """Whole seconds without a fraction; any fraction as milliseconds, cut and not rounded."""
+    moment = dt.datetime(2022, 1, 7, 18, 16, 44, microsecond, tzinfo=dt.UTC)
+    with session_scope(engine) as session:
+        save_article(session, make_article("a"), [dataclasses.replace(seed_posts[0], posted_at=moment)])
+    with session_scope(engine, readonly=True) as session:
+        [record] = iter_records(session, Filters())
+    assert record["posted_at"] == f"2022-01-07T{shown}"

@@ -29,7 +29,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from collector.cli import cli
-from collector.export import CsvOptions, write_columns, write_csv, write_json, write_jsonl
+from collector.export import CsvOptions, csv_cell, write_columns, write_csv, write_json, write_jsonl
 from collector.extract import extract_posts
 from collector.posts import Article, ArticleMeta, Post
 from db.engine import make_engine, prepare_database
@@ -292,6 +292,33 @@ def test_columns_write_any_text_as_records_do(
     write_columns([batch or [(), (), ()] for batch in batches], by_column, "csv", fields, options)
     write_csv([dict(zip(fields, row, strict=True)) for row in rows], by_record, fields, options)
     assert by_column.getvalue() == by_record.getvalue()
+
+
+# Cells of every kind a column may hold: text, no value, counts, lists of text.
+ANY_CELL = st.one_of(CELL_TEXT, st.none(), st.integers(0, 10**6), st.lists(CELL_TEXT, max_size=3).map(tuple))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(1, 4).flatmap(lambda width: st.lists(st.lists(ANY_CELL, min_size=width, max_size=width))),
+    st.integers(1, 4),
+    st.sampled_from([CsvOptions(), CsvOptions(formula_escape=False), CsvOptions(excel=True)]),
+)
+def test_csv_bytes_are_what_the_csv_module_writes(
+    rows: list[list[Any]], size: int, options: CsvOptions
+) -> None:
+    """The export's own CSV lines are byte for byte csv.writer's (QUOTE_MINIMAL, CRLF) over each
+    cell's text, whatever the cells hold and however the rows are batched."""
+    width = len(rows[0]) if rows else 2
+    fields = [f"f{number}" for number in range(width)]
+    batches = [list(zip(*rows[start : start + size], strict=True)) for start in range(0, len(rows), size)]
+    out = io.StringIO(newline="")
+    write_columns(batches, out, "csv", fields, options)
+    expected = io.StringIO(newline="")
+    expected.write("\ufeff" if options.excel else "")
+    writer = csv.writer(expected, lineterminator="\r\n")
+    writer.writerows([fields, *([csv_cell(cell, options) for cell in row] for row in rows)])
+    assert out.getvalue() == expected.getvalue()
 
 
 def test_jsonl_keeps_one_record_per_line_whatever_line_breaks_the_text_holds() -> None:
