@@ -212,9 +212,12 @@ def _first_line(error: Exception) -> str:
 
 
 @contextlib.contextmanager
-def reading(ctx: click.Context) -> Iterator[Session]:
-    """A read-only session on the archive."""
-    with open_archive(ctx, create=False) as engine, session_scope(engine, readonly=True) as session:
+def reading(ctx: click.Context, *, stream: bool = False) -> Iterator[Session]:
+    """A read-only session on the archive (`stream`: one read of many rows, see session_scope)."""
+    with (
+        open_archive(ctx, create=False) as engine,
+        session_scope(engine, readonly=True, stream=stream) as session,
+    ):
         yield session
 
 
@@ -461,7 +464,7 @@ def export_command(
     if excel and fmt != "csv":
         raise click.UsageError(f"--excel writes CSV; it cannot be combined with --format {fmt}")
     options = export.CsvOptions(formula_escape=not no_formula_escape, excel=excel)
-    with reading(ctx) as session, open_output(output) as out:
+    with reading(ctx, stream=True) as session, open_output(output) as out:
         count = export.write_columns(iter_column_batches(session, filters), out, fmt, RECORD_KEYS, options)
     if output not in (None, "-"):
         echo_err(f"{count} posts written to {output}")

@@ -49,6 +49,23 @@ def test_sqlite_connections_are_set_up_for_concurrent_writers(tmp_path: Path) ->
     assert pragma == {"journal_mode": "wal", "synchronous": 1, "busy_timeout": 30_000, "foreign_keys": 1}
 
 
+def test_searches_map_the_file_but_exports_and_writers_do_not(tmp_path: Path) -> None:
+    """A search's row lookups read a memory-mapped file; an export streaming the whole archive, and
+    a writer, read through the page cache, so their resident memory stays flat."""
+    engine = make_engine(database_url(str(tmp_path / "q.db")))
+    prepare_database(engine)
+
+    def mapped(**options: bool) -> int:
+        with session_scope(engine, **options) as session:
+            return int(session.execute(text("PRAGMA mmap_size")).scalar_one())
+
+    # In any order on the pooled connection: each session sets its own.
+    seen = [mapped(readonly=True), mapped(), mapped(readonly=True, stream=True), mapped(readonly=True)]
+    engine.dispose()
+    assert seen[0] == seen[3] > 0
+    assert seen[1] == seen[2] == 0
+
+
 def test_a_new_database_is_created_at_the_latest_revision(db_url: str) -> None:
     engine = make_engine(db_url)
     try:
