@@ -16,9 +16,7 @@ from selectolax.lexbor import LexborNode
 
 # HTML's ASCII whitespace (tab, LF, FF, CR, space) plus NBSP, which readers see as a space.
 SPACE_RUN = re.compile(r"[ \t\n\f\r\u00a0]+")
-# Two text nodes that end and start with a space join into a double space; collapse again.
-SPACE_RUN_INLINE = re.compile(r" {2,}")
-SPACES_AROUND_NEWLINE = re.compile(r" *\n *")
+_SPACE_LIKE = ("\t", "\n", "\f", "\r", "\u00a0")  # SPACE_RUN but the space itself
 TRIM_CHARS = " \n"
 BLOCK_SEPARATOR = "\n\n"
 
@@ -86,12 +84,22 @@ def _walk(node: LexborNode, blocks: list[str], current: list[str], exclude: Excl
 def _leaf_text(node: LexborNode, tag: str | None) -> str | None:
     """What a text node, `<br>` or emoji image adds to the text; None for any other node."""
     if tag == TEXT_TAG:
-        return SPACE_RUN.sub(" ", node.text_content or "")
+        return collapse_spaces(node.text_content or "")
     if tag == "br":
         return "\n"
     if tag == "img":
         return _emoji_image_text(node)
     return None
+
+
+def collapse_spaces(text: str) -> str:
+    """Each run of SPACE_RUN's characters as one space: `SPACE_RUN.sub(" ", text)`, in about half
+    the time (str.replace scans in C; the regex engine steps through every character)."""
+    for space in _SPACE_LIKE:
+        text = text.replace(space, " ")
+    while "  " in text:
+        text = text.replace("  ", " ")
+    return text
 
 
 def _emoji_image_text(image: LexborNode) -> str:
@@ -113,12 +121,16 @@ def _flush(blocks: list[str], current: list[str]) -> None:
 
 
 def block_text(pieces: list[str]) -> str:
-    """One block's text from its pieces (text nodes with spaces collapsed, newlines): tidied."""
+    """One block's text from its pieces (text nodes with spaces collapsed, newlines): tidied.
+
+    Joining can put two spaces together again; then spaces next to a newline go. str.replace, not
+    a regex: the pieces hold no run of spaces, so one pass on each side of a newline is enough.
+    """
     text = "".join(pieces)
-    if "  " in text:  # the substitutions are no-ops without their characters, and cost more
-        text = SPACE_RUN_INLINE.sub(" ", text)
+    while "  " in text:
+        text = text.replace("  ", " ")
     if "\n" in text:
-        text = SPACES_AROUND_NEWLINE.sub("\n", text)
+        text = text.replace(" \n", "\n").replace("\n ", "\n")
     return text.strip(TRIM_CHARS)
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from collector.text import node_links, node_text
+from collector.text import SPACE_RUN, block_text, collapse_spaces, node_links, node_text
 
 
 def _first(html: str, selector: str = "div") -> LexborNode:
@@ -73,3 +77,18 @@ def test_emoji_drawn_as_images_read_as_their_characters() -> None:
         ' today <img class="twitter-emoji" alt="😕" src="x.png"><img alt="chart" src="c.png"></p>'
     )
     assert node_text(_first(html, "p")) == "Sunny ☀️ today 😕"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from(" \t\n\f\r\u00a0\u3000\u2066\u200bab") | st.characters(), max_size=60))
+def test_collapse_spaces_is_the_space_rule(text: str) -> None:
+    """Runs of ASCII whitespace and NBSP become one space; other Unicode spaces are kept."""
+    assert collapse_spaces(text) == SPACE_RUN.sub(" ", text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(st.sampled_from(" \n\t\u00a0ab\u3000"), max_size=8), max_size=6))
+def test_a_block_is_tidied_by_the_rules(pieces: list[str]) -> None:
+    """Spaces run together by joining become one; spaces next to a newline go; trimmed."""
+    text = re.sub(r" {2,}", " ", "".join(pieces))
+    assert block_text(pieces) == re.sub(r" *\n *", "\n", text).strip(" \n")

@@ -32,9 +32,9 @@ from collector.posts import Post, Quoted
 from collector.text import (
     BLOCK_SEPARATOR,
     COMMENT_TAG,
-    SPACE_RUN,
     TEXT_TAG,
     block_text,
+    collapse_spaces,
     inline_pieces,
     inside,
     node_links,
@@ -392,7 +392,7 @@ def _classic_text(
     current: list[str] = []
     for child in node.iter(include_text=True):
         if child.tag == TEXT_TAG:
-            current.append(SPACE_RUN.sub(" ", child.text_content or ""))
+            current.append(collapse_spaces(child.text_content or ""))
         elif paragraph is not None and child.mem_id == paragraph.mem_id:
             blocks.extend((block_text(current), block_text(pieces)))
             current = []
@@ -400,9 +400,7 @@ def _classic_text(
             break
     if byline_holder.mem_id != node.mem_id:
         blocks.append(block_text(current))  # the byline paragraph starts a block
-        current = [
-            SPACE_RUN.sub(" ", child.text_content or "") for child in _text_before(byline_holder, anchor)
-        ]
+        current = [collapse_spaces(child.text_content or "") for child in _text_before(byline_holder, anchor)]
     blocks.append(block_text(current))
     return BLOCK_SEPARATOR.join(block for block in blocks if block)
 
