@@ -9,7 +9,6 @@ as .html, .html.gz, .mhtml or in a WARC therefore gives the same bytes and the s
 from __future__ import annotations
 
 import codecs
-import email.policy
 import gzip
 import io
 import itertools
@@ -17,11 +16,10 @@ import re
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from email.message import Message
-from email.parser import BytesParser
-from typing import BinaryIO, Literal
+from typing import TYPE_CHECKING, BinaryIO, Literal
 
-from warcio.archiveiterator import ArchiveIterator
+if TYPE_CHECKING:
+    from email.message import Message
 
 # Enough of the start of a file to tell its format (and to find an MHTML header block).
 HEAD_BYTES = 65_536
@@ -183,7 +181,11 @@ def _single(data: bytes, max_bytes: int) -> Document:
 
 def mhtml_document(data: bytes) -> Document:
     """The HTML part of an MHTML file, decoded from its transfer encoding, with its address."""
-    message = BytesParser(policy=email.policy.default).parsebytes(data)
+    # The email package's header parser takes ~25 ms to import: loaded for MHTML files only.
+    import email.parser
+    import email.policy
+
+    message = email.parser.BytesParser(policy=email.policy.default).parsebytes(data)
     part = _html_part(message)
     if part is None:
         raise FormatError("MHTML file without an HTML part")
@@ -236,6 +238,9 @@ def _read_capped(stream: BinaryIO | gzip.GzipFile, limit: int, what: str = "") -
 
 
 def _warc_documents(open_stream: Opener, max_bytes: int) -> Iterator[Document]:
+    # warcio (and the six it brings) takes ~30 ms to import: loaded for WARC files only.
+    from warcio.archiveiterator import ArchiveIterator
+
     count = 0
     with open_stream() as stream:
         try:

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from conftest import SEED_POSTS, make_article
 from sqlalchemy import Engine, text
 
-from db.engine import ALEMBIC_INI, MIGRATIONS, make_engine, session_scope, upgrade_database
+from db.engine import ALEMBIC_INI, MIGRATIONS, SCHEMA_HEAD, make_engine, session_scope, upgrade_database
 from db.models import Base
 from db.queries import Filters, iter_records
 from db.store import save_article
@@ -94,3 +98,24 @@ def test_the_third_revision_rebuilds_the_index_on_the_folded_document(db_url: st
         assert found == ["Café crème à Genève"]
     finally:
         engine.dispose()
+
+
+def test_the_schema_head_constant_is_alembics_head() -> None:
+    """Archives at head open without Alembic by comparing with SCHEMA_HEAD: it must be the head."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_current_head() == SCHEMA_HEAD
+
+
+def test_opening_an_archive_at_head_does_not_load_alembic(tmp_path: Path) -> None:
+    """Start-up of every command on an existing archive: Alembic only loads to create or upgrade."""
+    path = tmp_path / "q.db"
+    probe = (
+        "import sys\n"
+        "from db.engine import database_url, make_engine, prepare_database\n"
+        f"prepare_database(make_engine(database_url({str(path)!r})))\n"
+        "print('alembic' in sys.modules)\n"
+    )
+    first = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    again = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert (first.stdout.strip(), again.stdout.strip()) == ("True", "False")
