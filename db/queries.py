@@ -202,14 +202,6 @@ def format_utc(moment: dt.datetime | None) -> str | None:
     return moment.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
 
 
-def _utc_text(value: str | dt.datetime | None) -> str | None:
-    if value is None or isinstance(value, dt.datetime):
-        return format_utc(value)
-    # SQLite: 'YYYY-MM-DD HH:MM:SS.ffffff', naive UTC (how SQLAlchemy stores DateTime there).
-    fraction = value[20:23] if value[20:26].strip("0") else ""
-    return f"{value[:10]}T{value[11:19]}{'.' + fraction if fraction else ''}Z"
-
-
 def _day_text(value: str | dt.date | None) -> str | None:
     return value.isoformat() if isinstance(value, dt.date) else value
 
@@ -273,24 +265,18 @@ def _quoting_addresses(ids: str | None, addresses: Addresses) -> tuple[str, ...]
 
 def _link_tuple(stored: str | None) -> tuple[str, ...]:
     """The JSON list of links that `store` wrote (json.dumps of strings, ensure_ascii=False)."""
-    if not stored or stored == "[]":
-        return ()
-    if "\\" not in stored:
-        # No backslash means no escape anywhere, so no '"' inside a string: splitting on the
-        # separators is exact, and several times cheaper than json.loads per exported row.
-        items = tuple(stored[2:-2].split('", "'))
-        if stored.count('"') == 2 * len(items):  # written with json.dumps' default separators
-            return items
-    return tuple(json.loads(stored))
+    return _link_tuples([stored])[0]
 
 
 _TEXT_OR_NONE = frozenset({str, type(None)})
 
 
 def _utc_texts(values: Column) -> list[str | None]:
-    """`_utc_text` of each value: SQLite's stored text converted inline, without a call per value."""
+    """`format_utc` of each posted_at. PostgreSQL gives datetimes; SQLite gives the stored text,
+    'YYYY-MM-DD HH:MM:SS.ffffff' in naive UTC (how SQLAlchemy stores DateTime there), converted
+    inline without a call per value."""
     if not _TEXT_OR_NONE.issuperset(map(type, values)):
-        return list(map(_utc_text, values))
+        return list(map(format_utc, values))
     return [
         None
         if value is None
@@ -302,12 +288,17 @@ def _utc_texts(values: Column) -> list[str | None]:
 
 
 def _link_tuples(stored: Column) -> list[tuple[str, ...]]:
-    """`_link_tuple` of each value, without a call per value for the common lists of plain links."""
+    """`_link_tuple` of each value, without a call per value.
+
+    No backslash means no escape anywhere, so no '"' inside a string: splitting on json.dumps'
+    default separators is exact (the quote count confirms those separators), and several times
+    cheaper than json.loads per exported row.
+    """
     return [
         ()
         if not value or value == "[]"
         else tuple(value[2:-2].split('", "'))
-        if "\\" not in value and value.count('"') == 2 * value.count('", "') + 2  # as in _link_tuple
+        if "\\" not in value and value.count('"') == 2 * value.count('", "') + 2
         else tuple(json.loads(value))
         for value in stored
     ]
