@@ -12,7 +12,9 @@ import codecs
 import gzip
 import io
 import itertools
+import os
 import re
+import stat
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -112,7 +114,7 @@ def iter_documents(open_stream: Opener, *, max_bytes: int) -> Iterator[Document]
     with open_stream() as stream:
         head = stream.read(HEAD_BYTES)
         if not head.startswith((WARC_MAGIC, GZIP_MAGIC)):
-            rest = _read_capped(stream, max_bytes - len(head))
+            rest = _read_capped(stream, max_bytes - len(head), expected=_size_left(stream))
             yield _single(head + rest, max_bytes)
             return
     if head.startswith(WARC_MAGIC) or _gzipped_warc(open_stream):
@@ -230,11 +232,33 @@ def _gunzip(stream: BinaryIO, max_bytes: int) -> bytes:
         raise FormatError(f"corrupt gzip data ({error})") from error
 
 
-def _read_capped(stream: BinaryIO | gzip.GzipFile, limit: int, what: str = "") -> bytes:
-    data = stream.read(max(limit, 0) + 1)
+def _read_capped(
+    stream: BinaryIO | gzip.GzipFile, limit: int, what: str = "", *, expected: int | None = None
+) -> bytes:
+    """The rest of `stream`, at most `limit` bytes (FormatError beyond).
+
+    `expected`: the bytes a regular file has left (`_size_left`). A read of n bytes allocates n
+    up front, so asking for the limit (256 MB) mapped fresh memory for every page, ~30 page faults
+    per 100 KB page; asking for what the file holds reuses the heap. A file past the limit is
+    refused unread; one that grew since it was measured is read on up to the limit.
+    """
+    if expected is not None and expected > limit:
+        raise FormatError(f"{what}larger than the size limit")
+    data = stream.read(max(limit if expected is None else expected, 0) + 1)
+    if expected is not None and len(data) > expected:
+        data += stream.read(max(limit - len(data), 0) + 1)
     if len(data) > limit:
         raise FormatError(f"{what}larger than the size limit")
     return data
+
+
+def _size_left(stream: BinaryIO) -> int | None:
+    """Bytes from the stream's position to the end of its regular file; None for a pipe or FIFO."""
+    try:
+        status = os.fstat(stream.fileno())
+        return status.st_size - stream.tell() if stat.S_ISREG(status.st_mode) else None
+    except (OSError, ValueError):  # io.UnsupportedOperation is both: no file behind the stream
+        return None
 
 
 def _warc_documents(open_stream: Opener, max_bytes: int) -> Iterator[Document]:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from collector.formats import HEAD_BYTES, FormatError, iter_documents
+from collector.formats import _read_capped as read_capped
 from collector.loaders import InputOptions, LoadError, LoadStats, Page, iter_pages
 
 HTML = "<!DOCTYPE html><html><head><title>Quoted</title></head><body><p>Café crème</p></body></html>"
@@ -130,6 +132,57 @@ def test_a_page_with_nul_bytes_is_still_a_page(tmp_path: Path) -> None:
     (tmp_path / "nul.html").write_bytes(HTML.encode().replace(b"<p>", b"<p>\x00\x00"))
     [page] = pages(load([str(tmp_path / "nul.html")]))
     assert "Café" in page.text
+
+
+@pytest.mark.parametrize("extra", [0, 1])
+def test_the_size_limit_holds_for_a_page_file_at_and_past_it(tmp_path: Path, extra: int) -> None:
+    limit = 100_000  # past HEAD_BYTES, so the rest of the file is read by its measured size
+    data = HTML.encode().replace(b"</p>", b" " * (limit - len(HTML.encode())) + b"</p>", 1)
+    (tmp_path / "big.html").write_bytes(data + b" " * extra)
+    items = load([str(tmp_path / "big.html")], local_max_bytes=limit)
+    if extra:
+        assert errors(items) == [f"{tmp_path / 'big.html'}: larger than the size limit"]
+    else:
+        assert pages(items)[0].sha256 == hashlib.sha256(data).hexdigest()
+
+
+def test_a_file_past_the_size_limit_is_refused_after_its_first_bytes(tmp_path: Path) -> None:
+    huge = tmp_path / "huge.html"
+    with huge.open("wb") as stream:  # sparse: 4 GB on paper, nothing on disk
+        stream.write(HTML.encode())
+        stream.truncate(4 << 30)
+    streams: list[CountingReader] = []
+
+    def opener() -> CountingReader:
+        streams.append(CountingReader(io.FileIO(huge)))
+        return streams[-1]
+
+    with pytest.raises(FormatError, match=r"^larger than the size limit$"):
+        list(iter_documents(opener, max_bytes=1_000_000))  # type: ignore[arg-type]
+    assert sum(stream.bytes_read for stream in streams) <= HEAD_BYTES
+
+
+class CountingReader(io.BufferedReader):
+    bytes_read = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = super().read(size)
+        self.bytes_read += len(data)
+        return data
+
+
+def test_a_file_that_grew_after_it_was_measured_is_read_to_its_end_or_refused() -> None:
+    assert read_capped(io.BytesIO(b"x" * 500), 1_000, expected=10) == b"x" * 500
+    with pytest.raises(FormatError, match="larger than the size limit"):
+        read_capped(io.BytesIO(b"x" * 1_001), 1_000, expected=10)
+
+
+def test_a_page_from_a_pipe_is_read_whole(tmp_path: Path) -> None:
+    read_end, write_end = os.pipe()
+    os.write(write_end, HTML.encode())  # a pipe has no size to measure: read to its end
+    os.close(write_end)
+    [document] = iter_documents(lambda: os.fdopen(read_end, "rb"), max_bytes=1_000_000)
+    assert document.data == HTML.encode()
 
 
 def test_a_missing_path_is_reported_and_the_others_read(folder: Path) -> None:
