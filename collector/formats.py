@@ -148,7 +148,8 @@ def binary_kind(head: bytes) -> str | None:
     if head[4:8] == ISO_MEDIA_MAGIC:
         return "an MP4/HEIF media file"
     sample = head[:BINARY_SAMPLE_BYTES]
-    if sample and sum(sample.count(byte) for byte in CONTROL_BYTES) > BINARY_CONTROL_RATIO * len(sample):
+    controls = len(sample) - len(sample.translate(None, CONTROL_BYTES))  # one pass, not one per byte
+    if sample and controls > BINARY_CONTROL_RATIO * len(sample):
         return "binary data"
     return None
 

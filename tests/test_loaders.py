@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from collector.formats import HEAD_BYTES, FormatError, iter_documents
+from collector.formats import HEAD_BYTES, FormatError, binary_kind, iter_documents
 from collector.formats import _read_capped as read_capped
 from collector.loaders import InputOptions, LoadError, LoadStats, Page, iter_pages
 
@@ -126,6 +126,15 @@ def test_a_bad_file_is_one_error_naming_it_and_the_rest_is_read(
     [error] = errors(items)
     assert error.startswith(f"{tmp_path / name}: {reason}")
     assert "\n" not in error
+
+
+@pytest.mark.parametrize(("controls", "binary"), [(409, False), (410, True)])
+def test_binary_data_is_told_by_its_share_of_control_bytes(controls: int, binary: bool) -> None:
+    # 10 % of the 4,096-byte sample: NUL..BS and the other C0 controls count, whitespace and ESC don't.
+    counted = bytes(range(0x09)) + bytes(range(0x0E, 0x1B)) + bytes(range(0x1C, 0x20))
+    mixed = (counted * 20)[:controls]
+    sample = mixed + b"\t\n\r\x0b\x0c\x1b" * 100 + b"a" * (4096 - controls - 600) + b"b" * 5000
+    assert binary_kind(sample) == ("binary data" if binary else None)
 
 
 def test_a_page_with_nul_bytes_is_still_a_page(tmp_path: Path) -> None:
