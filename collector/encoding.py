@@ -80,13 +80,14 @@ def decode_bytes(data: bytes, *, http_charset: str | None = None) -> Decoded:
         codec = normalize_charset(label)
         if codec is None:
             continue
-        if codec in WEAK_LABELS and _is_utf8(data):
-            return Decoded(data.decode("utf-8"), "utf-8", "utf-8")
+        if codec in WEAK_LABELS and (utf8 := _utf8_text(data)) is not None:
+            return Decoded(utf8, "utf-8", "utf-8")
         text = _strict(data, codec)
         if text is not None:
             return Decoded(text, codec, reason)
-    if data.isascii() or _is_utf8(data):
-        return Decoded(data.decode("utf-8"), "utf-8", "utf-8")
+    utf8 = data.decode("ascii") if data.isascii() else _utf8_text(data)
+    if utf8 is not None:
+        return Decoded(utf8, "utf-8", "utf-8")
     detected = _detect(data)
     if detected is not None:
         return Decoded(data.decode(detected, "replace"), detected, "detected")
@@ -126,14 +127,15 @@ def _strict(data: bytes, codec: str) -> str | None:
         return None
 
 
-def _is_utf8(data: bytes) -> bool:
+def _utf8_text(data: bytes) -> str | None:
+    """The text when `data` is UTF-8 beyond ASCII (decoded once: a page's text is its largest
+    object), else None: ASCII says nothing, any declared charset reads it the same."""
     if data.isascii():
-        return False  # ASCII says nothing: any declared charset reads it the same
+        return None
     try:
-        data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
-        return False
-    return True
+        return None
 
 
 def _detect(data: bytes) -> str | None:
