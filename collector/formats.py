@@ -114,8 +114,10 @@ def iter_documents(open_stream: Opener, *, max_bytes: int) -> Iterator[Document]
     with open_stream() as stream:
         head = stream.read(HEAD_BYTES)
         if not head.startswith((WARC_MAGIC, GZIP_MAGIC)):
-            rest = _read_capped(stream, max_bytes - len(head), expected=_size_left(stream))
-            yield _single(head + rest, max_bytes)
+            # No local holds the rest: while the page is decoded, its bytes are held once, not twice.
+            yield _single(
+                head + _read_capped(stream, max_bytes - len(head), expected=_size_left(stream)), max_bytes
+            )
             return
     if head.startswith(WARC_MAGIC) or _gzipped_warc(open_stream):
         yield from _warc_documents(open_stream, max_bytes)
