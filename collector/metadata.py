@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
@@ -19,6 +20,7 @@ from collector.posts import ArticleMeta
 HEAD_SCAN_CHARS = 400_000
 HEAD_FALLBACK_CHARS = 64_000
 HEAD_END = re.compile(r"</head\s*>", re.IGNORECASE)
+HEAD_END_STARTS = ("</h", "</H")
 # JSON-LD and <time> may sit anywhere in the body; a date past this point is not the article's.
 BODY_SCAN_CHARS = 600_000
 # Saved-copy comments sit before or just after the doctype.
@@ -55,6 +57,7 @@ PUBLISHED_KEYS = (
     "dc.date",
     "dc.date.issued",
 )
+READ_KEYS = frozenset((*TITLE_KEYS, *URL_KEYS, *SITE_KEYS, *PUBLISHED_KEYS))
 MAX_TITLE_CHARS = 500
 
 # Plain-text copies: a URL line near the top ("URL: …", "Source: …", or the URL alone).
@@ -91,7 +94,10 @@ def text_metadata(text: str) -> ArticleMeta:
 
 
 def _head(page: str) -> str:
-    end = HEAD_END.search(page, 0, HEAD_SCAN_CHARS)
+    # Any spelling of </head> starts with "</h" or "</H": the case-blind regex (a slow scan, no
+    # literal to skip ahead to) starts at the first of them instead of the page's start.
+    starts = [at for at in (page.find(start, 0, HEAD_SCAN_CHARS) for start in HEAD_END_STARTS) if at >= 0]
+    end = HEAD_END.search(page, min(starts), HEAD_SCAN_CHARS) if starts else None
     return page[: end.end()] if end else page[:HEAD_FALLBACK_CHARS]
 
 
@@ -118,18 +124,30 @@ def _canonical_href(tree: LexborHTMLParser) -> str | None:
 
 
 def _meta_values(tree: LexborHTMLParser) -> dict[str, str]:
-    """Each <meta> key (lowercased) with its first non-empty value."""
+    """Each <meta> key read here (lowercased) with its first non-empty value.
+
+    A page has ~30 <meta>s, most of them keys nobody reads (viewport, twitter:card...): their
+    values are not cleaned.
+    """
     values: dict[str, str] = {}
     for node in tree.css("meta"):
         attributes = node.attributes
+        keys = [key for key in _meta_keys(attributes) if key in READ_KEYS]
+        if not keys:
+            continue
         value = _clean(next((attributes[a] for a in META_VALUE_ATTRS if attributes.get(a)), None))
         if value is None:
             continue
-        for attribute in META_KEY_ATTRS:
-            key = attributes.get(attribute)
-            if key:
-                values.setdefault(key.strip().lower(), value)
+        for key in keys:
+            values.setdefault(key, value)
     return values
+
+
+def _meta_keys(attributes: dict[str, str | None]) -> Iterator[str]:
+    for attribute in META_KEY_ATTRS:
+        key = attributes.get(attribute)
+        if key:
+            yield key.strip().lower()
 
 
 def _first(metas: dict[str, str], keys: tuple[str, ...]) -> str | None:
@@ -145,7 +163,8 @@ def _published(metas: dict[str, str], page: str) -> str | None:
 
 
 def _body_date(body: str) -> str | None:
-    match = JSON_LD_PUBLISHED.search(body)
+    # `in` finds the literal twice as fast as the regex scans for it, on the many pages without it.
+    match = JSON_LD_PUBLISHED.search(body) if "datePublished" in body else None
     if match is None:
         tagged = PUBLISHED_TIME_TAG.search(body)
         match = DATETIME_ATTR.search(tagged.group(0)) if tagged else TIME_DATETIME.search(body)

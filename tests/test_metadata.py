@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import urljoin
 
 import pytest
 from bs4 import BeautifulSoup, Tag
+from hypothesis import given
+from hypothesis import strategies as st
 
 from collector.encoding import decode_text
-from collector.metadata import extract_metadata, text_metadata
+from collector.metadata import HEAD_FALLBACK_CHARS, HEAD_SCAN_CHARS, _head, extract_metadata, text_metadata
 from collector.posts import ArticleMeta
 
 CORPUS = Path(__file__).parents[1].parent / "shared" / "corpus" / "realworld" / "pages"
@@ -215,3 +218,38 @@ def test_corpus_pages_checked_by_hand(slug: str, expected: ArticleMeta) -> None:
 def test_corpus_site_names_are_read_in_their_own_charset() -> None:
     meta = extract_metadata(decode_text((CORPUS / "elpais-ciencia.html").read_bytes()))
     assert meta.site_name == "EL PAÍS"
+
+
+# The head is the page up to its first </head> in any case (with spaces before the >), within the
+# first HEAD_SCAN_CHARS; else the first HEAD_FALLBACK_CHARS. `_head` looks for it faster than this.
+HEAD_PIECES = st.sampled_from(
+    ["</head>", "</HEAD >", "</hEaD\n>", "</h1>", "</H", "</", "<head>", "x", " ", "é"]
+)
+
+
+def head_by_rule(page: str) -> str:
+    end = re.search(r"</head\s*>", page[:HEAD_SCAN_CHARS], re.IGNORECASE)
+    return page[: end.end()] if end else page[:HEAD_FALLBACK_CHARS]
+
+
+@given(st.lists(HEAD_PIECES | st.text(max_size=3), max_size=30))
+def test_the_head_is_cut_at_its_first_end_tag_in_any_case(pieces: list[str]) -> None:
+    page = "".join(pieces)
+    assert _head(page) == head_by_rule(page)
+
+
+def test_an_end_tag_past_the_scan_limit_is_not_the_heads() -> None:
+    page = "</H" + "x" * HEAD_SCAN_CHARS + "</head>"
+    assert _head(page) == head_by_rule(page) == page[:HEAD_FALLBACK_CHARS]
+
+
+def test_metas_nobody_reads_do_not_hide_the_ones_read() -> None:
+    page = head(
+        '<meta name="viewport" content="width=device-width">',
+        '<meta property="og:title" name=" OG:URL " content="  Storm   hits ">',
+        '<meta property="og:title" content="Later title">',
+        '<meta name="twitter:card" content="summary">',
+        '<meta itemprop="datePublished" value="2021-02-03">',
+    )
+    meta = extract_metadata(page)
+    assert (meta.title, meta.published) == ("Storm hits", "2021-02-03")
