@@ -20,7 +20,6 @@ from collector.posts import ArticleMeta
 HEAD_SCAN_CHARS = 400_000
 HEAD_FALLBACK_CHARS = 64_000
 HEAD_END = re.compile(r"</head\s*>", re.IGNORECASE)
-HEAD_END_STARTS = ("</h", "</H")
 # JSON-LD and <time> may sit anywhere in the body; a date past this point is not the article's.
 BODY_SCAN_CHARS = 600_000
 # Saved-copy comments sit before or just after the doctype.
@@ -94,10 +93,7 @@ def text_metadata(text: str) -> ArticleMeta:
 
 
 def _head(page: str) -> str:
-    # Any spelling of </head> starts with "</h" or "</H": the case-blind regex (a slow scan, no
-    # literal to skip ahead to) starts at the first of them instead of the page's start.
-    starts = [at for at in (page.find(start, 0, HEAD_SCAN_CHARS) for start in HEAD_END_STARTS) if at >= 0]
-    end = HEAD_END.search(page, min(starts), HEAD_SCAN_CHARS) if starts else None
+    end = HEAD_END.search(page, 0, HEAD_SCAN_CHARS)
     return page[: end.end()] if end else page[:HEAD_FALLBACK_CHARS]
 
 
@@ -163,8 +159,9 @@ def _published(metas: dict[str, str], page: str) -> str | None:
 
 
 def _body_date(body: str) -> str | None:
-    # `in` finds the literal twice as fast as the regex scans for it, on the many pages without it.
-    match = JSON_LD_PUBLISHED.search(body) if "datePublished" in body else None
+    # str.find skips to the pattern's leading literal twice as fast as the regex engine does.
+    at = body.find("datePublished")
+    match = JSON_LD_PUBLISHED.search(body, at) if at >= 0 else None
     if match is None:
         tagged = PUBLISHED_TIME_TAG.search(body)
         match = DATETIME_ATTR.search(tagged.group(0)) if tagged else TIME_DATETIME.search(body)

@@ -221,7 +221,7 @@ def test_corpus_site_names_are_read_in_their_own_charset() -> None:
 
 
 # The head is the page up to its first </head> in any case (with spaces before the >), within the
-# first HEAD_SCAN_CHARS; else the first HEAD_FALLBACK_CHARS. `_head` looks for it faster than this.
+# first HEAD_SCAN_CHARS; else the first HEAD_FALLBACK_CHARS.
 HEAD_PIECES = st.sampled_from(
     ["</head>", "</HEAD >", "</hEaD\n>", "</h1>", "</H", "</", "<head>", "x", " ", "é"]
 )
