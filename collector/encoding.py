@@ -59,6 +59,9 @@ WEAK_LABELS = frozenset({FALLBACK, "cp1252"})
 META_UTF16 = frozenset({"utf-16", "utf-16-le", "utf-16-be", "utf-16le", "utf-16be"})
 
 Reason = Literal["bom", "http", "meta", "utf-8", "detected", "fallback"]
+# The rules that decode strictly (a declared charset or UTF-8 itself); detection and the fallback
+# replace what does not decode, and a BOM is dropped from the text.
+STRICT_REASONS: frozenset[Reason] = frozenset({"http", "meta", "utf-8"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +71,12 @@ class Decoded:
     text: str
     encoding: str
     reason: Reason
+
+    @property
+    def strict_utf8(self) -> bool:
+        """The bytes were decoded as UTF-8 with nothing replaced and no BOM dropped: they are the
+        text's UTF-8 encoding, byte for byte."""
+        return self.encoding == "utf-8" and self.reason in STRICT_REASONS
 
 
 def decode_bytes(data: bytes, *, http_charset: str | None = None) -> Decoded:

@@ -85,7 +85,9 @@ class Page:
     `source` is what the user gave (a path, a URL, `-`), with `#n` for the n-th page of a WARC;
     `url` the page's own address when its container records one (MHTML Content-Location, WARC
     target URI, the final URL of a fetch); `sha256` is of `data`, the page's own bytes
-    (decompressed, out of its container), so copies in different containers share it.
+    (decompressed, out of its container), so copies in different containers share it. `utf8` is
+    `data` again when those bytes are exactly `text` in UTF-8 (strict UTF-8, no BOM, no NUL), for
+    the parser to read as they are; None otherwise.
     """
 
     source: str
@@ -95,6 +97,7 @@ class Page:
     sha256: str
     url: str | None = None
     fetched: FetchInfo | None = None
+    utf8: bytes | None = field(default=None, repr=False)
 
 
 class LoadError(Exception):
@@ -211,7 +214,8 @@ def make_page(source: str, document: Document, fetched: FetchInfo | None = None)
     """Decode a document and tell HTML from plain text by its content."""
     # NUL is never text: HTML parsers turn it into U+FFFD or drop it, and PostgreSQL cannot store
     # it, so a plain-text page with NUL bytes would save on SQLite and fail on PostgreSQL.
-    text = decode_bytes(document.data, http_charset=document.charset).text.replace(NUL, REPLACEMENT_CHARACTER)
+    decoded = decode_bytes(document.data, http_charset=document.charset)
+    text = decoded.text.replace(NUL, REPLACEMENT_CHARACTER)
     return Page(
         source=f"{source}{document.part or ''}",
         data=document.data,
@@ -220,6 +224,7 @@ def make_page(source: str, document: Document, fetched: FetchInfo | None = None)
         sha256=hashlib.sha256(document.data).hexdigest(),
         url=document.url or (fetched.final_url if fetched else None),
         fetched=fetched,
+        utf8=document.data if decoded.strict_utf8 and text is decoded.text else None,
     )
 
 

@@ -76,10 +76,10 @@ def page_info(page: Page) -> PageInfo:
     return PageInfo(page.source, page.sha256, page.kind, page.url, page.fetched)
 
 
-def extract_one(text: str, kind: Kind) -> Outcome:
-    """Extract one page; a failure becomes its reason instead of ending the run."""
+def extract_one(text: str, kind: Kind, utf8: bytes | None = None) -> Outcome:
+    """Extract one page (`utf8`: see `extract_page`); a failure becomes its reason, not the run's end."""
     try:
-        return extract_page(text, kind=kind)
+        return extract_page(text, kind=kind, utf8=utf8)
     # A bug in one detector on one odd page must not stop an archive run: report it and go on.
     except Exception as error:
         return f"cannot extract posts: {type(error).__name__}: {error}"
@@ -100,7 +100,7 @@ def load_and_extract(
             if isinstance(item, LoadError):
                 results.append((item, None))
                 continue
-            info, outcome = page_info(item), extract_one(item.text, item.kind)
+            info, outcome = page_info(item), extract_one(item.text, item.kind, item.utf8)
             results.append(
                 (info, outcome if isinstance(outcome, str) else finish_outcome(finish, info, outcome))
             )

@@ -91,9 +91,9 @@ def prepare(page: Page | PageInfo, extraction: Extraction) -> PreparedPage:
     return prepare_page(article_for(page, extraction.meta), extraction.posts)
 
 
-def extract_prepared(page: Page | PageInfo, text: str, kind: Kind) -> Prepared:
+def extract_prepared(page: Page | PageInfo, text: str, kind: Kind, utf8: bytes | None = None) -> Prepared:
     """Extract one page and prepare it for the writer; a failure becomes its reason."""
-    outcome = extract_one(text, kind)
+    outcome = extract_one(text, kind, utf8)
     return outcome if isinstance(outcome, str) else finish_outcome(prepare, page, outcome)
 
 
@@ -119,7 +119,10 @@ def article_for(page: Page | PageInfo, meta: ArticleMeta) -> Article:
 
 def _serial(items: Iterable[Page | LoadError]) -> Iterator[tuple[Page | LoadError, Prepared | None]]:
     for item in items:
-        yield item, None if isinstance(item, LoadError) else extract_prepared(item, item.text, item.kind)
+        yield (
+            item,
+            None if isinstance(item, LoadError) else extract_prepared(item, item.text, item.kind, item.utf8),
+        )
 
 
 def _outcomes(

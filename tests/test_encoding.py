@@ -99,6 +99,39 @@ def test_any_bytes_decode_to_text(data: bytes, charset: str | None) -> None:
     assert isinstance(decoded.text, str)
 
 
+DECLARATIONS = ["", '<meta charset="utf-8">', '<meta charset="windows-1252">', '<meta charset="shift_jis">']
+PAGE_BYTES = st.one_of(
+    st.binary(max_size=300),
+    st.builds(lambda head, body: (head + body).encode("utf-8"), st.sampled_from(DECLARATIONS), st.text()),
+    st.builds(lambda body: codecs.BOM_UTF8 + body.encode("utf-8"), st.text()),
+    st.builds(lambda body: body.encode("cp1252", "replace"), st.text()),
+)
+
+
+@given(PAGE_BYTES, st.sampled_from([None, "utf-8", "windows-1252", "shift_jis"]))
+def test_strict_utf8_means_the_bytes_are_the_texts_utf8(data: bytes, charset: str | None) -> None:
+    decoded = decode_bytes(data, http_charset=charset)
+    if decoded.strict_utf8:
+        assert decoded.text.encode("utf-8") == data
+
+
+@pytest.mark.parametrize(
+    ("data", "charset", "strict"),
+    [
+        (page(FRENCH).encode(), None, True),
+        (page(FRENCH, '<meta charset="utf-8">').encode(), None, True),
+        (page(RUSSIAN).encode(), "utf-8", True),
+        (page("plain ASCII").encode(), None, True),
+        (page("plain ASCII").encode(), "windows-1252", False),  # decoded as declared, not as UTF-8
+        (codecs.BOM_UTF8 + page(FRENCH).encode(), None, False),
+        (page(FRENCH).encode("cp1252"), None, False),
+        (page(FRENCH).encode() + b"\xff", "utf-8", False),
+    ],
+)
+def test_which_pages_are_strict_utf8(data: bytes, charset: str | None, strict: bool) -> None:
+    assert decode_bytes(data, http_charset=charset).strict_utf8 is strict
+
+
 @pytest.mark.parametrize(
     ("label", "codec"),
     [

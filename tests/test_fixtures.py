@@ -44,11 +44,15 @@ def test_there_are_golden_files() -> None:
     assert any(path.stem == "seed-article" for path in GOLDEN)
 
 
+@pytest.mark.parametrize("given", ["text", "utf8"])
 @pytest.mark.parametrize("gold", GOLDEN, ids=[path.stem for path in GOLDEN])
-def test_extraction_matches_golden_file(gold: Path) -> None:
+def test_extraction_matches_golden_file(gold: Path, given: str) -> None:
+    """Alike whether the parser gets the decoded text or the page's UTF-8 bytes (what ingest gives)."""
     expected_posts = json.loads(gold.read_text(encoding="utf-8"))["posts"]
     page, kind = _page(gold)
-    found = [_record(post) for post in extract_page(page.read_text(encoding="utf-8"), kind=kind).posts]
+    text = page.read_text(encoding="utf-8")
+    utf8 = text.encode("utf-8") if given == "utf8" else None
+    found = [_record(post) for post in extract_page(text, kind=kind, utf8=utf8).posts]
     expected = [{**DEFAULTED, **post} for post in expected_posts]
     actual = [{key: record.get(key) for key in want} for record, want in zip(found, expected, strict=False)]
     assert len(found) == len(expected), [f"{r['platform']}:{r['post_id']}" for r in found]

@@ -137,6 +137,20 @@ def test_binary_data_is_told_by_its_share_of_control_bytes(controls: int, binary
     assert binary_kind(sample) == ("binary data" if binary else None)
 
 
+def test_only_a_page_whose_bytes_are_its_utf8_text_hands_them_to_the_parser(tmp_path: Path) -> None:
+    files = {
+        "utf8.html": HTML.encode(),
+        "bom.html": b"\xef\xbb\xbf" + HTML.encode(),
+        "cp1252.html": HTML.encode("cp1252"),
+        "nul.html": HTML.encode().replace(b"<p>", b"<p>\x00"),
+    }
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    by_name = {Path(page.source).name: page for page in pages(load([str(tmp_path)]))}
+    assert by_name["utf8.html"].utf8 == by_name["utf8.html"].text.encode() == files["utf8.html"]
+    assert [name for name, page in sorted(by_name.items()) if page.utf8 is not None] == ["utf8.html"]
+
+
 def test_a_page_with_nul_bytes_is_still_a_page(tmp_path: Path) -> None:
     (tmp_path / "nul.html").write_bytes(HTML.encode().replace(b"<p>", b"<p>\x00\x00"))
     [page] = pages(load([str(tmp_path / "nul.html")]))

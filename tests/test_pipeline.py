@@ -80,10 +80,10 @@ def test_an_extraction_crash_is_one_line_and_the_run_goes_on(
 ) -> None:
     real = parallel_module.extract_page
 
-    def fragile(text: str, *, kind: Any = "html") -> Any:
+    def fragile(text: str, *, kind: Any = "html", utf8: bytes | None = None) -> Any:
         if "boom" in text:
             raise RuntimeError("detector fell over")
-        return real(text, kind=kind)
+        return real(text, kind=kind, utf8=utf8)
 
     monkeypatch.setattr(parallel_module, "extract_page", fragile)
     bad = Page(
