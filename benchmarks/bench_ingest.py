@@ -91,7 +91,7 @@ def extraction_only(folder: Path) -> Run:
         if isinstance(item, LoadError):
             continue
         pages += 1
-        posts += len(extract_page(item.text, kind=item.kind).posts)
+        posts += len(extract_page(item.text, kind=item.kind, utf8=item.utf8).posts)
     return _finished("extraction only, 1 process", busy, started, cpu, pages, posts)
 
 
