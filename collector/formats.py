@@ -241,9 +241,9 @@ def _read_capped(
     """The rest of `stream`, at most `limit` bytes (FormatError beyond).
 
     `expected`: the bytes a regular file has left (`_size_left`). A read of n bytes allocates n
-    up front, so asking for the limit (256 MB) mapped fresh memory for every page, ~30 page faults
-    per 100 KB page; asking for what the file holds reuses the heap. A file past the limit is
-    refused unread; one that grew since it was measured is read on up to the limit.
+    up front, so asking for the limit (256 MB) mapped fresh memory for every page, faulted in 4 KB
+    at a time; asking for what the file holds reuses the heap. A file past the limit is refused
+    unread; one that grew since it was measured is read on up to the limit.
     """
     if expected is not None and expected > limit:
         raise FormatError(f"{what}larger than the size limit")
