@@ -96,6 +96,11 @@ def collapse_spaces(text: str) -> str:
     character)."""
     for space in _SPACE_LIKE:
         text = text.replace(space, " ")
+    return _single_spaces(text)
+
+
+def _single_spaces(text: str) -> str:
+    """Each run of spaces as one (each replace halves the longest run)."""
     while "  " in text:
         text = text.replace("  ", " ")
     return text
@@ -125,9 +130,7 @@ def block_text(pieces: list[str]) -> str:
     Joining can put two spaces together again; then spaces next to a newline go. str.replace, not
     a regex: the pieces hold no run of spaces, so one pass on each side of a newline is enough.
     """
-    text = "".join(pieces)
-    while "  " in text:
-        text = text.replace("  ", " ")
+    text = _single_spaces("".join(pieces))
     if "\n" in text:
         text = text.replace(" \n", "\n").replace("\n ", "\n")
     return text.strip(TRIM_CHARS)
