@@ -39,8 +39,8 @@ from bs4 import BeautifulSoup  # noqa: E402
 from reference import reference_posts  # noqa: E402
 from selectolax.lexbor import LexborHTMLParser  # noqa: E402
 
-import collector.extract as extract_module  # noqa: E402
-from collector.extract import _COMBINED_SELECTOR, extract_posts, find_posts, has_markers  # noqa: E402
+import collector.extract.page as extract_module  # noqa: E402
+from collector.extract.page import _COMBINED_SELECTOR, extract_posts, find_posts, has_markers  # noqa: E402
 
 DEFAULT_CORPUS = REPO / "benchmarks" / "corpus"
 REALWORLD = REPO.parent / "shared" / "corpus" / "realworld" / "pages"

@@ -44,7 +44,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from collector.extract import extract_page  # noqa: E402
-from collector.loaders import InputOptions, LoadError, iter_pages  # noqa: E402
+from collector.inputs.loaders import InputOptions, LoadError, iter_pages  # noqa: E402
 from collector.parallel import extract_files  # noqa: E402
 
 DEFAULT_CORPUS = REPO / "benchmarks" / "corpus"

@@ -4,7 +4,7 @@
     python benchmarks/make_corpus.py          # once: benchmarks/corpus/ (gitignored)
     python benchmarks/bench_locate.py [--corpus benchmarks/corpus] [--runs 3] [--limit N]
 
-Pages are decoded to str first (collector.encoding.decode_text, as the ingest pipeline hands
+Pages are decoded to str first (collector.inputs.encoding.decode_text, as the ingest pipeline hands
 them over) and held in memory. For the generated corpus and the real-world pages
 (../shared/corpus/realworld/pages) it prints:
 - how many pages take the fragment path, and why the others fall back;
@@ -42,8 +42,8 @@ from two_stage import (  # noqa: E402
     locate_or_reason,
 )
 
-from collector.encoding import decode_text  # noqa: E402
-from collector.extract import _COMBINED_SELECTOR, _find_all, extract_posts, has_markers  # noqa: E402
+from collector.extract.page import _COMBINED_SELECTOR, _find_all, extract_posts, has_markers  # noqa: E402
+from collector.inputs.encoding import decode_text  # noqa: E402
 
 DEFAULT_CORPUS = REPO / "benchmarks" / "corpus"
 REALWORLD = REPO.parent / "shared" / "corpus" / "realworld" / "pages"

@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from collector.posts import Article, ArticleMeta, Post
+from collector.values import Article, ArticleMeta, Post
 from db.engine import database_url, make_engine, prepare_database, session_scope
 from db.queries import Filters, iter_records, select_post_ids
 from db.store import SaveResult, save_pages

@@ -36,7 +36,7 @@ sys.path.insert(0, str(REPO))
 
 from selectolax.lexbor import LexborHTMLParser  # noqa: E402
 
-from collector.extract import _COMBINED_SELECTOR, extract_posts, has_markers  # noqa: E402
+from collector.extract.page import _COMBINED_SELECTOR, extract_posts, has_markers  # noqa: E402
 
 REALWORLD = REPO.parent / "shared" / "corpus" / "realworld" / "pages"
 FIXTURES = REPO / "fixtures"

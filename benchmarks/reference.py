@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from collector.extract import (
+from collector.extract.page import (
     _MAX_WRAPPER_DEPTH,
     FEED_WRAPPER_SELECTOR,
     WRAPPER_SELECTOR,
@@ -30,8 +30,8 @@ from collector.extract import (
     _unwrap_cdata,
     _wrapped_markup,
 )
-from collector.platforms import DETECTORS
-from collector.posts import Post
+from collector.extract.platforms import DETECTORS
+from collector.values import Post
 
 SELECTORS: tuple[str, ...] = (*(d.selector for d in DETECTORS), WRAPPER_SELECTOR)
 # Saved RSS/Atom documents also carry item HTML in these elements.

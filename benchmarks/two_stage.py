@@ -48,9 +48,9 @@ from dataclasses import dataclass
 
 from selectolax.lexbor import LexborHTMLParser
 
-from collector import extract
-from collector.platforms import twitter
-from collector.posts import Post
+from collector.extract import page as extract
+from collector.extract.platforms import twitter
+from collector.values import Post
 
 # The combined selector whose forms the scans below find. If extraction's selector changes,
 # every page takes the full parse until this module learns the new forms (a test says so).

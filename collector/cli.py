@@ -27,11 +27,11 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from collector import export, terminal
-from collector.fetch import DEFAULT_MAX_BYTES, DEFAULT_RETRIES, DEFAULT_TIMEOUT
-from collector.loaders import InputOptions, LoadStats, is_local, iter_files, iter_pages
+from collector.inputs.fetch import DEFAULT_MAX_BYTES, DEFAULT_RETRIES, DEFAULT_TIMEOUT
+from collector.inputs.loaders import InputOptions, LoadStats, is_local, iter_files, iter_pages
+from collector.output import export, terminal
 from collector.pipeline import IngestOptions, IngestSummary, count_files, ingest, ingest_files
-from collector.posts import PLATFORMS
+from collector.values import PLATFORMS
 from db.engine import (
     SchemaOutOfDate,
     database_url,

@@ -30,9 +30,9 @@ from pathlib import Path
 from typing import NamedTuple, TypeVar
 
 from collector.extract import extract_page
-from collector.fetch import FetchInfo
-from collector.loaders import InputOptions, Kind, LoadError, Page, iter_pages
-from collector.posts import Extraction
+from collector.inputs.fetch import FetchInfo
+from collector.inputs.loaders import InputOptions, Kind, LoadError, Page, iter_pages
+from collector.values import Extraction
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from collector.loaders import PAGE_SUFFIXES, InputOptions, Kind, LoadError, Page
+from collector.inputs.loaders import PAGE_SUFFIXES, InputOptions, Kind, LoadError, Page
 from collector.parallel import (
     PageInfo,
     chunked,
@@ -37,7 +37,7 @@ from collector.parallel import (
     process_files,
     worker_context,
 )
-from collector.posts import Article, ArticleMeta, Extraction
+from collector.values import Article, ArticleMeta, Extraction
 from db.store import PreparedPage, SaveResult, prepare_page, save_prepared
 
 # Pages per transaction: big enough for set-based saving to pay off, small enough that a crash

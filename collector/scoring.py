@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from collector.posts import Post
+from collector.values import Post
 
 # The compared fields, in the gold's order; `quoted` only where gold or prediction has one.
 FIELDS = (

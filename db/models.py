@@ -74,7 +74,7 @@ class Post(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     platform: Mapped[str] = mapped_column(String(PLATFORM_LEN))
     # The natural key within the platform: the post id, or for id-less posts the content key
-    # (collector.posts.content_key, '~' + 24 hex) — short, so the unique index stays compact.
+    # (collector.values.content_key, '~' + 24 hex) — short, so the unique index stays compact.
     key: Mapped[str] = mapped_column(String(POST_KEY_LEN))
     # The content key of every post, id or not, so a plain-text copy finds the embedded original
     # (looked up among the posts of the same author, so it needs no index of its own).

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Row, Select, String, cast, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
-from collector import posts as values
+from collector import values
 from db.dialects import LIST_SEPARATOR, joined_list, match_all, year_month
 from db.models import Appearance, Article, Author, Post
 

@@ -33,7 +33,7 @@ from sqlalchemy import Connection, Dialect, Engine, String, Table, bindparam, se
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from collector import posts as values
+from collector import values
 from db.dialects import in_values
 from db.engine import session_scope
 from db.models import HANDLE_LEN, POST_KEY_LEN, Appearance, Article, Author, Link, Post

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
-from collector.posts import Article, ArticleMeta, Post, Quoted
+from collector.values import Article, ArticleMeta, Post, Quoted
 from db.engine import database_url, make_engine, prepare_database
 
 POSTGRES_ENV = "QUOTES_TEST_POSTGRES_URL"

@@ -30,7 +30,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from collector.cli import cli
-from collector.posts import Article, Post, Quoted
+from collector.values import Article, Post, Quoted
 from db.engine import make_engine, prepare_database
 from db.store import SaveResult, save_pages
 

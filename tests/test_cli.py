@@ -20,8 +20,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from collector.cli import cli
-from collector.export import UTF8_BOM
-from collector.terminal import cell_width
+from collector.output.export import UTF8_BOM
+from collector.output.terminal import cell_width
 from db.engine import make_engine, upgrade_database
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from collector.dates import parse_date_text
+from collector.extract.dates import parse_date_text
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from collector.posts import Article, ArticleMeta, Post, natural_key
+from collector.values import Article, ArticleMeta, Post, natural_key
 from db.engine import make_engine, prepare_database, session_scope
 from db.models import Appearance, Link
 from db.models import Article as ArticleRow

@@ -10,7 +10,7 @@ import pytest
 from conftest import make_article
 from sqlalchemy import Engine
 
-from collector.posts import Post
+from collector.values import Post
 from db import queries
 from db.engine import session_scope
 from db.queries import (

@@ -11,7 +11,7 @@ from conftest import make_article
 from sqlalchemy import Engine, func, make_url, select
 from sqlalchemy.exc import DBAPIError
 
-from collector.posts import Post
+from collector.values import Post
 from db import store
 from db.engine import make_engine, session_scope
 from db.models import Appearance, Article, Author, Link

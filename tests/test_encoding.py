@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from collector.encoding import decode_bytes, normalize_charset
+from collector.inputs.encoding import decode_bytes, normalize_charset
 
 FRENCH = "Le café du coin a fermé ses portes après trente-deux années de service à la clientèle du quartier."
 RUSSIAN = "Москва — столица России, крупнейший по численности населения город страны и её субъект."

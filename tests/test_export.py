@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from collector.export import (
+from collector.output.export import (
     CsvOptions,
     csv_cell,
     escape_formula,

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from collector import fetch
-from collector.fetch import FetchError, check_url
-from collector.loaders import InputOptions, LoadError, Page, iter_pages
+from collector.inputs import fetch
+from collector.inputs.fetch import FetchError, check_url
+from collector.inputs.loaders import InputOptions, LoadError, Page, iter_pages
 
 PAGE = (
     "<!DOCTYPE html><html><head><title>Fetched</title></head><body><p>Ça marche — déjà vu</p></body></html>"

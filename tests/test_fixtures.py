@@ -14,8 +14,8 @@ from typing import Any, Literal
 import pytest
 
 from collector.extract import extract_page
-from collector.posts import Post
 from collector.scoring import post_record
+from collector.values import Post
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 GOLDEN = sorted(FIXTURES.glob("*.json"))

@@ -20,8 +20,8 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from collector.extract import extract_page
-from collector.formats import FormatError, iter_documents
-from collector.loaders import InputOptions, LoadError, LoadStats, Page, iter_pages
+from collector.inputs.formats import FormatError, iter_documents
+from collector.inputs.loaders import InputOptions, LoadError, LoadStats, Page, iter_pages
 
 REPO = Path(__file__).parents[1]
 SEED_HTML = REPO / "fixtures" / "seed-article.html"

@@ -29,9 +29,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from collector.cli import cli
-from collector.export import CsvOptions, csv_cell, write_columns, write_csv, write_json, write_jsonl
 from collector.extract import extract_posts
-from collector.posts import Article, ArticleMeta, Post
+from collector.output.export import CsvOptions, csv_cell, write_columns, write_csv, write_json, write_jsonl
+from collector.values import Article, ArticleMeta, Post
 from db.engine import make_engine, prepare_database
 from db.store import save_pages
 

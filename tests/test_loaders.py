@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from collector.formats import HEAD_BYTES, FormatError, binary_kind, iter_documents
-from collector.formats import _read_capped as read_capped
-from collector.loaders import InputOptions, LoadError, LoadStats, Page, iter_pages
+from collector.inputs.formats import HEAD_BYTES, FormatError, binary_kind, iter_documents
+from collector.inputs.formats import _read_capped as read_capped
+from collector.inputs.loaders import InputOptions, LoadError, LoadStats, Page, iter_pages
 
 HTML = "<!DOCTYPE html><html><head><title>Quoted</title></head><body><p>Café crème</p></body></html>"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(200)

@@ -11,9 +11,15 @@ from bs4 import BeautifulSoup, Tag
 from hypothesis import given
 from hypothesis import strategies as st
 
-from collector.encoding import decode_text
-from collector.metadata import HEAD_FALLBACK_CHARS, HEAD_SCAN_CHARS, _head, extract_metadata, text_metadata
-from collector.posts import ArticleMeta
+from collector.extract.metadata import (
+    HEAD_FALLBACK_CHARS,
+    HEAD_SCAN_CHARS,
+    _head,
+    extract_metadata,
+    text_metadata,
+)
+from collector.inputs.encoding import decode_text
+from collector.values import ArticleMeta
 
 CORPUS = Path(__file__).parents[1].parent / "shared" / "corpus" / "realworld" / "pages"
 needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"real-world corpus not found at {CORPUS}")

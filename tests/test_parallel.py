@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from collector import parallel
 from collector.cli import cli
 from collector.extract import extract_page
-from collector.loaders import InputOptions, LoadError, iter_pages
+from collector.inputs.loaders import InputOptions, LoadError, iter_pages
 from collector.parallel import PageInfo, extract_files
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -131,7 +131,7 @@ WORKERS_SCRIPT = """
 import os, sys, time
 from pathlib import Path
 from collector import parallel
-from collector.loaders import InputOptions
+from collector.inputs.loaders import InputOptions
 
 def slow(info, extraction):
     os.write(1, f"{os.getpid()}\\n".encode())  # one write: lines from two workers never interleave

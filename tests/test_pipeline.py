@@ -13,7 +13,7 @@ from sqlalchemy import Engine, func, select
 
 from collector import parallel as parallel_module
 from collector import pipeline
-from collector.loaders import LoadError, Page
+from collector.inputs.loaders import LoadError, Page
 from collector.pipeline import IngestOptions, count_files, ingest
 from db.engine import database_url, make_engine, prepare_database, session_scope
 from db.models import Appearance, Article

@@ -13,10 +13,10 @@ import datetime as dt
 
 import pytest
 
-from collector.clocks import bluesky_time, instagram_time, mastodon_time
 from collector.extract import extract_posts
-from collector.platforms import DETECTORS
-from collector.posts import PLATFORMS, Post
+from collector.extract.clocks import bluesky_time, instagram_time, mastodon_time
+from collector.extract.platforms import DETECTORS
+from collector.values import PLATFORMS, Post
 
 
 def only_post(html: str) -> Post:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from collector.extract import has_markers
-from collector.platforms import DETECTORS
+from collector.extract.platforms import DETECTORS
 
 MARKERS = sorted({marker for detector in DETECTORS for marker in detector.markers})
 FILLER = b"<p>An article about twitter, tweets and embeds, with amp- pages and fb- names.</p>" * 40

@@ -24,8 +24,8 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from collector.extract import extract_page, extract_posts
-from collector.posts import Post
-from collector.signatures import SIGNATURE, extract_text_posts, weighted_length
+from collector.extract.signatures import SIGNATURE, extract_text_posts, weighted_length
+from collector.values import Post
 
 # Modest example counts keep the module at a few seconds; set QUOTES_PROPERTY_EXAMPLES (e.g. 3000)
 # for a deeper run before a release.

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from collector.extract import extract_page
-from collector.loaders import InputOptions, LoadError, iter_pages
+from collector.inputs.loaders import InputOptions, LoadError, iter_pages
 from collector.pipeline import IngestOptions, ingest
-from collector.posts import Post
 from collector.scoring import Score, score_corpus, total_score
+from collector.values import Post
 from db.engine import database_url, make_engine, prepare_database, session_scope
 from db.queries import iter_article_posts
 

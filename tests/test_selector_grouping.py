@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
-from collector.extract import _COMBINED_SELECTOR, WRAPPER_SELECTOR, group_by_tag
-from collector.platforms import DETECTORS
+from collector.extract.page import _COMBINED_SELECTOR, WRAPPER_SELECTOR, group_by_tag
+from collector.extract.platforms import DETECTORS
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 REALWORLD = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "realworld" / "pages"

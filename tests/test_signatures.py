@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from collector.signatures import extract_text_posts, weighted_length
+from collector.extract.signatures import extract_text_posts, weighted_length
 
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "000_1cd65cf2135fe1ee.txt"
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from collector.terminal import (
+from collector.output.terminal import (
     Progress,
     ProgressBar,
     bar,

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from collector.text import block_text, collapse_spaces, node_links, node_text
+from collector.extract.text import block_text, collapse_spaces, node_links, node_text
 
 # The gold's space rule: runs of HTML's ASCII whitespace and NBSP read as one space.
 SPACE_RUN = re.compile(r"[ \t\n\f\r\u00a0]+")

@@ -9,7 +9,7 @@ from urllib.parse import quote
 import pytest
 
 from collector.extract import extract_posts
-from collector.platforms.twitter import status_parts
+from collector.extract.platforms.twitter import status_parts
 
 CLASSIC = (
     '<blockquote class="twitter-tweet" data-lang="de"><p lang="en" dir="ltr">just setting up my '

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
-from collector.platforms.twitter import TWEET_BLOCKQUOTES, parse_classic, parse_segments
+from collector.extract.platforms.twitter import TWEET_BLOCKQUOTES, parse_classic, parse_segments
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"

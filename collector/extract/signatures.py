@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from collector.dates import parse_date_text
-from collector.posts import Post
+from collector.extract.dates import parse_date_text
+from collector.values import Post
 
 PLATFORM = "twitter"
 MAX_WEIGHTED_LENGTH = 280

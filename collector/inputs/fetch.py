@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
-from collector.formats import charset_of
+from collector.inputs.formats import charset_of
 
 if TYPE_CHECKING:
     # httpx loads its optional CLI (and with it click) when imported: the loaders side stays free of

@@ -12,9 +12,16 @@ import re
 
 from selectolax.lexbor import LexborNode
 
-from collector.platforms.base import Detector
-from collector.platforms.markup import WP_EMBED_MARKER, attr, classes, plain_text, strip_query, wp_embed_url
-from collector.posts import Post
+from collector.extract.platforms.base import Detector
+from collector.extract.platforms.markup import (
+    WP_EMBED_MARKER,
+    attr,
+    classes,
+    plain_text,
+    strip_query,
+    wp_embed_url,
+)
+from collector.values import Post
 
 SELECTOR = "blockquote.reddit-embed-bq, blockquote.reddit-card, amp-reddit, figure.wp-block-embed-reddit"
 MARKERS = (b"reddit-embed-bq", b"reddit-card", b"amp-reddit", WP_EMBED_MARKER)

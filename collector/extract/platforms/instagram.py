@@ -23,9 +23,9 @@ import re
 
 from selectolax.lexbor import LexborNode
 
-from collector.clocks import instagram_time
-from collector.platforms.base import Detector
-from collector.platforms.markup import (
+from collector.extract.clocks import instagram_time
+from collector.extract.platforms.base import Detector
+from collector.extract.platforms.markup import (
     WP_EMBED_MARKER,
     attr,
     first_link_match,
@@ -36,8 +36,8 @@ from collector.platforms.markup import (
     utc_day,
     wp_embed_url,
 )
-from collector.posts import Post
-from collector.text import node_links, node_text
+from collector.extract.text import node_links, node_text
+from collector.values import Post
 
 _EMBED_PATHS = ("p", "reel", "tv")
 # Grouped with :is() under one tag: lexbor walks the tree once per top-level selector.

@@ -9,10 +9,10 @@ import re
 
 from selectolax.lexbor import LexborNode
 
-from collector.clocks import linkedin_time
-from collector.platforms.base import Detector
-from collector.platforms.markup import iframe_src, utc_day
-from collector.posts import Post
+from collector.extract.clocks import linkedin_time
+from collector.extract.platforms.base import Detector
+from collector.extract.platforms.markup import iframe_src, utc_day
+from collector.values import Post
 
 _EMBED_PATH = "linkedin.com/embed/feed/update/"
 SELECTOR = f'iframe:is([src*="{_EMBED_PATH}"], [data-src*="{_EMBED_PATH}"])'

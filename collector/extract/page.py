@@ -22,10 +22,10 @@ from urllib.parse import unquote_plus
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from collector.metadata import extract_metadata, text_metadata
-from collector.platforms import DETECTORS
-from collector.posts import Extraction, Post, natural_key
-from collector.signatures import extract_text_posts
+from collector.extract.metadata import extract_metadata, text_metadata
+from collector.extract.platforms import DETECTORS
+from collector.extract.signatures import extract_text_posts
+from collector.values import Extraction, Post, natural_key
 
 # Carriers of embeds a consent layer or lazy loader holds back (see the module docstring).
 WRAPPER_SELECTOR = "textarea, template, [data-content]"

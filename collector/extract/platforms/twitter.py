@@ -25,11 +25,10 @@ from urllib.parse import parse_qs, unquote_plus, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from collector.clocks import twitter_time
-from collector.dates import parse_date_text
-from collector.platforms.base import Detector
-from collector.posts import Post, Quoted
-from collector.text import (
+from collector.extract.clocks import twitter_time
+from collector.extract.dates import parse_date_text
+from collector.extract.platforms.base import Detector
+from collector.extract.text import (
     BLOCK_SEPARATOR,
     COMMENT_TAG,
     TEXT_TAG,
@@ -40,6 +39,7 @@ from collector.text import (
     node_links,
     node_text,
 )
+from collector.values import Post, Quoted
 
 PLATFORM = "twitter"
 # Grouped by tag with :is(): lexbor matches a short list much faster than one entry per form.

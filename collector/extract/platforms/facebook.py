@@ -20,9 +20,9 @@ from urllib.parse import parse_qs
 
 from selectolax.lexbor import LexborNode
 
-from collector.dates import parse_date_text
-from collector.platforms.base import Detector
-from collector.platforms.markup import (
+from collector.extract.dates import parse_date_text
+from collector.extract.platforms.base import Detector
+from collector.extract.platforms.markup import (
     WP_EMBED_MARKER,
     attr,
     classes,
@@ -31,8 +31,8 @@ from collector.platforms.markup import (
     plain_text,
     wp_embed_url,
 )
-from collector.posts import Post
-from collector.text import node_links, node_text
+from collector.extract.text import node_links, node_text
+from collector.values import Post
 
 WRAPPER_CLASSES = frozenset({"fb-post", "fb-video"})
 FALLBACK_CLASS = "fb-xfbml-parse-ignore"

@@ -15,12 +15,12 @@ import re
 
 from selectolax.lexbor import LexborNode
 
-from collector.clocks import bluesky_time
-from collector.dates import parse_date_text
-from collector.platforms.base import Detector
-from collector.platforms.markup import attr, has_class, plain_text, strip_query, utc_day
-from collector.posts import Post
-from collector.text import node_links, node_text
+from collector.extract.clocks import bluesky_time
+from collector.extract.dates import parse_date_text
+from collector.extract.platforms.base import Detector
+from collector.extract.platforms.markup import attr, has_class, plain_text, strip_query, utc_day
+from collector.extract.text import node_links, node_text
+from collector.values import Post
 
 _RENDERED = "embed.bsky.app/embed/"
 # embed.js swaps the blockquote for iframe[data-bluesky-id] src=…/embed/{did}/app.bsky.feed.post/{rkey}.

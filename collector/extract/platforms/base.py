@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from selectolax.lexbor import LexborNode
 
-from collector.posts import Post
+from collector.values import Post
 
 ParseNode = Callable[[LexborNode], list[Post]]
 

@@ -11,9 +11,9 @@ import re
 
 from selectolax.lexbor import LexborNode
 
-from collector.platforms.base import Detector
-from collector.platforms.markup import attr, first_link_match, has_class
-from collector.posts import Post
+from collector.extract.platforms.base import Detector
+from collector.extract.platforms.markup import attr, first_link_match, has_class
+from collector.values import Post
 
 SELECTOR = "blockquote.text-post-media"
 MARKERS = (b"text-post-media",)

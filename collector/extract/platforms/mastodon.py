@@ -11,10 +11,10 @@ import re
 
 from selectolax.lexbor import LexborNode
 
-from collector.clocks import mastodon_time
-from collector.platforms.base import Detector
-from collector.platforms.markup import attr, has_class, iframe_src, plain_text, utc_day
-from collector.posts import Post
+from collector.extract.clocks import mastodon_time
+from collector.extract.platforms.base import Detector
+from collector.extract.platforms.markup import attr, has_class, iframe_src, plain_text, utc_day
+from collector.values import Post
 
 SELECTOR = "blockquote.mastodon-embed, iframe.mastodon-embed"
 MARKERS = (b"mastodon-embed",)

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Literal
 
-from collector.encoding import decode_bytes
-from collector.fetch import (
+from collector.inputs.encoding import decode_bytes
+from collector.inputs.fetch import (
     DEFAULT_DEADLINE,
     DEFAULT_MAX_BYTES,
     DEFAULT_RETRIES,
@@ -31,7 +31,7 @@ from collector.fetch import (
     fetch_page,
     make_client,
 )
-from collector.formats import (
+from collector.inputs.formats import (
     GZIP_MAGIC,
     HEAD_BYTES,
     WARC_MAGIC,

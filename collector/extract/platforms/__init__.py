@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collector.platforms import (
+from collector.extract.platforms import (
     bluesky,
     facebook,
     instagram,
@@ -13,7 +13,7 @@ from collector.platforms import (
     tiktok,
     twitter,
 )
-from collector.platforms.base import Detector
+from collector.extract.platforms.base import Detector
 
 # Twitter first: it is by far the most common embed, and each candidate goes to the first
 # detector that recognises it.

@@ -14,7 +14,7 @@ from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
-from collector.posts import ArticleMeta
+from collector.values import ArticleMeta
 
 # The head ends at </head>; a page without one gets this much parsed as its head.
 HEAD_SCAN_CHARS = 400_000

@@ -13,11 +13,18 @@ import re
 
 from selectolax.lexbor import LexborNode
 
-from collector.clocks import tiktok_time
-from collector.platforms.base import Detector
-from collector.platforms.markup import WP_EMBED_MARKER, attr, has_class, plain_text, utc_day, wp_embed_url
-from collector.posts import Post
-from collector.text import node_links, node_text
+from collector.extract.clocks import tiktok_time
+from collector.extract.platforms.base import Detector
+from collector.extract.platforms.markup import (
+    WP_EMBED_MARKER,
+    attr,
+    has_class,
+    plain_text,
+    utc_day,
+    wp_embed_url,
+)
+from collector.extract.text import node_links, node_text
+from collector.values import Post
 
 SELECTOR = "blockquote.tiktok-embed, amp-tiktok, figure.wp-block-embed-tiktok"
 MARKERS = (b"tiktok-embed", b"amp-tiktok", WP_EMBED_MARKER)
