@@ -1,0 +1,78 @@
+"""Twitter / X embeds in every form real saved pages show (see ../shared/EMBEDS.md, section 2.1).
+
+One module per embed form, and the candidate dispatched to it by its tag and classes:
+- `classic`: the embed code's blockquote (`twitter-tweet` / `twitter-video`) and CMS copies of it;
+- `widgets`: what widgets.js leaves in a saved rendered page (iframes, `<twitter-widget>`), AMP's
+  `amp-twitter` / `bento-twitter`, Qiita's tweet frames;
+- `cards`: WordPress embed figures whose oEmbed failed, note.com figures, Substack tweet cards;
+- `urls`: status URLs and ids, and the post every form builds from them.
+
+Not posts: timelines, share/follow buttons, a `div.twitter-tweet` without a tweet inside.
+"""
+
+from __future__ import annotations
+
+from selectolax.lexbor import LexborNode
+
+from collector.extract.platforms.base import Detector
+from collector.extract.platforms.twitter.cards import parse_card, parse_figure
+from collector.extract.platforms.twitter.classic import (
+    parse_blockquote,
+    parse_classic,
+    parse_div,
+    parse_segments,
+)
+from collector.extract.platforms.twitter.urls import PLATFORM, TWEET_BLOCKQUOTES, classes_of, status_parts
+from collector.extract.platforms.twitter.widgets import parse_amp, parse_widget
+from collector.values import Post
+
+# Grouped by tag with :is(): lexbor matches a short list much faster than one entry per form.
+# Qiita's frames need no entry: extract's consent-wrapper selector ([data-content]) brings them.
+SELECTOR = ", ".join(
+    (
+        "blockquote:is(.twitter-tweet, .twitter-video)",
+        "div:is(.twitter-tweet, .tweet, .twitter-embed)",
+        "iframe:is([data-tweet-id], [id^='twitter-widget-'])",
+        "twitter-widget",
+        "amp-twitter",
+        "bento-twitter",
+        "figure:is(.wp-block-embed-twitter, [embedded-service='twitter'])",
+    )
+)
+MARKERS = (
+    b"twitter-tweet",
+    b"twitter-video",
+    b"twitter-widget",
+    b"data-tweet-id",
+    b"amp-twitter",
+    b"bento-twitter",
+    b"wp-block-embed-twitter",
+    b'embedded-service="twitter"',
+    b'class="tweet"',
+    b"twitter-embed",
+    b"embed-contents/tweet",
+)
+
+
+def parse_node(node: LexborNode) -> list[Post]:
+    """Posts for one candidate node; [] when the node is not a tweet embed of ours."""
+    tag = node.tag
+    classes = classes_of(node)
+    if tag == "blockquote" and ("twitter-tweet" in classes or "twitter-video" in classes):
+        return parse_blockquote(node)
+    if tag == "div" and "twitter-tweet" in classes:
+        return parse_div(node)
+    if tag in ("iframe", "twitter-widget"):
+        return parse_widget(node)
+    if tag in ("amp-twitter", "bento-twitter"):
+        return parse_amp(node)
+    if tag == "figure":
+        return parse_figure(node)
+    if tag == "div" and ("tweet" in classes or "twitter-embed" in classes):
+        return parse_card(node)
+    return []
+
+
+DETECTOR = Detector(platform=PLATFORM, selector=SELECTOR, markers=MARKERS, parse=parse_node)
+
+__all__ = ["DETECTOR", "TWEET_BLOCKQUOTES", "parse_classic", "parse_node", "parse_segments", "status_parts"]
