@@ -15,6 +15,7 @@ from __future__ import annotations
 from selectolax.lexbor import LexborNode
 
 from collector.extract.platforms.base import Detector
+from collector.extract.platforms.markup import classes
 from collector.extract.platforms.twitter.cards import parse_card, parse_figure
 from collector.extract.platforms.twitter.classic import (
     parse_blockquote,
@@ -22,7 +23,7 @@ from collector.extract.platforms.twitter.classic import (
     parse_div,
     parse_segments,
 )
-from collector.extract.platforms.twitter.urls import PLATFORM, TWEET_BLOCKQUOTES, classes_of, status_parts
+from collector.extract.platforms.twitter.urls import PLATFORM, TWEET_BLOCKQUOTES, status_parts
 from collector.extract.platforms.twitter.widgets import parse_amp, parse_widget
 from collector.values import Post
 
@@ -57,10 +58,10 @@ MARKERS = (
 def parse_node(node: LexborNode) -> list[Post]:
     """Posts for one candidate node; [] when the node is not a tweet embed of ours."""
     tag = node.tag
-    classes = classes_of(node)
-    if tag == "blockquote" and ("twitter-tweet" in classes or "twitter-video" in classes):
+    names = classes(node)
+    if tag == "blockquote" and ("twitter-tweet" in names or "twitter-video" in names):
         return parse_blockquote(node)
-    if tag == "div" and "twitter-tweet" in classes:
+    if tag == "div" and "twitter-tweet" in names:
         return parse_div(node)
     if tag in ("iframe", "twitter-widget"):
         return parse_widget(node)
@@ -68,7 +69,7 @@ def parse_node(node: LexborNode) -> list[Post]:
         return parse_amp(node)
     if tag == "figure":
         return parse_figure(node)
-    if tag == "div" and ("tweet" in classes or "twitter-embed" in classes):
+    if tag == "div" and ("tweet" in names or "twitter-embed" in names):
         return parse_card(node)
     return []
 

@@ -9,10 +9,9 @@ import json
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from collector.extract.platforms.markup import attr, classes
 from collector.extract.platforms.twitter.urls import (
     TWEET_FORMS_INSIDE,
-    attr_text,
-    classes_of,
     make_post,
     status_parts,
 )
@@ -39,7 +38,7 @@ def parse_figure(node: LexborNode) -> list[Post]:
     """WordPress embed figure whose oEmbed failed (bare URL), or note.com's figure."""
     if node.css_first(TWEET_FORMS_INSIDE) is not None:
         return []  # the embed inside is its own candidate
-    places = [attr_text(node, "data-src"), *(attr_text(a, "href") for a in node.css("a[href]"))]
+    places = [attr(node, "data-src") or "", *(attr(a, "href") or "" for a in node.css("a[href]"))]
     for place in [*places, node.text(deep=True)]:
         parts = status_parts(place) if place else None
         if parts is not None:
@@ -61,7 +60,7 @@ def parse_card(node: LexborNode) -> list[Post]:
     parts = status_parts(str(data.get("url") or ""))
     if parts is None:
         anchor = node.css_first("a[href]")
-        parts = status_parts(attr_text(anchor, "href")) if anchor is not None else None
+        parts = status_parts(attr(anchor, "href") or "") if anchor is not None else None
     if parts is None:
         return []
     url, post_id, user = parts
@@ -70,7 +69,7 @@ def parse_card(node: LexborNode) -> list[Post]:
     text_node = node.css_first(".tweet-text")
 
     def skip(candidate: LexborNode) -> bool:
-        return any(cls in SUBSTACK_TEXT_SKIP for cls in classes_of(candidate))
+        return any(cls in SUBSTACK_TEXT_SKIP for cls in classes(candidate))
 
     if text_node is not None:
         text = node_text(text_node)
@@ -169,13 +168,14 @@ def _card_links(node: LexborNode, text_node: LexborNode | None) -> list[str]:
     # The link-preview card under the text points at the page the tweet shared; a card inside
     # the quoted tweet belongs to that tweet.
     for anchor in node.css("a.expanded-link"):
-        if attr_text(anchor, "href") and not inside(anchor, node, _is_quote_card):
-            links.append(attr_text(anchor, "href"))
+        href = attr(anchor, "href")
+        if href and not inside(anchor, node, _is_quote_card):
+            links.append(href)
     return links
 
 
 def _is_quote_card(node: LexborNode) -> bool:
-    return "quote-tweet" in classes_of(node)
+    return "quote-tweet" in classes(node)
 
 
 def _card_quote(node: LexborNode) -> Quoted | None:
@@ -184,7 +184,7 @@ def _card_quote(node: LexborNode) -> Quoted | None:
         return None
 
     def header(candidate: LexborNode) -> bool:
-        return "quote-tweet-header" in classes_of(candidate)
+        return "quote-tweet-header" in classes(candidate)
 
     name = _first_text(quote, ".quote-tweet-name")
     handle = (_first_text(quote, ".quote-tweet-username") or "").lstrip("@") or None

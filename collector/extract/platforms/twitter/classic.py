@@ -15,12 +15,12 @@ from collections.abc import Callable
 from selectolax.lexbor import LexborNode
 
 from collector.extract.dates import parse_date_text
+from collector.extract.platforms.markup import attr
 from collector.extract.platforms.twitter.urls import (
     PROFILE_URL,
     STATUS_URL,
     TWEET_FORMS_INSIDE,
     TWEET_ID,
-    attr_text,
     is_tweet,
     make_post,
     status_id,
@@ -98,7 +98,7 @@ def date_anchors(node: LexborNode) -> list[LexborNode]:
     found = [
         anchor
         for anchor in node.css("a[href]")
-        if status_parts(attr_text(anchor, "href")) and not inside(anchor, node, is_tweet)
+        if status_parts(attr(anchor, "href") or "") and not inside(anchor, node, is_tweet)
     ]
     if len(found) <= 1:
         return found
@@ -118,7 +118,7 @@ def _after_byline(anchor: LexborNode) -> bool:
 
 def _parse_segment(node: LexborNode, anchor: LexborNode, before: set[int]) -> Post | None:
     """One embed: the content between the previous embed's date link and this one's."""
-    parts = status_parts(attr_text(anchor, "href"))
+    parts = status_parts(attr(anchor, "href") or "")
     if parts is None:
         return None
     after = _nodes_after(anchor, node)
@@ -188,7 +188,7 @@ def parse_classic(node: LexborNode) -> Post | None:
     if shape is None:
         return None
     paragraph, byline_holder, anchor = shape
-    parts = status_parts(attr_text(anchor, "href"))
+    parts = status_parts(attr(anchor, "href") or "")
     pieces = inline_pieces(paragraph) if paragraph is not None else []
     links = node_links(paragraph) if paragraph is not None else ()
     if parts is None or pieces is None or any(status_parts(href) for href in links):
@@ -266,7 +266,7 @@ def _classic_lang(paragraph: LexborNode | None, byline_holder: LexborNode) -> st
     """_text_lang's answer: the first `<p lang>` (text paragraph, then byline paragraph)."""
     for candidate in (paragraph, byline_holder):
         if candidate is not None and candidate.tag == "p" and "lang" in candidate.attributes:
-            return attr_text(candidate, "lang") or None
+            return attr(candidate, "lang")
     return None
 
 
@@ -301,7 +301,7 @@ def _profile_link_in_byline(
     node: LexborNode, hidden: Callable[[LexborNode], bool], byline: str, handle: str
 ) -> bool:
     for anchor in node.css("a[href]"):
-        profile = PROFILE_URL.match(attr_text(anchor, "href"))
+        profile = PROFILE_URL.match(attr(anchor, "href") or "")
         if profile is None or profile["user"].casefold() != handle.casefold():
             continue
         shown = node_text(anchor)
@@ -313,11 +313,11 @@ def _profile_link_in_byline(
 def _parse_attributes_only(node: LexborNode) -> list[Post]:
     """A blockquote without a status link: the URL kept in an attribute, or as plain text."""
     for name in STATUS_ATTRIBUTES:
-        parts = status_parts(attr_text(node, name))
+        parts = status_parts(attr(node, name) or "")
         if parts is not None:
             url, post_id, user = parts
             return [make_post(post_id, url=url, handle=user)]
-    tweet_id = attr_text(node, "data-tweet-id")
+    tweet_id = attr(node, "data-tweet-id") or ""
     if TWEET_ID.match(tweet_id):
         return [make_post(tweet_id)]
     return _parse_unlinked(node)
@@ -440,5 +440,5 @@ def _text_lang(node: LexborNode, hidden: Callable[[LexborNode], bool]) -> str | 
     """Twitter's detected language of the text paragraph; the blockquote's own lang is UI only."""
     for paragraph in node.css("p[lang]"):
         if not hidden(paragraph) and not inside(paragraph, node, hidden):
-            return attr_text(paragraph, "lang") or None
+            return attr(paragraph, "lang")
     return None

@@ -8,6 +8,7 @@ from selectolax.lexbor import LexborNode
 
 from collector.extract.clocks import twitter_time
 from collector.extract.dates import parse_date_text
+from collector.extract.platforms.markup import attr, classes
 from collector.values import Post, Quoted
 
 PLATFORM = "twitter"
@@ -27,14 +28,6 @@ TWEET_ID = re.compile(r"^\d{1,20}$")
 TWEET_BLOCKQUOTES = "blockquote.twitter-tweet, blockquote.twitter-video"
 # Embed forms that are candidates of their own when they sit inside a wrapper.
 TWEET_FORMS_INSIDE = "blockquote, iframe, twitter-widget, amp-twitter, bento-twitter"
-
-
-def classes_of(node: LexborNode) -> list[str]:
-    return (node.attributes.get("class") or "").split()
-
-
-def attr_text(node: LexborNode, name: str) -> str:
-    return (node.attributes.get(name) or "").strip()
 
 
 def status_parts(href: str) -> tuple[str, str, str | None] | None:
@@ -57,8 +50,8 @@ def status_parts(href: str) -> tuple[str, str, str | None] | None:
 def is_tweet(node: LexborNode) -> bool:
     if node.tag != "blockquote":
         return False  # most nodes: no need to split a class attribute
-    classes = classes_of(node)
-    return "twitter-tweet" in classes or "twitter-video" in classes
+    names = classes(node)
+    return "twitter-tweet" in names or "twitter-video" in names
 
 
 def make_post(
@@ -90,5 +83,5 @@ def make_post(
 
 
 def status_id(anchor: LexborNode) -> str | None:
-    parts = status_parts(attr_text(anchor, "href"))
+    parts = status_parts(attr(anchor, "href") or "")
     return parts[1] if parts else None

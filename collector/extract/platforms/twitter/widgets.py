@@ -13,11 +13,11 @@ from urllib.parse import parse_qs, unquote_plus, urlsplit
 
 from selectolax.lexbor import LexborNode
 
+from collector.extract.platforms.markup import attr
 from collector.extract.platforms.twitter.classic import date_anchors
 from collector.extract.platforms.twitter.urls import (
     TWEET_BLOCKQUOTES,
     TWEET_ID,
-    attr_text,
     is_tweet,
     make_post,
     status_id,
@@ -35,7 +35,7 @@ TWIN_SIBLINGS = 3
 
 
 def parse_widget(node: LexborNode) -> list[Post]:
-    if QIITA_TWEET_FRAME in attr_text(node, "src"):
+    if QIITA_TWEET_FRAME in (attr(node, "src") or ""):
         return _parse_qiita(node)
     post_id = _widget_id(node)
     if post_id is None or _has_twin_blockquote(node, post_id):
@@ -44,12 +44,12 @@ def parse_widget(node: LexborNode) -> list[Post]:
 
 
 def _widget_id(node: LexborNode) -> str | None:
-    tweet_id = attr_text(node, "data-tweet-id")
+    tweet_id = attr(node, "data-tweet-id") or ""
     if TWEET_ID.match(tweet_id):
         return tweet_id
     if node.tag != "iframe":
         return None
-    src = urlsplit(attr_text(node, "src"))
+    src = urlsplit(attr(node, "src") or "")
     if src.hostname not in WIDGET_HOSTS or not WIDGET_FRAME_PATH.search(src.path):
         return None  # share and follow buttons live under /widgets/, not /embed/
     ids = parse_qs(src.query).get("id", [])
@@ -58,7 +58,7 @@ def _widget_id(node: LexborNode) -> str | None:
 
 def _parse_qiita(node: LexborNode) -> list[Post]:
     """Qiita's tweet frame keeps the status URL percent-encoded in data-content."""
-    parts = status_parts(unquote_plus(attr_text(node, "data-content")))
+    parts = status_parts(unquote_plus(attr(node, "data-content") or ""))
     if parts is None:
         return []
     url, post_id, user = parts
@@ -103,5 +103,5 @@ def parse_amp(node: LexborNode) -> list[Post]:
     # A placeholder blockquote inside carries the full embed and is parsed on its own.
     if node.css_first(TWEET_BLOCKQUOTES) is not None:
         return []
-    post_id = attr_text(node, "data-tweetid")
+    post_id = attr(node, "data-tweetid") or ""
     return [make_post(post_id)] if TWEET_ID.match(post_id) else []
