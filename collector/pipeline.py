@@ -5,7 +5,7 @@ The only module besides the CLI that joins `collector` and `db`. Pages are extra
 or Ctrl-C keeps only whole articles, and a re-run completes the work without duplicates. A page
 that cannot be read, extracted or saved is reported and counted; the run goes on.
 
-Each page is prepared for the archive (`db.store.prepare_page`: keys, bounds, row values) where it
+Each page is prepared for the archive (`db.rows.prepare_page`: keys, bounds, row values) where it
 was extracted: with worker processes, the main process is left with the SQL alone, since it is the
 single writer and shares the cores with the workers.
 """
@@ -38,7 +38,8 @@ from collector.parallel import (
     worker_context,
 )
 from collector.values import Article, ArticleMeta, Extraction
-from db.store import PreparedPage, SaveResult, prepare_page, save_prepared
+from db.rows import PreparedPage, prepare_page
+from db.store import SaveResult, save_prepared
 
 # Pages per transaction: big enough for set-based saving to pay off, small enough that a crash
 # loses little work and the progress bar's "new" counts move.

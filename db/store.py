@@ -7,136 +7,62 @@ pages, and concurrent workers racing on the same posts, converge on one row each
 inserted in key order, table by table, so concurrent PostgreSQL batches take their row locks in
 one global order.
 
-Posts without a platform id (plain-text copies lose the status URL) are keyed by their content key
-(handle + date + normalised text). Such a post is recognised as any stored post with the same
-content key, id or not; and when an embed with an id arrives for a post first stored without one,
-the stored row is promoted (it gains the id, URL and exact time) instead of becoming a second post.
+A post without a platform id is recognised as any stored post with the same content key, id or
+not; and when an embed with an id arrives for a post first stored without one, the stored row is
+promoted (it gains the id, URL and exact time) instead of becoming a second post.
 
-Saving is split in two so that a parallel ingest's single writer only runs SQL: `prepare_page`
-(pure Python: keys, column bounds, the exact row values) runs wherever the page was extracted, in
-worker processes too, and returns plain tuples that cost little to send between processes;
-`save_prepared` writes them, with one executemany of plain tuples per table and batch.
+The rows come from `db.rows.prepare_page` (pure, runs where the page was extracted); this module
+writes them, with one executemany of plain tuples per table and batch. `db.failures` says which
+errors are a page's, the archive's, or a race to retry.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import random
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
-from typing import Any, NamedTuple, TypeVar
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Dialect, Engine, String, Table, bindparam, select, update
+from sqlalchemy import Connection, Dialect, Engine, Table, bindparam, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from collector import values
 from db.dialects import in_values
 from db.engine import session_scope
-from db.models import HANDLE_LEN, POST_KEY_LEN, Appearance, Article, Author, Link, Post
+from db.failures import BATCH_ATTEMPTS, RETRY_PAUSE_S, is_archive_failure, is_transient
+from db.models import Appearance, Article, Author, Link, Post
+from db.rows import (
+    ARTICLE_COLUMNS,
+    HANDLE_AT,
+    POST_COLUMNS,
+    POST_ID_AT,
+    AuthorKey,
+    PostKey,
+    PreparedPage,
+    PreparedPost,
+    handle_key,
+    identity_columns,
+    prepare_page,
+    row_author_key,
+    row_content_key,
+    row_post_key,
+    to_utc,
+)
 
 _ARTICLES: Table = Article.__table__  # type: ignore[assignment]
 _AUTHORS: Table = Author.__table__  # type: ignore[assignment]
 _POSTS: Table = Post.__table__  # type: ignore[assignment]
 _LINKS: Table = Link.__table__  # type: ignore[assignment]
 _APPEARANCES: Table = Appearance.__table__  # type: ignore[assignment]
-
-# PostgreSQL: serialization failure, deadlock detected. Retrying the whole batch is the cure.
-TRANSIENT_SQLSTATES = frozenset({"40001", "40P01"})
-# SQLite: the busy timeout ran out (another writer held the lock for 30 s).
-TRANSIENT_SQLITE_MESSAGE = "database is locked"
-# The archive itself refuses the batch, whatever its pages hold: no page would fare better alone.
-# PostgreSQL: connection exceptions and insufficient resources (disk full...) (classes 08, 53), a
-# read-only transaction, no INSERT privilege, the server shutting down.
-ARCHIVE_SQLSTATE_CLASSES = ("08", "53")
-ARCHIVE_SQLSTATES = frozenset({"25006", "42501", "57P01", "57P02", "57P03"})
-# SQLite: a read-only file or folder, a full disk, an I/O error.
-ARCHIVE_SQLITE_MESSAGES = (
-    "readonly database",
-    "database or disk is full",
-    "disk i/o error",
-    "unable to open database file",
-)
-BATCH_ATTEMPTS = 8
-RETRY_PAUSE_S = 0.05
-# VARCHAR bounds PostgreSQL enforces and SQLite ignores (see fit_post).
-_LANG_TYPE = _POSTS.c.lang.type
-assert isinstance(_LANG_TYPE, String) and _LANG_TYPE.length is not None
-_LANG_LEN = _LANG_TYPE.length
-# A PostgreSQL btree entry must fit in about 2.7 KB: the display name in the authors table's unique
-# key is cut to this many characters (at most 4 bytes each in UTF-8, beside platform and handle).
-AUTHOR_NAME_KEY_LEN = 400
 # Values per IN (...) list: well under SQLite's 32,766 bound parameters per statement.
 IN_CHUNK = 2_000
-
-# (platform, natural key): how a post is identified across pages.
-PostKey = tuple[str, str]
-# (platform, case-folded handle without '@', display name): one row in `authors`.
-AuthorKey = tuple[str, str, str]
 Page = tuple[values.Article, Sequence[values.Post]]
 _T = TypeVar("_T")
-
-# Column order of a prepared post row; the writer appends author_id and first_seen_at.
-POST_COLUMNS = (
-    "platform",
-    "key",
-    "content_key",
-    "post_id",
-    "url",
-    "author_name",
-    "handle",
-    "date_text",
-    "date",
-    "posted_at",
-    "text",
-    "links_json",
-    "lang",
-    "quoted_author_name",
-    "quoted_handle",
-    "quoted_text",
-)
 _POST_INSERT = (*POST_COLUMNS, "author_id", "first_seen_at")
-_PLATFORM, _KEY, _CONTENT_KEY, _POST_ID, _URL, _AUTHOR_NAME, _HANDLE, _POSTED_AT = (
-    POST_COLUMNS.index(name)
-    for name in ("platform", "key", "content_key", "post_id", "url", "author_name", "handle", "posted_at")
-)
-# Column order of a prepared article row; the writer appends ingested_at.
-ARTICLE_COLUMNS = (
-    "identity",
-    "source",
-    "url",
-    "title",
-    "canonical_url",
-    "site_name",
-    "published",
-    "saved_from",
-    "sha256",
-    "fetched_url",
-    "final_url",
-    "http_status",
-    "fetched_at",
-    "archive_path",
-)
 _ARTICLE_INSERT = (*ARTICLE_COLUMNS, "ingested_at")
-
-
-# A post ready for the writer: its row (POST_COLUMNS; storable, times in UTC) and its links
-# (storable); its keys are read off the row. Plain tuples, not named ones: one crosses from a worker
-# process per post, and plain tuples unpickle 3-4x faster (measured on the benchmark corpus: 27 ms
-# instead of 103 ms for 2,000 pages, time the single writer would spend).
-PreparedPost = tuple[tuple[Any, ...], tuple[str, ...]]
-
-
-class PreparedPage(NamedTuple):
-    """A page ready to save: `prepare_page`'s result, plain values only (cheap to pickle)."""
-
-    identity: str
-    source: str
-    row: tuple[Any, ...]  # ARTICLE_COLUMNS, storable
-    posts: tuple[PreparedPost, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,20 +72,6 @@ class SaveResult:
     article_id: int
     new_posts: int
     known_posts: int
-
-
-def article_url(article: values.Article) -> str | None:
-    """The page's own address, best source first."""
-    meta = article.meta
-    return article.url or meta.canonical_url or meta.saved_from or article.final_url
-
-
-def article_identity(article: values.Article) -> str:
-    """One article however often it is saved: its URL when known, else its content hash."""
-    url = article_url(article)
-    if url:
-        return hashlib.sha256(f"url:{url}".encode()).hexdigest()
-    return article.sha256
 
 
 def save_article(session: Session, article: values.Article, posts: Sequence[values.Post]) -> SaveResult:
@@ -196,25 +108,6 @@ def save_prepared(engine: Engine, pages: Sequence[PreparedPage]) -> list[SaveRes
     raise AssertionError("unreachable")
 
 
-def is_archive_failure(error: DBAPIError) -> bool:
-    """The archive cannot take writes at all (read-only, full, gone): a failure of the run, not
-    of a page, so it is raised once instead of being reported for every page."""
-    state = str(getattr(error.orig, "sqlstate", None) or "")
-    message = str(error.orig).lower()
-    return (
-        error.connection_invalidated
-        or state in ARCHIVE_SQLSTATES
-        or state.startswith(ARCHIVE_SQLSTATE_CLASSES)
-        or any(part in message for part in ARCHIVE_SQLITE_MESSAGES)
-    )
-
-
-def is_transient(error: DBAPIError) -> bool:
-    """A concurrency failure that retrying the transaction resolves."""
-    state = getattr(error.orig, "sqlstate", None)
-    return state in TRANSIENT_SQLSTATES or TRANSIENT_SQLITE_MESSAGE in str(error.orig)
-
-
 def _save_batch(engine: Engine, pages: Sequence[PreparedPage]) -> list[SaveResult | Exception]:
     with session_scope(engine) as session:
         try:
@@ -244,139 +137,8 @@ def _save_alone(session: Session, page: PreparedPage) -> SaveResult | Exception:
         return error
 
 
-# --- preparing a page (pure Python; runs where the page was extracted) ---------------------------
-
-
-def prepare_page(article: values.Article, posts: Sequence[values.Post]) -> PreparedPage:
-    """Everything the writer needs from one page, as plain values: no database needed.
-
-    A parallel ingest calls this in its worker processes, so the single writer only runs SQL.
-    """
-    identity = article_identity(article)
-    return PreparedPage(
-        identity,
-        article.source,
-        _storable(_article_values(article, identity)),
-        tuple(_prepare_post(fit_post(post)) for post in posts),
-    )
-
-
-def _article_values(article: values.Article, identity: str) -> tuple[Any, ...]:
-    meta = article.meta
-    return (
-        identity,
-        article.source,
-        article_url(article),
-        meta.title,
-        meta.canonical_url,
-        meta.site_name,
-        meta.published,
-        meta.saved_from,
-        article.sha256,
-        article.fetched_url,
-        article.final_url,
-        article.http_status,
-        _utc(article.fetched_at),
-        article.archive_path,
-    )
-
-
-def _prepare_post(post: values.Post) -> PreparedPost:
-    content = values.content_key(post)
-    key = post.post_id or content
-    quoted = post.quoted or _NO_QUOTE
-    row = (
-        post.platform,
-        key,
-        content,
-        post.post_id,
-        post.url,
-        post.author_name,
-        post.handle,
-        post.date_text,
-        post.date,
-        _utc(post.posted_at),
-        post.text,
-        json.dumps(list(post.links), ensure_ascii=False),
-        post.lang,
-        quoted.author_name,
-        quoted.handle,
-        quoted.text,
-    )
-    return _storable(row), _storable(post.links)
-
-
-_NO_QUOTE = values.Quoted()
-
-
-def _storable(row: tuple[Any, ...]) -> tuple[Any, ...]:
-    """PostgreSQL text cannot hold NUL characters: both databases store U+FFFD instead (as HTML does)."""
-    if not any(isinstance(value, str) and "\x00" in value for value in row):
-        return row
-    return tuple(value.replace("\x00", "\ufffd") if isinstance(value, str) else value for value in row)
-
-
-def _post_key(row: tuple[Any, ...]) -> PostKey:
-    return row[_PLATFORM], row[_KEY]
-
-
-def _content_key(row: tuple[Any, ...]) -> PostKey:
-    return row[_PLATFORM], row[_CONTENT_KEY]
-
-
-def _handle_key(handle: str | None) -> str:
-    # Cut again after casefold, which may lengthen ("ß" -> "ss").
-    return (handle or "").lstrip("@").casefold()[:HANDLE_LEN]
-
-
-def _author_key(row: tuple[Any, ...]) -> AuthorKey | None:
-    handle = _handle_key(row[_HANDLE])
-    name = (row[_AUTHOR_NAME] or "")[:AUTHOR_NAME_KEY_LEN]
-    return (row[_PLATFORM], handle, name) if handle or name else None
-
-
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def _utc(moment: dt.datetime | None) -> dt.datetime | None:
-    # SQLite keeps no time zone: everything is stored as UTC (see models.Post.posted_at).
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(dt.UTC)
-
-
-def fit_post(post: values.Post) -> values.Post:
-    """`post` cut to the schema's column bounds, alike on both databases.
-
-    Only broken or hostile markup goes past them (a 40-character lang attribute, a 200-character
-    handle, a "post id" longer than any platform's); PostgreSQL would fail the whole page over it
-    while SQLite stored it whole. An id too long to be a key is dropped: the post is then keyed by
-    its content, like a plain-text copy.
-    """
-    quoted = post.quoted
-    fits = (
-        len(post.post_id or "") <= POST_KEY_LEN
-        and len(post.handle or "") <= HANDLE_LEN
-        and len(post.lang or "") <= _LANG_LEN
-        and (quoted is None or len(quoted.handle or "") <= HANDLE_LEN)
-    )
-    if fits:
-        return post
-    return replace(
-        post,
-        post_id=post.post_id if len(post.post_id or "") <= POST_KEY_LEN else None,
-        handle=post.handle[:HANDLE_LEN] if post.handle else post.handle,
-        lang=post.lang[:_LANG_LEN] if post.lang else post.lang,
-        quoted=replace(quoted, handle=quoted.handle[:HANDLE_LEN] if quoted.handle else None)
-        if quoted
-        else None,
-    )
-
-
-# --- the set-based writer ------------------------------------------------------------------------
 
 
 class _Inserter:
@@ -509,7 +271,7 @@ def _save_many(connection: Connection, pages: Sequence[PreparedPage]) -> list[Sa
     for keys, page in zip(page_keys, pages, strict=True):
         for key, post in zip(keys, page.posts, strict=True):
             # The embed (with its id) represents a post, not a plain-text copy merged into it.
-            if key not in unique or (post[0][_POST_ID] and not unique[key][0][_POST_ID]):
+            if key not in unique or (post[0][POST_ID_AT] and not unique[key][0][POST_ID_AT]):
                 unique[key] = post
     known = _find_known(connection, statements, unique)
     known.update(_promote(connection, statements, unique, known))
@@ -530,8 +292,10 @@ def _merge_copies(pages: Sequence[PreparedPage]) -> list[list[PostKey]]:
 
     (Across batches the same match is made against the stored posts, in `_find_known`.)
     """
-    page_keys = [[_post_key(row) for row, _ in page.posts] for page in pages]
-    with_id = {_content_key(row): _post_key(row) for page in pages for row, _ in page.posts if row[_POST_ID]}
+    page_keys = [[row_post_key(row) for row, _ in page.posts] for page in pages]
+    with_id = {
+        row_content_key(row): row_post_key(row) for page in pages for row, _ in page.posts if row[POST_ID_AT]
+    }
     if not with_id:
         return page_keys
     return [[with_id.get(key, key) for key in keys] for keys in page_keys]
@@ -582,8 +346,10 @@ def _find_known(
 ) -> dict[PostKey, int]:
     """Stored posts: by natural key; id-less posts also by content key among their author's posts."""
     found = _find_by_keys(connection, statements, unique)
-    idless = {key: row for key, (row, _) in unique.items() if not row[_POST_ID] and key not in found}
-    handles = {(platform, key) for (platform, _), row in idless.items() if (key := _handle_key(row[_HANDLE]))}
+    idless = {key: row for key, (row, _) in unique.items() if not row[POST_ID_AT] and key not in found}
+    handles = {
+        (platform, key) for (platform, _), row in idless.items() if (key := handle_key(row[HANDLE_AT]))
+    }
     if not handles:
         return found
     # Any display name: a plain-text signature may spell the name differently from the embed.
@@ -616,7 +382,7 @@ def _promote(
 ) -> dict[PostKey, int]:
     """Give an id-less stored post the id of the embed now seen for it (same content key)."""
     candidates = {
-        _content_key(row): row for key, (row, _) in unique.items() if row[_POST_ID] and key not in known
+        row_content_key(row): row for key, (row, _) in unique.items() if row[POST_ID_AT] and key not in known
     }
     if not candidates:
         return {}
@@ -626,15 +392,11 @@ def _promote(
         row = candidates[content]
         try:
             with connection.begin_nested():
-                connection.execute(update(_POSTS).where(_POSTS.c.id == row_id).values(_identity_columns(row)))
+                connection.execute(update(_POSTS).where(_POSTS.c.id == row_id).values(identity_columns(row)))
         except IntegrityError:
             continue  # another writer stored the id meanwhile: that row wins, this one stays id-less
-        promoted[_post_key(row)] = row_id
+        promoted[row_post_key(row)] = row_id
     return promoted
-
-
-def _identity_columns(row: tuple[Any, ...]) -> dict[str, Any]:
-    return {"key": row[_KEY], "post_id": row[_POST_ID], "url": row[_URL], "posted_at": row[_POSTED_AT]}
 
 
 def _save_authors(
@@ -642,9 +404,9 @@ def _save_authors(
 ) -> dict[AuthorKey, int]:
     handles: dict[AuthorKey, str | None] = {}
     for row, _ in posts:
-        author = _author_key(row)
+        author = row_author_key(row)
         if author is not None:
-            handles.setdefault(author, row[_HANDLE])
+            handles.setdefault(author, row[HANDLE_AT])
     if not handles:
         return {}
 
@@ -671,7 +433,7 @@ def _insert_posts(
     rows = []
     for key in sorted(missing):
         row = missing[key][0]
-        author = _author_key(row)
+        author = row_author_key(row)
         rows.append((*row, authors.get(author) if author is not None else None, seen_at))
     # A plain executemany, not INSERT ... RETURNING: psycopg re-parses a multi-row VALUES statement
     # on every batch (it is too long for its cache), which made PostgreSQL ingest 2x slower.
@@ -694,7 +456,7 @@ def _inserted_at(
 ) -> dict[PostKey, int]:
     """Of `stored`, the posts this batch inserted (not a concurrent writer): they carry its timestamp."""
     rows = _select_in(connection, statements.first_seen_by_id, stored.values())
-    mine = {row_id for row_id, first in rows if _utc(first) == seen_at}
+    mine = {row_id for row_id, first in rows if to_utc(first) == seen_at}
     return {key: row_id for key, row_id in stored.items() if row_id in mine}
 
 

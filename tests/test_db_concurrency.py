@@ -15,7 +15,8 @@ from db.engine import make_engine, prepare_database, session_scope
 from db.models import Appearance, Link
 from db.models import Article as ArticleRow
 from db.models import Post as PostRow
-from db.store import SaveResult, article_url, save_pages
+from db.rows import article_url
+from db.store import SaveResult, save_pages
 
 WORKERS = 4
 ARTICLES = 24

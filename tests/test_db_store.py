@@ -12,7 +12,7 @@ from sqlalchemy import Engine, func, make_url, select
 from sqlalchemy.exc import DBAPIError
 
 from collector.values import Post
-from db import store
+from db import failures, rows, store
 from db.engine import make_engine, session_scope
 from db.models import Appearance, Article, Author, Link
 from db.models import Post as PostRow
@@ -246,7 +246,7 @@ def test_a_prepared_page_crosses_processes_and_saves_the_same_rows(
 ) -> None:
     # Worker processes prepare pages and pickle them to the writer (collector.parallel).
     article = make_article("a", url="https://news.example/a")
-    prepared = pickle.loads(pickle.dumps(store.prepare_page(article, seed_posts)))
+    prepared = pickle.loads(pickle.dumps(rows.prepare_page(article, seed_posts)))
     [result] = store.save_prepared(engine, [prepared])
     assert isinstance(result, store.SaveResult) and result.new_posts == 3
     saved = records(engine)
@@ -297,5 +297,5 @@ def test_an_archive_that_refuses_writes_fails_the_batch_not_each_page(
             store.save_pages(read_only, [(make_article(name), seed_posts) for name in ("one", "two")])
     finally:
         read_only.dispose()
-    assert store.is_archive_failure(raised.value)
+    assert failures.is_archive_failure(raised.value)
     assert row_counts(engine) == dict.fromkeys(("posts", "articles", "appearances", "links", "authors"), 0)
