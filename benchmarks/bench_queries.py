@@ -9,9 +9,9 @@ posts of benchmarks/bench_store.py: tweet-like ~200-character texts over a Zipf-
 - word search (FTS) for words from the 50th to the 5,000th most common, every match and the first
   50; `--author` (handle); a 7-day `--since/--until` range. Each three times: the same SQL run with
   raw sqlite3 (the floor), the query alone through SQLAlchemy (`db.queries.select_post_ids`, every
-  matching id fetched) and with every full export record (`db.queries.iter_records`: the post, its
+  matching id fetched) and with every full export record (`db.records.iter_records`: the post, its
   links and the articles quoting it);
-- `db.queries.iter_column_batches` (what the export reads) over the whole archive, nothing written;
+- `db.records.iter_column_batches` (what the export reads) over the whole archive, nothing written;
 - `quotes export --format csv -o FILE` as a real subprocess over the whole archive, best of
   `--export-runs`: rows/s by wall clock and per CPU-second of the process, and its peak resident
   memory (VmHWM, polled every 50 ms), against reading the posts with raw sqlite3 (the floor) in
@@ -43,7 +43,8 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 from bench_store import AUTHORS, DAYS, FIRST_DAY, SEED, Corpus, build  # noqa: E402
 
 from db.engine import SQLITE_CACHE_KIB, SQLITE_MMAP_BYTES, database_url, make_engine, session_scope  # noqa: E402
-from db.queries import Filters, iter_column_batches, iter_records, select_post_ids  # noqa: E402
+from db.queries import Filters, select_post_ids  # noqa: E402
+from db.records import iter_column_batches, iter_records  # noqa: E402
 
 DEFAULT_DB = REPO / "benchmarks" / "out" / "queries-1m.db"
 QUOTES = Path(sys.executable).with_name("quotes")
@@ -253,7 +254,7 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|---:|")
     print(f"| raw sqlite3 `SELECT *` (floor, nothing written) | {posts:,} | {floor:,.0f} | 1.00 | – | – |")
     print(
-        f"| `db.queries.iter_column_batches` alone (nothing written) | {posts:,} | {storage:,.0f} "
+        f"| `db.records.iter_column_batches` alone (nothing written) | {posts:,} | {storage:,.0f} "
         f"| {storage / floor:.2f} | – | – |"
     )
     for number, run in enumerate(runs, 1):

@@ -34,7 +34,8 @@ from sqlalchemy.engine import make_url
 
 from collector.values import Article, ArticleMeta, Post
 from db.engine import database_url, make_engine, prepare_database, session_scope
-from db.queries import Filters, iter_records, select_post_ids
+from db.queries import Filters, select_post_ids
+from db.records import iter_records
 from db.store import SaveResult, save_pages
 
 SEED = 20261128

@@ -28,7 +28,7 @@ from collector.pipeline import IngestOptions, ingest
 from collector.scoring import FIELDS, Score, score_corpus, total_score
 from collector.values import Post
 from db.engine import database_url, make_engine, prepare_database, session_scope
-from db.queries import iter_article_posts
+from db.records import iter_article_posts
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "realworld"
 

@@ -41,16 +41,9 @@ from db.engine import (
     session_scope,
     upgrade_database,
 )
-from db.queries import (
-    RECORD_KEYS,
-    Filters,
-    collect_stats,
-    find_post,
-    iter_column_batches,
-    iter_records,
-    select_articles,
-)
+from db.queries import Filters, collect_stats, select_articles
 from db.queries import select_authors as authors_query
+from db.records import RECORD_KEYS, find_post, iter_column_batches, iter_records
 
 DB_ENV = "QUOTES_DB"
 DEBUG_ENV = "QUOTES_DEBUG"

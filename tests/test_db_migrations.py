@@ -18,7 +18,8 @@ from sqlalchemy import Engine, text
 
 from db.engine import ALEMBIC_INI, MIGRATIONS, SCHEMA_HEAD, make_engine, session_scope, upgrade_database
 from db.models import Base
-from db.queries import Filters, iter_records
+from db.queries import Filters
+from db.records import iter_records
 from db.store import save_article
 
 FULL_TEXT_OBJECTS = ("posts_fts", "ix_posts_fts")

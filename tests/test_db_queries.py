@@ -11,17 +11,10 @@ from conftest import make_article
 from sqlalchemy import Engine
 
 from collector.values import Post
-from db import queries
+from db import records
 from db.engine import session_scope
-from db.queries import (
-    RECORD_KEYS,
-    Filters,
-    collect_stats,
-    find_post,
-    iter_records,
-    select_articles,
-    select_authors,
-)
+from db.queries import Filters, collect_stats, select_articles, select_authors
+from db.records import RECORD_KEYS, find_post, iter_records
 from db.store import save_article
 
 GENEVA_URL = "https://news.example/geneva-talks"
@@ -224,10 +217,10 @@ def test_records_do_not_depend_on_the_batch_sizes(
         # (rows per fetch, rows per column batch, ids per lookup query, lookup cost): addresses by
         # id only, all at once, or switching; fetches split into column batches or not.
         for stream, column, lookup, cost in ((1, 1, 1, 0), (2, 5, 1, 10**9), (5, 2, 2, 1)):
-            monkeypatch.setattr(queries, "STREAM_BATCH", stream)
-            monkeypatch.setattr(queries, "COLUMN_BATCH", column)
-            monkeypatch.setattr(queries, "ADDRESS_BATCH", lookup)
-            monkeypatch.setattr(queries, "LOOKUP_COST", cost)
+            monkeypatch.setattr(records, "STREAM_BATCH", stream)
+            monkeypatch.setattr(records, "COLUMN_BATCH", column)
+            monkeypatch.setattr(records, "ADDRESS_BATCH", lookup)
+            monkeypatch.setattr(records, "LOOKUP_COST", cost)
             assert list(iter_records(session, Filters())) == expected
     assert expected[0]["article_urls"][-5:] == [f"https://m.example/{number}" for number in range(5)]
 

@@ -16,7 +16,8 @@ from db import failures, rows, store
 from db.engine import make_engine, session_scope
 from db.models import Appearance, Article, Author, Link
 from db.models import Post as PostRow
-from db.queries import Filters, iter_records
+from db.queries import Filters
+from db.records import iter_records
 from db.store import save_article
 
 TABLES = (PostRow, Article, Appearance, Link, Author)

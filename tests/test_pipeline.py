@@ -17,7 +17,8 @@ from collector.inputs.loaders import LoadError, Page
 from collector.pipeline import IngestOptions, count_files, ingest
 from db.engine import database_url, make_engine, prepare_database, session_scope
 from db.models import Appearance, Article
-from db.queries import Filters, iter_records
+from db.queries import Filters
+from db.records import iter_records
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 SEED_HTML = FIXTURES / "seed-article.html"

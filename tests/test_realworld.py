@@ -20,7 +20,7 @@ from collector.pipeline import IngestOptions, ingest
 from collector.scoring import Score, score_corpus, total_score
 from collector.values import Post
 from db.engine import database_url, make_engine, prepare_database, session_scope
-from db.queries import iter_article_posts
+from db.records import iter_article_posts
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "realworld"
 MIN_F1 = 0.99

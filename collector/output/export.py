@@ -1,6 +1,6 @@
 """Write archive records as CSV, JSON or JSON Lines, streaming: one record in memory at a time.
 
-Records are plain dicts (the archive's export record: see db.queries.RECORD_KEYS); this module
+Records are plain dicts (the archive's export record: see db.records.RECORD_KEYS); this module
 knows nothing about the database. Lists become JSON arrays, or space-separated cells in CSV.
 """
 
