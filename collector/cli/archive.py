@@ -1,0 +1,119 @@
+"""What every command needs around its work: the archive's engine and sessions, the output stream.
+
+Any database failure becomes one `Error:` line; stdout is written as UTF-8 whatever the locale.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
+
+import click
+from sqlalchemy import Engine
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from db.engine import (
+    SchemaOutOfDate,
+    database_url,
+    make_engine,
+    prepare_database,
+    session_scope,
+)
+
+DB_ENV = "QUOTES_DB"
+
+
+def sqlite_path(url: str | URL) -> str | None:
+    """The database file of a SQLite URL; None for a server database."""
+    parsed = make_url(url)
+    return parsed.database or None if parsed.get_backend_name() == "sqlite" else None
+
+
+def shown(url: str) -> str:
+    return sqlite_path(url) or url
+
+
+@contextlib.contextmanager
+def open_engine(ctx: click.Context) -> Iterator[Engine]:
+    """The engine for `--db`, schema unchecked; any database failure becomes one `Error:` line."""
+    try:
+        url = database_url(ctx.obj)
+        engine = make_engine(url)
+    except (SQLAlchemyError, ValueError) as error:
+        raise click.BadParameter(_first_line(error), param_hint="'--db'") from None
+    try:
+        yield engine
+    except SQLAlchemyError as error:
+        raise click.ClickException(f"database {shown(url)}: {_first_line(error)}") from None
+    finally:
+        engine.dispose()
+
+
+@contextlib.contextmanager
+def open_archive(ctx: click.Context, *, create: bool) -> Iterator[Engine]:
+    """The archive's engine, schema checked (see `open_engine` for errors).
+
+    Read-only commands (`create=False`) refuse to conjure an empty archive from a mistyped path.
+    """
+    with open_engine(ctx) as engine:
+        path = sqlite_path(engine.url)
+        if path and not create and not Path(path).exists():
+            raise click.ClickException(
+                f"no archive at {path}; run `quotes ingest PATH` first, or pass --db / set {DB_ENV}"
+            )
+        try:
+            prepare_database(engine)
+        except SchemaOutOfDate as error:
+            raise click.ClickException(str(error)) from None
+        yield engine
+
+
+def _first_line(error: Exception) -> str:
+    reason = str(getattr(error, "orig", None) or error).strip()
+    return reason.splitlines()[0] if reason else type(error).__name__
+
+
+@contextlib.contextmanager
+def reading(ctx: click.Context, *, stream: bool = False) -> Iterator[Session]:
+    """A read-only session on the archive (`stream`: one read of many rows, see session_scope)."""
+    with (
+        open_archive(ctx, create=False) as engine,
+        session_scope(engine, readonly=True, stream=stream) as session,
+    ):
+        yield session
+
+
+@contextlib.contextmanager
+def open_output(path: str | None) -> Iterator[TextIO]:
+    """FILE, or stdout for None or '-': UTF-8 whatever the locale, newlines written as given."""
+    encoding = "utf-8"
+    if path is not None and path != "-":
+        try:
+            handle = open(path, "w", encoding=encoding, newline="")  # noqa: SIM115 (closed below)
+        except OSError as error:
+            raise click.FileError(path, error.strerror) from None
+        with handle:
+            yield handle
+        return
+    sys.stdout.flush()  # anything echoed before goes first
+    stream = io.TextIOWrapper(sys.stdout.buffer, encoding=encoding, newline="")
+    try:
+        yield stream
+    finally:
+        stream.flush()
+        stream.detach()  # leave sys.stdout open
+
+
+def echo_err(line: str) -> None:
+    click.echo(line, err=True)
+
+
+def terminal_width() -> int:
+    return shutil.get_terminal_size().columns

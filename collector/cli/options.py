@@ -1,0 +1,168 @@
+"""The options several commands share, each set handed to its command as one value."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from collector.inputs.fetch import DEFAULT_MAX_BYTES, DEFAULT_RETRIES, DEFAULT_TIMEOUT
+from collector.inputs.loaders import InputOptions
+from collector.values import PLATFORMS
+from db.queries import Filters
+
+# Fetched pages are kept in this folder beside the database, named by content hash.
+ARCHIVE_DIR_NAME = "quotes-archive"
+DAY_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
+F = TypeVar("F", bound=Callable[..., Any])
+# Click 8.5 types ParamType by its value; older Clicks (>= 8.1 is allowed) cannot subscript it.
+if TYPE_CHECKING:
+    _ParamBase = click.ParamType[dt.date, Any]
+else:
+    _ParamBase = click.ParamType
+
+
+class DayParam(_ParamBase):
+    """A calendar day written YYYY-MM-DD, as a date."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        text = str(value).strip()
+        try:
+            if DAY_PATTERN.fullmatch(text):
+                return dt.date.fromisoformat(text)
+        except ValueError:
+            pass
+        self.fail(f"{value!r} is not a day written YYYY-MM-DD (for example 2022-01-07).", param, ctx)
+
+
+DAY = DayParam()
+FILTER_OPTIONS = (
+    click.argument("words", nargs=-1),
+    click.option("--author", help="Handle (case-insensitive, @ optional) or part of the author's name."),
+    click.option(
+        "--platform",
+        type=click.Choice(PLATFORMS, case_sensitive=False),
+        help="Only posts from this platform.",
+    ),
+    click.option(
+        "--since",
+        type=DAY,
+        metavar="YYYY-MM-DD",
+        help="Posts dated on or after this day.",
+    ),
+    click.option(
+        "--until",
+        type=DAY,
+        metavar="YYYY-MM-DD",
+        help="Posts dated on or before this day.",
+    ),
+    click.option("--article", help="Only posts quoted by an article whose URL, path or title contains this."),
+    click.option("--limit", type=click.IntRange(min=1), metavar="N", help="At most N posts."),
+)
+
+
+def filter_options(command: F) -> F:
+    """WORDS and the filter options, handed to the command as one `filters: Filters`."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, words: tuple[str, ...], **kwargs: Any) -> Any:
+        names = ("author", "platform", "since", "until", "article", "limit")
+        picked = {name: kwargs.pop(name) for name in names}
+        filters = Filters(
+            words=" ".join(words) or None,
+            **picked,
+        )
+        return command(*args, filters=filters, **kwargs)
+
+    for option in reversed(FILTER_OPTIONS):
+        wrapper = option(wrapper)
+    return wrapper  # type: ignore[return-value]
+
+
+def format_option(choices: tuple[str, ...], default: str) -> Callable[[F], F]:
+    """`--format` with the given choices."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(choices),
+        default=default,
+        show_default=True,
+        help="Output format: a table for people, csv/json/jsonl for programs.",
+    )
+
+
+quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary line.")
+INPUT_OPTIONS = (
+    click.option(
+        "--from-file",
+        type=click.Path(dir_okay=False, allow_dash=True),
+        metavar="LIST",
+        help="Also read paths and URLs, one per line, from LIST ('-' for stdin).",
+    ),
+    click.option(
+        "--jobs",
+        "-j",
+        type=click.IntRange(min=1),
+        default=os.cpu_count() or 1,
+        show_default="cores",
+        metavar="N",
+        help="Pages extracted, and URLs fetched, in parallel.",
+    ),
+    click.option(
+        "--allow-private", is_flag=True, help="Allow fetching URLs on loopback and private addresses."
+    ),
+    click.option(
+        "--archive-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        help=f"Keep fetched pages here [default: {ARCHIVE_DIR_NAME}/ beside the database].",
+    ),
+    click.option(
+        "--timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        default=DEFAULT_TIMEOUT,
+        show_default=True,
+        metavar="SECONDS",
+        help="Seconds to wait to connect to a site and for each read.",
+    ),
+    click.option(
+        "--max-size",
+        type=click.IntRange(min=1),
+        default=DEFAULT_MAX_BYTES // 1_000_000,
+        show_default=True,
+        metavar="MB",
+        help="Refuse a fetched page larger than this many megabytes.",
+    ),
+    click.option(
+        "--retries",
+        type=click.IntRange(min=0),
+        default=DEFAULT_RETRIES,
+        show_default=True,
+        metavar="N",
+        help="Retries of a URL that answers 429 or 5xx, with back-off.",
+    ),
+)
+
+
+def input_options(command: F) -> F:
+    """The ingest input options, handed to the command as one `inputs: InputOptions`."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, max_size: int, **kwargs: Any) -> Any:
+        names = ("from_file", "jobs", "allow_private", "archive_dir", "timeout", "retries")
+        picked = {name: kwargs.pop(name) for name in names}
+        inputs = InputOptions(**picked, max_bytes=max_size * 1_000_000)
+        return command(*args, inputs=inputs, **kwargs)
+
+    for option in reversed(INPUT_OPTIONS):
+        wrapper = option(wrapper)
+    return wrapper  # type: ignore[return-value]
