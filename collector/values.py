@@ -24,6 +24,25 @@ PLATFORMS = (
     "linkedin",
 )
 
+# The export record (`quotes search/export/show`), in its column order: a post's own fields (any
+# field of Post but `quoted`), then how many articles quote it and their addresses. db.records
+# builds it; every reader of records uses these names.
+RECORD_POST_KEYS = (
+    "platform",
+    "post_id",
+    "url",
+    "handle",
+    "author_name",
+    "date",
+    "posted_at",
+    "date_text",
+    "text",
+    "links",
+    "lang",
+)
+RECORD_ARTICLE_KEYS = ("article_count", "article_urls")
+RECORD_KEYS = (*RECORD_POST_KEYS, *RECORD_ARTICLE_KEYS)
+
 _SPACE_RUN = re.compile(r"\s+")
 
 

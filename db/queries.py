@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, String, cast, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
+from collector.values import RECORD_POST_KEYS
 from db.dialects import joined_list, match_all, year_month
 from db.models import Appearance, Article, Author, Post
 
@@ -119,6 +120,16 @@ def _quoting_article_ids() -> Any:
     )
 
 
+# Record fields read from another column, or raw: SQLite's date text is already the ISO form, and
+# skipping the date/datetime conversion (a regex per value) is a good part of the export's speed.
+# Every other field of the record is the Post column of its name.
+_RECORD_COLUMNS: dict[str, Any] = {
+    "date": type_coerce(Post.date, String).label("date"),
+    "posted_at": type_coerce(Post.posted_at, String).label("posted_at"),
+    "links": Post.links_json.label("links"),
+}
+
+
 def select_records(filters: Filters) -> AnySelect:
     """Export rows ordered by date then post id; `export_columns` turns rows into the export.
 
@@ -126,22 +137,10 @@ def select_records(filters: Filters) -> AnySelect:
     the database returns them), then `article_ids`: the ids of the quoting articles, one per
     appearance, joined by LIST_SEPARATOR.
     """
-    statement = select(
-        Post.platform,
-        Post.post_id,
-        Post.url,
-        Post.handle,
-        Post.author_name,
-        # Raw values: SQLite's text is already the ISO form, and skipping the date/datetime
-        # conversion (a regex per value) is a good part of the export's speed.
-        type_coerce(Post.date, String).label("date"),
-        type_coerce(Post.posted_at, String).label("posted_at"),
-        Post.date_text,
-        Post.text,
-        Post.links_json.label("links"),
-        Post.lang,
-        _quoting_article_ids().label("article_ids"),
-    ).where(*_conditions(filters))
+    columns = [
+        _RECORD_COLUMNS[key] if key in _RECORD_COLUMNS else getattr(Post, key) for key in RECORD_POST_KEYS
+    ]
+    statement = select(*columns, _quoting_article_ids().label("article_ids")).where(*_conditions(filters))
     return _ordered(statement, filters)
 
 

@@ -18,9 +18,11 @@ from sqlalchemy import Connection, Row, String, cast, func, select
 from sqlalchemy.orm import Session
 
 from collector import values
+from collector.values import RECORD_KEYS, RECORD_POST_KEYS
 from db.dialects import LIST_SEPARATOR
 from db.models import Appearance, Article, Post
 from db.queries import Filters, article_source, find_post_id, select_quotations, select_records
+from db.rows import QUOTED_FIELDS, STORED_AS_IS
 
 # Rows fetched per round trip when streaming exports. Small on purpose: see COLUMN_BATCH (PERF.md's
 # 10k was measured row by row; 512 here is 1.3x faster than 2,000 for the column passes).
@@ -32,21 +34,6 @@ COLUMN_BATCH = 256
 ADDRESS_BATCH = 1_000
 # An article's address looked up by id costs about this many times its share of reading them all.
 LOOKUP_COST = 6
-RECORD_KEYS = (
-    "platform",
-    "post_id",
-    "url",
-    "handle",
-    "author_name",
-    "date",
-    "posted_at",
-    "date_text",
-    "text",
-    "links",
-    "lang",
-    "article_count",
-    "article_urls",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,8 +177,8 @@ def export_columns(
     the lists (links, article URLs) are tuples: Python's cycle collector skips a tuple of strings
     once it has seen it, while a batch holding lists is walked at every collection.
     """
-    columns = list(zip(*rows, strict=True)) if rows else [()] * (len(RECORD_KEYS) - 1)
-    (platform, post_id, url, handle, name, day, posted_at, date_text, text, links, lang, ids) = columns
+    columns = list(zip(*rows, strict=True)) if rows else [()] * (len(RECORD_POST_KEYS) + 1)
+    *post_columns, ids = columns
     # A single id is a key of `addresses`; no id or several take the slower way.
     found = _known_addresses(ids, addresses) if found is None else found
     urls = (
@@ -199,25 +186,26 @@ def export_columns(
         if None not in found
         else [hit or _quoting_addresses(value, addresses) for hit, value in zip(found, ids, strict=True)]
     )
-    # SQLite gives the ISO text already; PostgreSQL gives date objects.
-    days: Column = (
-        day if all(value.__class__ is str for value in filter(None, day)) else list(map(_day_text, day))
-    )
-    return [
-        platform,
-        post_id,
-        url,
-        handle,
-        name,
-        days,
-        _utc_texts(posted_at),
-        date_text,
-        text,
-        _link_tuples(links),
-        lang,
-        list(map(len, urls)),
-        urls,
+    shaped = [
+        _EXPORT_FORMS.get(key, _as_stored)(column)
+        for key, column in zip(RECORD_POST_KEYS, post_columns, strict=True)
     ]
+    return [*shaped, list(map(len, urls)), urls]
+
+
+def _day_texts(days: Column) -> Column:
+    """Each date as ISO text: SQLite gives the ISO text already; PostgreSQL gives date objects."""
+    if all(value.__class__ is str for value in filter(None, days)):
+        return days
+    return list(map(_day_text, days))
+
+
+def _as_stored(column: Column) -> Column:
+    return column
+
+
+# The record's fields that the database does not give in their export form (see select_records).
+_EXPORT_FORMS = {"date": _day_texts, "posted_at": _utc_texts, "links": _link_tuples}
 
 
 def to_record(values: Sequence[Any]) -> dict[str, Any]:
@@ -294,22 +282,11 @@ def iter_article_posts(session: Session) -> Iterator[tuple[str, values.Post]]:
 
 
 def _post_value(row: Post) -> values.Post:
-    quoted = None
-    if row.quoted_author_name or row.quoted_handle or row.quoted_text:
-        quoted = values.Quoted(
-            author_name=row.quoted_author_name, handle=row.quoted_handle, text=row.quoted_text
-        )
+    quoted_values = {name: getattr(row, f"quoted_{name}") for name in QUOTED_FIELDS}
     return values.Post(
         platform=row.platform,
-        post_id=row.post_id,
-        url=row.url,
-        author_name=row.author_name,
-        handle=row.handle,
-        date_text=row.date_text,
-        date=row.date,
         posted_at=_aware(row.posted_at) if row.posted_at else None,
-        text=row.text,
         links=_link_tuple(row.links_json),
-        lang=row.lang,
-        quoted=quoted,
+        quoted=values.Quoted(**quoted_values) if any(quoted_values.values()) else None,
+        **{name: getattr(row, name) for name in STORED_AS_IS},
     )

@@ -11,9 +11,11 @@ Posts without a platform id (plain-text copies lose the status URL) are keyed by
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
+import operator
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, NamedTuple
@@ -35,25 +37,27 @@ AUTHOR_NAME_KEY_LEN = 400
 PostKey = tuple[str, str]
 # (platform, case-folded handle without '@', display name): one row in `authors`.
 AuthorKey = tuple[str, str, str]
+# The Post fields the archive stores as they are, each in the models.Post column of its name: every
+# field of values.Post but those converted below. A field added to Post is stored with no change
+# here (tests/test_db_store.py holds every name to the model).
+_CONVERTED_FIELDS = frozenset({"platform", "posted_at", "links", "quoted"})
+STORED_AS_IS: tuple[str, ...] = tuple(
+    field.name for field in dataclasses.fields(values.Post) if field.name not in _CONVERTED_FIELDS
+)
+# A quoted post's fields, each in the column `quoted_<field>`.
+QUOTED_FIELDS: tuple[str, ...] = tuple(field.name for field in dataclasses.fields(values.Quoted))
 # Column order of a prepared post row; the writer appends author_id and first_seen_at.
 POST_COLUMNS = (
     "platform",
     "key",
     "content_key",
-    "post_id",
-    "url",
-    "author_name",
-    "handle",
-    "date_text",
-    "date",
+    *STORED_AS_IS,
     "posted_at",
-    "text",
     "links_json",
-    "lang",
-    "quoted_author_name",
-    "quoted_handle",
-    "quoted_text",
+    *(f"quoted_{name}" for name in QUOTED_FIELDS),
 )
+_stored_as_is = operator.attrgetter(*STORED_AS_IS)
+_quoted_values = operator.attrgetter(*QUOTED_FIELDS)
 PLATFORM_AT, KEY_AT, CONTENT_KEY_AT, POST_ID_AT, URL_AT, AUTHOR_NAME_AT, HANDLE_AT, POSTED_AT_AT = (
     POST_COLUMNS.index(name)
     for name in ("platform", "key", "content_key", "post_id", "url", "author_name", "handle", "posted_at")
@@ -147,19 +151,10 @@ def _prepare_post(post: values.Post) -> PreparedPost:
         post.platform,
         key,
         content,
-        post.post_id,
-        post.url,
-        post.author_name,
-        post.handle,
-        post.date_text,
-        post.date,
+        *_stored_as_is(post),
         to_utc(post.posted_at),
-        post.text,
         json.dumps(list(post.links), ensure_ascii=False),
-        post.lang,
-        quoted.author_name,
-        quoted.handle,
-        quoted.text,
+        *_quoted_values(quoted),
     )
     return _storable(row), _storable(post.links)
 

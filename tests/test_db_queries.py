@@ -10,11 +10,11 @@ import pytest
 from conftest import make_article
 from sqlalchemy import Engine
 
-from collector.values import Post
+from collector.values import RECORD_KEYS, Post
 from db import records
 from db.engine import session_scope
 from db.queries import Filters, collect_stats, select_articles, select_authors
-from db.records import RECORD_KEYS, find_post, iter_records
+from db.records import find_post, iter_records
 from db.store import save_article
 
 GENEVA_URL = "https://news.example/geneva-talks"

@@ -17,7 +17,7 @@ from db.engine import make_engine, session_scope
 from db.models import Appearance, Article, Author, Link
 from db.models import Post as PostRow
 from db.queries import Filters
-from db.records import iter_records
+from db.records import iter_article_posts, iter_records
 from db.store import save_article
 
 TABLES = (PostRow, Article, Appearance, Link, Author)
@@ -300,3 +300,19 @@ def test_an_archive_that_refuses_writes_fails_the_batch_not_each_page(
         read_only.dispose()
     assert failures.is_archive_failure(raised.value)
     assert row_counts(engine) == dict.fromkeys(("posts", "articles", "appearances", "links", "authors"), 0)
+
+
+def test_every_stored_post_column_is_a_column_of_the_model() -> None:
+    """The row layout comes from the Post value type: a field added there needs its model column."""
+    model_columns = set(PostRow.__table__.columns.keys())
+    assert set(rows.POST_COLUMNS) <= model_columns, set(rows.POST_COLUMNS) - model_columns
+    plain = {field.name for field in dataclasses.fields(Post)} - {"quoted"}
+    assert plain <= model_columns | {"links"}, plain - model_columns
+
+
+def test_posts_read_back_are_the_posts_saved(engine: Engine, seed_posts: tuple[Post, ...]) -> None:
+    """Every field of Post survives the archive (the scorer reads posts back this way)."""
+    with session_scope(engine) as session:
+        save_article(session, make_article("page"), seed_posts)
+    with session_scope(engine, readonly=True) as session:
+        assert [post for _, post in iter_article_posts(session)] == list(seed_posts)

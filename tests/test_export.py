@@ -22,22 +22,7 @@ from collector.output.export import (
     write_jsonl,
     write_records,
 )
-
-FIELDS = (
-    "platform",
-    "post_id",
-    "url",
-    "handle",
-    "author_name",
-    "date",
-    "posted_at",
-    "date_text",
-    "text",
-    "links",
-    "lang",
-    "article_count",
-    "article_urls",
-)
+from collector.values import RECORD_KEYS as FIELDS
 
 
 def record(**changes: Any) -> dict[str, Any]:

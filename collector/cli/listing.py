@@ -17,9 +17,10 @@ import click
 from collector.cli.archive import echo_err, open_output, reading, terminal_width
 from collector.cli.options import filter_options, format_option
 from collector.output import export, terminal
+from collector.values import RECORD_KEYS
 from db.queries import Filters, collect_stats, select_articles
 from db.queries import select_authors as authors_query
-from db.records import RECORD_KEYS, find_post, iter_column_batches, iter_records
+from db.records import find_post, iter_column_batches, iter_records
 
 LIST_FORMATS = ("table", "csv", "json", "jsonl")
 AUTHOR_FIELDS = ("platform", "handle", "author_name", "post_count", "first_date", "last_date")
