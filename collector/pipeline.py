@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import itertools
-import os
 import sys
 import time
 from collections import deque
@@ -26,7 +25,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from collector.inputs.loaders import PAGE_SUFFIXES, InputOptions, Kind, LoadError, Page
+from collector.inputs.loaders import InputOptions, Kind, LoadError, Page
 from collector.parallel import (
     PageInfo,
     chunked,
@@ -283,25 +282,3 @@ def _take(
         return
     summary.posts += len(outcome.posts)
     batcher.add(outcome)
-
-
-def count_files(paths: Iterable[str]) -> int | None:
-    """How many page files the given paths hold (folders walked), for the progress bar's total.
-
-    An estimate by file name (the loaders go by content): a WARC holds many pages, a page may be
-    named oddly. None when the input includes stdin or URLs, whose count is unknown until read.
-    """
-    total = 0
-    for name in paths:
-        if name == "-" or "://" in name:
-            return None
-        path = Path(name)
-        if path.is_dir():
-            total += sum(_looks_like_page(f) for _, _, files in os.walk(path) for f in files)
-        else:
-            total += 1
-    return total or None
-
-
-def _looks_like_page(name: str) -> bool:
-    return name.lower().endswith(PAGE_SUFFIXES)

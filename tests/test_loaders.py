@@ -13,7 +13,7 @@ import pytest
 
 from collector.inputs.formats import HEAD_BYTES, FormatError, binary_kind, iter_documents
 from collector.inputs.formats import _read_capped as read_capped
-from collector.inputs.loaders import InputOptions, LoadError, LoadStats, Page, iter_pages
+from collector.inputs.loaders import InputOptions, LoadError, LoadStats, Page, count_files, iter_pages
 
 HTML = "<!DOCTYPE html><html><head><title>Quoted</title></head><body><p>Café crème</p></body></html>"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(200)
@@ -312,3 +312,23 @@ def test_a_load_error_is_one_line_and_survives_pickling() -> None:
     copy = pickle.loads(pickle.dumps(error))
     assert (copy.source, copy.reason, str(copy)) == (error.source, error.reason, str(error))
     assert str(error) == "saved/page.html: not a page: looks like a PNG image"
+
+
+def test_the_progress_total_counts_the_pages_ingest_will_read(tmp_path: Path) -> None:
+    """One rule decides what a page is: the bar's total and the walk agree (companions, content)."""
+    (tmp_path / "a.html").write_text("x")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.txt").write_text("x")
+    (tmp_path / "sub" / "notes.json").write_text("{}")
+    (tmp_path / "sub" / "saved").write_text("<!doctype html><title>a page without a suffix</title>")
+    (tmp_path / "sub" / "README").write_text("plain notes, not a page")
+    (tmp_path / "sub" / "Page.html").write_text("x")
+    (tmp_path / "sub" / "Page_files").mkdir()
+    (tmp_path / "sub" / "Page_files" / "frame.html").write_text("x")
+    single = tmp_path / "c.weird"
+    single.write_text("x")
+    assert count_files([str(tmp_path / "sub"), str(tmp_path / "a.html")]) == 4
+    assert count_files([str(single)]) == 1  # named explicitly: the user says it is a page
+    assert count_files([str(tmp_path / "*.html")]) == 1
+    assert count_files(["-"]) is None
+    assert count_files(["https://example.com/a"]) is None

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, func, select
 from collector import parallel as parallel_module
 from collector import pipeline
 from collector.inputs.loaders import LoadError, Page
-from collector.pipeline import IngestOptions, count_files, ingest
+from collector.pipeline import IngestOptions, ingest
 from db.engine import database_url, make_engine, prepare_database, session_scope
 from db.models import Appearance, Article
 from db.queries import Filters
@@ -164,19 +164,6 @@ def test_progress_is_told_after_every_item(engine: Engine) -> None:
 def test_summary_line_names_every_count() -> None:
     summary = pipeline.IngestSummary(pages=2, posts=5, new=3, known=1, failed=1, skipped=4)
     assert summary.line() == "pages read: 2, posts found: 5, new: 3, already known: 1, failed: 1, skipped: 4"
-
-
-def test_count_files_estimates_pages_for_the_progress_bar(tmp_path: Path) -> None:
-    (tmp_path / "a.html").write_text("x")
-    (tmp_path / "sub").mkdir()
-    (tmp_path / "sub" / "b.txt").write_text("x")
-    (tmp_path / "sub" / "notes.json").write_text("{}")
-    single = tmp_path / "c.weird"
-    single.write_text("x")
-    assert count_files([str(tmp_path / "sub"), str(tmp_path / "a.html")]) == 2
-    assert count_files([str(single)]) == 1  # named explicitly: the user says it is a page
-    assert count_files(["-"]) is None
-    assert count_files(["https://example.com/a"]) is None
 
 
 def test_a_run_leaves_the_garbage_collector_as_it_found_it(engine: Engine) -> None:

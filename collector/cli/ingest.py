@@ -11,9 +11,9 @@ from sqlalchemy import Engine
 
 from collector.cli.archive import echo_err, open_archive, sqlite_path
 from collector.cli.options import ARCHIVE_DIR_NAME, input_options, quiet_option
-from collector.inputs.loaders import InputOptions, LoadStats, is_local, iter_files, iter_pages
+from collector.inputs.loaders import InputOptions, LoadStats, count_files, is_local, iter_files, iter_pages
 from collector.output import terminal
-from collector.pipeline import IngestOptions, IngestSummary, count_files, ingest, ingest_files
+from collector.pipeline import IngestOptions, IngestSummary, ingest, ingest_files
 
 
 @click.command("ingest")

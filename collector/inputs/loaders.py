@@ -31,7 +31,6 @@ from collector.inputs.formats import (
 )
 from collector.inputs.pages import Kind, LoadError, Page, make_page, pages_from_bytes
 from collector.inputs.paths import (
-    PAGE_SUFFIXES,
     STDIN,
     URL_SCHEME,
     LoadStats,
@@ -46,13 +45,13 @@ if TYPE_CHECKING:
     import httpx
 
 __all__ = [
-    "PAGE_SUFFIXES",
     "FetchInfo",
     "InputOptions",
     "Kind",
     "LoadError",
     "LoadStats",
     "Page",
+    "count_files",
     "is_local",
     "iter_files",
     "iter_pages",
@@ -134,6 +133,18 @@ def iter_files(args: Sequence[str], *, stats: LoadStats | None = None) -> Iterat
     for arg in args:
         for item in expand(arg, counts, seen):
             yield item if isinstance(item, Path | LoadError) else LoadError(arg, "not a local path")
+
+
+
+def count_files(args: Sequence[str]) -> int | None:
+    """How many page files the local path arguments name, for a progress bar's total.
+
+    The files `iter_files` gives, by the same rule (a WARC holding many pages counts once). None
+    when the inputs include stdin or URLs, whose count is unknown until read.
+    """
+    if not all(is_local(arg) for arg in args):
+        return None
+    return sum(isinstance(item, Path) for item in iter_files(args)) or None
 
 
 def _sources(

@@ -29,11 +29,12 @@ from collector.inputs.pages import LoadError
 STDIN = "-"
 # Inside folders, files are picked by name (a browser's "complete" save sits beside its .css,
 # .js and images); files without a suffix are picked when their content is a page.
-PAGE_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml", ".txt", ".mhtml", ".mht", ".warc", ".gz")
+HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
+PAGE_SUFFIXES = (*HTML_SUFFIXES, ".txt", ".mhtml", ".mht", ".warc", ".gz")
 # Resource folders of browser "complete" saves, as browsers name them in a few languages
 # (Chrome, Firefox and Edge use _files; older Internet Explorer localized it).
 COMPANION_SUFFIXES = ("_files", "-dateien", "_archivos", "_fichiers", "_arquivos")
-COMPANION_PAGE_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml", ".mht")
+COMPANION_PAGE_SUFFIXES = (*HTML_SUFFIXES, ".mht")
 URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 FETCHED_SCHEMES = ("http://", "https://")
 GLOB_CHARS = re.compile(r"[*?[]")
