@@ -1,5 +1,10 @@
-"""Shared database fixtures: every database test runs on SQLite, and on PostgreSQL when
-QUOTES_TEST_POSTGRES_URL is set (each test then gets its own schema, dropped afterwards)."""
+"""Shared test setup: where ../shared is, and the database fixtures.
+
+Every database test runs on SQLite, and on PostgreSQL when QUOTES_TEST_POSTGRES_URL is set (each
+test then gets its own schema, dropped afterwards). The real-world corpus is read in place from
+../shared beside the repository: tests that need it skip when it is missing, except under CI
+(CI=true), where a missing corpus stops the run.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import hashlib
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -18,6 +24,24 @@ from db.engine import database_url, make_engine, prepare_database
 
 POSTGRES_ENV = "QUOTES_TEST_POSTGRES_URL"
 BACKENDS = ("sqlite", "postgresql")
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+REALWORLD = SHARED / "corpus" / "realworld"
+REALWORLD_PAGES = REALWORLD / "pages"
+MISSING_REALWORLD = f"the real-world corpus is not at {REALWORLD} (../shared beside the repository)"
+needs_realworld = pytest.mark.skipif(not (REALWORLD / "expected").is_dir(), reason=MISSING_REALWORLD)
+
+
+def realworld_pages() -> list[Path]:
+    """The real-world pages, for parametrising; none when the corpus is missing (see above)."""
+    return sorted(REALWORLD_PAGES.glob("*.html"))
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """CI runs every test: there a missing corpus is a failure, not a skip."""
+    if os.environ.get("CI") == "true" and not (REALWORLD / "expected").is_dir():
+        raise pytest.UsageError(f"CI=true and {MISSING_REALWORLD}")
 
 
 def postgres_schema_url(base: str, schema: str) -> str:

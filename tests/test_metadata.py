@@ -8,6 +8,7 @@ from urllib.parse import urljoin
 
 import pytest
 from bs4 import BeautifulSoup, Tag
+from conftest import REALWORLD_PAGES, needs_realworld, realworld_pages
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -21,8 +22,7 @@ from collector.extract.metadata import (
 from collector.inputs.encoding import decode_text
 from collector.values import ArticleMeta
 
-CORPUS = Path(__file__).parents[1].parent / "shared" / "corpus" / "realworld" / "pages"
-needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"real-world corpus not found at {CORPUS}")
+CORPUS = REALWORLD_PAGES
 
 
 def head(*tags: str, body: str = "") -> str:
@@ -146,7 +146,7 @@ def test_text_copies_take_their_first_line_as_title_and_a_url_line_as_source() -
 
 
 def corpus_pages() -> list[Path]:
-    return sorted(CORPUS.glob("*.html")) if CORPUS.is_dir() else []
+    return realworld_pages()
 
 
 def reference(page: str) -> tuple[str | None, str | None]:
@@ -166,7 +166,7 @@ def reference(page: str) -> tuple[str | None, str | None]:
     return (" ".join(str(title).split()) or None) if title else None, canonical
 
 
-@needs_corpus
+@needs_realworld
 @pytest.mark.parametrize("path", corpus_pages(), ids=lambda p: p.stem)
 def test_corpus_titles_and_canonical_urls_agree_with_a_full_parse(path: Path) -> None:
     page = decode_text(path.read_bytes())
@@ -179,7 +179,7 @@ def test_corpus_titles_and_canonical_urls_agree_with_a_full_parse(path: Path) ->
         assert meta.canonical_url == urljoin(meta.canonical_url, canonical)
 
 
-@needs_corpus
+@needs_realworld
 @pytest.mark.parametrize(
     ("slug", "expected"),
     [
@@ -220,7 +220,7 @@ def test_corpus_pages_checked_by_hand(slug: str, expected: ArticleMeta) -> None:
     assert extract_metadata(decode_text((CORPUS / f"{slug}.html").read_bytes())) == expected
 
 
-@needs_corpus
+@needs_realworld
 def test_corpus_site_names_are_read_in_their_own_charset() -> None:
     meta = extract_metadata(decode_text((CORPUS / "elpais-ciencia.html").read_bytes()))
     assert meta.site_name == "EL PAÍS"

@@ -3,8 +3,9 @@
 Each page goes through the normal ingest path: the loaders, extraction, and (in the archive test)
 the pipeline's saving into a throwaway SQLite archive, from which each page's posts are read back
 in order. The pages are third-party copies read in place, never copied into the repo; the tests
-skip when the corpus is absent. They print the figures (run with -s) and hold the product to the
-targets of issue 3: F1 >= 0.99 and field accuracy >= 0.98, for Twitter posts and all platforms.
+skip when the corpus is absent (a failure under CI: see conftest.py). They print the figures (run
+with -s) and hold the product to the targets of issue 3: F1 >= 0.99 and field accuracy >= 0.98,
+for Twitter posts and all platforms.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import pytest
+from conftest import REALWORLD, needs_realworld
 
 from collector.extract import extract_page
 from collector.inputs.loaders import InputOptions, LoadError, iter_pages
@@ -22,14 +23,12 @@ from collector.values import Post
 from db.engine import database_url, make_engine, prepare_database, session_scope
 from db.records import iter_article_posts
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "realworld"
+CORPUS = REALWORLD
 MIN_F1 = 0.99
 MIN_FIELD_ACCURACY = 0.98
 PLATFORMS = ("twitter", None)
 
-pytestmark = pytest.mark.skipif(
-    not (CORPUS / "expected").is_dir(), reason=f"real-world corpus not found at {CORPUS}"
-)
+pytestmark = needs_realworld
 
 Extract = Callable[[Path], Sequence[Post]]
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import realworld_pages
 from selectolax.lexbor import LexborHTMLParser
 
 from collector.extract.page import _COMBINED_SELECTOR, WRAPPER_SELECTOR, group_by_tag
 from collector.extract.platforms import DETECTORS
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-REALWORLD = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "realworld" / "pages"
 
 
 @pytest.mark.parametrize(
@@ -30,7 +30,7 @@ def test_group_by_tag(selectors: list[str], grouped: str) -> None:
 
 def _pages() -> list[Path]:
     pages = sorted(FIXTURES.glob("*.html"))
-    return pages + (sorted(REALWORLD.glob("*.html")) if REALWORLD.is_dir() else [])
+    return pages + realworld_pages()
 
 
 @pytest.mark.parametrize("page", _pages(), ids=lambda p: p.name)

@@ -10,13 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import needs_realworld, realworld_pages
 from selectolax.lexbor import LexborHTMLParser
 
 from collector.extract.platforms.twitter import TWEET_BLOCKQUOTES, parse_classic, parse_segments
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
-REALWORLD = ROOT.parent / "shared" / "corpus" / "realworld" / "pages"
 STATUS = "https://twitter.com/jack/status/20"
 DATE_LINK = f'<a href="{STATUS}">March 21, 2006</a>'
 
@@ -40,10 +40,10 @@ def test_fixture_pages_give_the_general_result() -> None:
     assert all(classic == general for classic, general in pairs)
 
 
-@pytest.mark.skipif(not REALWORLD.is_dir(), reason="../shared/corpus/realworld is not beside the repo")
+@needs_realworld
 def test_real_pages_give_the_general_result() -> None:
     pairs = [
-        pair for page in sorted(REALWORLD.glob("*.html")) for pair in _accepted_and_general(page.read_bytes())
+        pair for page in realworld_pages() for pair in _accepted_and_general(page.read_bytes())
     ]
     assert len(pairs) >= 30
     assert all(classic == general for classic, general in pairs)
