@@ -22,10 +22,10 @@ from sqlalchemy import Engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.scoring import FIELDS, Score, score_corpus, total_score
 from collector.extract import extract_page
 from collector.inputs.loaders import InputOptions, LoadError, iter_pages
 from collector.pipeline import IngestOptions, ingest
-from collector.scoring import FIELDS, Score, score_corpus, total_score
 from collector.values import Post
 from db.engine import database_url, make_engine, prepare_database, session_scope
 from db.records import iter_article_posts

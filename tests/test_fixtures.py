@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import pytest
 
+from benchmarks.scoring import post_record
 from collector.extract import extract_page
-from collector.scoring import post_record
-from collector.values import Post
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 GOLDEN = sorted(FIXTURES.glob("*.json"))
@@ -34,12 +33,6 @@ def _page(gold: Path) -> tuple[Path, Literal["html", "text"]]:
     raise AssertionError(f"{gold.name} has no matching .html or .txt page")
 
 
-def _record(post: Post) -> dict[str, Any]:
-    record = post_record(post)
-    record["posted_at"] = post.posted_at.isoformat() if post.posted_at else None
-    return record
-
-
 def test_there_are_golden_files() -> None:
     assert any(path.stem == "seed-article" for path in GOLDEN)
 
@@ -52,7 +45,7 @@ def test_extraction_matches_golden_file(gold: Path, given: str) -> None:
     page, kind = _page(gold)
     text = page.read_text(encoding="utf-8")
     utf8 = text.encode("utf-8") if given == "utf8" else None
-    found = [_record(post) for post in extract_page(text, kind=kind, utf8=utf8).posts]
+    found = [post_record(post) for post in extract_page(text, kind=kind, utf8=utf8).posts]
     expected = [{**DEFAULTED, **post} for post in expected_posts]
     actual = [{key: record.get(key) for key in want} for record, want in zip(found, expected, strict=False)]
     assert len(found) == len(expected), [f"{r['platform']}:{r['post_id']}" for r in found]

@@ -15,10 +15,10 @@ from pathlib import Path
 
 from conftest import REALWORLD, needs_realworld
 
+from benchmarks.scoring import Score, score_corpus, total_score
 from collector.extract import extract_page
 from collector.inputs.loaders import InputOptions, LoadError, iter_pages
 from collector.pipeline import IngestOptions, ingest
-from collector.scoring import Score, score_corpus, total_score
 from collector.values import Post
 from db.engine import database_url, make_engine, prepare_database, session_scope
 from db.records import iter_article_posts

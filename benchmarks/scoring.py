@@ -1,13 +1,16 @@
 """Score extracted posts against hand-checked gold, by the corpus README's rules.
 
-Pure: gold comes in as parsed JSON, predictions as `Post` values; nothing here reads files except
-`load_gold`, and nothing prints. Posts are matched per page in document order: by platform and
-post id when the gold has an id, else by platform, handle and normalised text. Precision, recall
-and F1 count matched posts; field accuracy counts, over matched pairs, the fields that agree.
+Evaluation, not product: `benchmarks.score_corpus` and the tests use it. Pure: gold comes in as
+parsed JSON, predictions as `Post` values; nothing here reads files except `load_gold`, and
+nothing prints. Posts are matched per page in document order: by platform and post id when the
+gold has an id, else by platform, handle and normalised text. Precision, recall and F1 count
+matched posts; field accuracy counts, over matched pairs, the fields that agree.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import json
 import re
 import unicodedata
@@ -46,27 +49,19 @@ def load_gold(path: Path) -> dict[str, Any]:
 
 
 def post_record(post: Post) -> dict[str, Any]:
-    """A post in the gold's JSON shapes (ISO date, links as a list, quoted as a dict)."""
-    quoted = None
-    if post.quoted is not None:
-        quoted = {
-            "author_name": post.quoted.author_name,
-            "handle": post.quoted.handle,
-            "text": post.quoted.text,
-        }
-    return {
-        "platform": post.platform,
-        "post_id": post.post_id,
-        "url": post.url,
-        "author_name": post.author_name,
-        "handle": post.handle,
-        "date_text": post.date_text,
-        "date": post.date.isoformat() if post.date else None,
-        "text": post.text,
-        "links": list(post.links),
-        "lang": post.lang,
-        "quoted": quoted,
-    }
+    """A post in the gold's JSON shapes: every field of Post, dates and times in ISO 8601, links
+    as a list, a quoted post as a dict."""
+    return {field.name: _json_shape(getattr(post, field.name)) for field in dataclasses.fields(post)}
+
+
+def _json_shape(value: Any) -> Any:
+    if isinstance(value, dt.date):  # datetimes too
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return list(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    return value
 
 
 @dataclass
