@@ -1,7 +1,7 @@
 """Extraction speed in one process, against a full-page BeautifulSoup parse in the same run.
 
-    python benchmarks/make_corpus.py          # once: benchmarks/corpus/ (gitignored)
-    python benchmarks/bench_extract.py [--corpus benchmarks/corpus] [--bs4-every 10] [--runs 3]
+    python -m benchmarks.make_corpus          # once: benchmarks/corpus/ (gitignored)
+    python -m benchmarks.bench_extract [--corpus benchmarks/corpus] [--bs4-every 10] [--runs 3]
 
 Every figure is measured in this run on the same pages, held in memory as bytes (the page cache's
 job, measured as the read floor), so the ratios hold whatever the machine's speed:
@@ -24,23 +24,20 @@ from __future__ import annotations
 import argparse
 import gc
 import resource
-import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 from unittest import mock
 
+from bs4 import BeautifulSoup
+from selectolax.lexbor import LexborHTMLParser
+
+import collector.extract.page as extract_module
+from benchmarks.reference import reference_posts
+from collector.extract.page import COMBINED_SELECTOR, extract_posts, find_posts, has_markers
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "benchmarks"))
-
-from bs4 import BeautifulSoup  # noqa: E402
-from reference import reference_posts  # noqa: E402
-from selectolax.lexbor import LexborHTMLParser  # noqa: E402
-
-import collector.extract.page as extract_module  # noqa: E402
-from collector.extract.page import _COMBINED_SELECTOR, extract_posts, find_posts, has_markers  # noqa: E402
 
 DEFAULT_CORPUS = REPO / "benchmarks" / "corpus"
 REALWORLD = REPO.parent / "shared" / "corpus" / "realworld" / "pages"
@@ -79,7 +76,7 @@ def parse_only(page: bytes) -> object:
 
 def parse_and_query(page: bytes) -> object:
     tree = LexborHTMLParser(page)
-    return tree.root.css(_COMBINED_SELECTOR) if tree.root is not None else []
+    return tree.root.css(COMBINED_SELECTOR) if tree.root is not None else []
 
 
 def bs4_parse(page: bytes) -> object:
@@ -87,7 +84,7 @@ def bs4_parse(page: bytes) -> object:
 
 
 def bs4_select(page: bytes) -> object:
-    return BeautifulSoup(page, "html.parser").select(_COMBINED_SELECTOR)
+    return BeautifulSoup(page, "html.parser").select(COMBINED_SELECTOR)
 
 
 class _NoParse:

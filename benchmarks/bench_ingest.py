@@ -1,7 +1,7 @@
 """End-to-end `quotes ingest` into SQLite against extraction alone, 1 and 2 jobs, peak memory.
 
-    python benchmarks/make_corpus.py          # once: benchmarks/corpus/ (gitignored)
-    python benchmarks/bench_ingest.py [--corpus benchmarks/corpus] [--repeats 2]
+    python -m benchmarks.make_corpus          # once: benchmarks/corpus/ (gitignored)
+    python -m benchmarks.bench_ingest [--corpus benchmarks/corpus] [--repeats 2]
 
 Measured in one run on the same pages (the page cache warmed first), each run repeated in turn
 (`--repeats`) and the fastest kept, since other processes share the two cores:
@@ -40,12 +40,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from collector.extract import extract_page
+from collector.inputs.loaders import InputOptions, LoadError, iter_pages
+from collector.parallel import extract_files
 
-from collector.extract import extract_page  # noqa: E402
-from collector.inputs.loaders import InputOptions, LoadError, iter_pages  # noqa: E402
-from collector.parallel import extract_files  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 DEFAULT_CORPUS = REPO / "benchmarks" / "corpus"
 QUOTES = Path(sys.executable).with_name("quotes")

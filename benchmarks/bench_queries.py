@@ -1,6 +1,6 @@
 """Search and export at archive scale: a 1M-post SQLite archive, p95 latencies, export rate and memory.
 
-    python benchmarks/bench_queries.py [--posts 1000000] [--db benchmarks/out/queries-1m.db] [--runs 200]
+    python -m benchmarks.bench_queries [--posts 1000000] [--db benchmarks/out/queries-1m.db] [--runs 200]
 
 The archive is built once (kept in the gitignored benchmarks/out/) through the storage layer's
 batched path (`db.store.save_pages`, the pipeline's own writer) from the deterministic synthetic
@@ -36,15 +36,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks.bench_store import AUTHORS, DAYS, FIRST_DAY, SEED, Corpus, build
+from db.engine import SQLITE_CACHE_KIB, SQLITE_MMAP_BYTES, database_url, make_engine, session_scope
+from db.queries import Filters, select_post_ids
+from db.records import iter_column_batches, iter_records
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "benchmarks"))
-
-from bench_store import AUTHORS, DAYS, FIRST_DAY, SEED, Corpus, build  # noqa: E402
-
-from db.engine import SQLITE_CACHE_KIB, SQLITE_MMAP_BYTES, database_url, make_engine, session_scope  # noqa: E402
-from db.queries import Filters, select_post_ids  # noqa: E402
-from db.records import iter_column_batches, iter_records  # noqa: E402
 
 DEFAULT_DB = REPO / "benchmarks" / "out" / "queries-1m.db"
 QUOTES = Path(sys.executable).with_name("quotes")

@@ -1,7 +1,7 @@
 """Storage benchmark: ingest rate into SQLite and PostgreSQL, and search/export at archive scale.
 
-    python benchmarks/bench_store.py ingest [--pages 2000] [--postgres URL]
-    python benchmarks/bench_store.py queries [--posts 1000000] [--db PATH]
+    python -m benchmarks.bench_store ingest [--pages 2000] [--postgres URL]
+    python -m benchmarks.bench_store queries [--posts 1000000] [--db PATH]
 
 The data is synthetic and deterministic (seeded): tweet-like posts of ~200 characters drawn from a
 Zipf-like vocabulary, 8 embeds per page, about half of them posts already seen on other pages.
@@ -26,8 +26,6 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -262,7 +260,11 @@ def run_queries(args: argparse.Namespace) -> None:
         )
     engine.dispose()
     export = subprocess.run(
-        [sys.executable, __file__, "export", "--db", str(path)], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "benchmarks.bench_store", "export", "--db", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
     )
     print(export.stdout, end="")
 

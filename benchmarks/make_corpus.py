@@ -1,6 +1,6 @@
 """Generate the benchmark corpus: about 2,000 article pages (~200 MB) with varied embeds.
 
-    python benchmarks/make_corpus.py [--pages 2000] [--megabytes 200] [--out benchmarks/corpus]
+    python -m benchmarks.make_corpus [--pages 2000] [--megabytes 200] [--out benchmarks/corpus]
 
 Deterministic for a given seed, fixtures and extraction code. Built from:
 - page shells: the real-world pages in ../shared/corpus/realworld/pages (read in place, never
@@ -26,17 +26,15 @@ import json
 import random
 import re
 import shutil
-import sys
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from selectolax.lexbor import LexborHTMLParser
+
+from collector.extract.page import COMBINED_SELECTOR, extract_posts, has_markers
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from selectolax.lexbor import LexborHTMLParser  # noqa: E402
-
-from collector.extract.page import _COMBINED_SELECTOR, extract_posts, has_markers  # noqa: E402
 
 REALWORLD = REPO.parent / "shared" / "corpus" / "realworld" / "pages"
 FIXTURES = REPO / "fixtures"
@@ -104,7 +102,7 @@ def harvest_snippets(pages: list[tuple[str, bytes]]) -> dict[str, list[bytes]]:
         if tree.root is None:
             continue
         taken: list[int] = []
-        for node in tree.root.css(_COMBINED_SELECTOR):
+        for node in tree.root.css(COMBINED_SELECTOR):
             if _inside_taken(node, taken):
                 continue
             markup = (node.html or "").encode()

@@ -20,15 +20,15 @@ from __future__ import annotations
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from collector.extract.page import (
-    _MAX_WRAPPER_DEPTH,
     FEED_WRAPPER_SELECTOR,
+    MAX_WRAPPER_DEPTH,
     WRAPPER_SELECTOR,
-    _in_noscript,
-    _is_xml,
-    _parse_candidate,
-    _post_key,
-    _unwrap_cdata,
-    _wrapped_markup,
+    in_noscript,
+    is_xml,
+    parse_candidate,
+    post_key,
+    unwrap_cdata,
+    wrapped_markup,
 )
 from collector.extract.platforms import DETECTORS
 from collector.values import Post
@@ -42,11 +42,11 @@ def reference_posts(html: str | bytes) -> list[Post]:
     """Every embedded post, found without the prefilter and without the combined selector."""
     # A feed's CDATA sections are opened first, as the fast path does: that is input
     # normalisation, not a shortcut.
-    feed = _is_xml(html)
-    tree = LexborHTMLParser(_unwrap_cdata(html) if feed else html)
+    feed = is_xml(html)
+    tree = LexborHTMLParser(unwrap_cdata(html) if feed else html)
     found = _find_all(tree, 0, FEED_SELECTORS if feed else SELECTORS)
-    live = {_post_key(post) for post, held_back in found if not held_back}
-    return [post for post, held_back in found if not held_back or _post_key(post) not in live]
+    live = {post_key(post) for post, held_back in found if not held_back}
+    return [post for post, held_back in found if not held_back or post_key(post) not in live]
 
 
 def _candidates(root: LexborNode, selectors: tuple[str, ...]) -> list[LexborNode]:
@@ -64,12 +64,12 @@ def _find_all(tree: LexborHTMLParser, depth: int, selectors: tuple[str, ...]) ->
         return []
     found: list[tuple[Post, bool]] = []
     for node in _candidates(root, selectors):
-        posts = _parse_candidate(node)
+        posts = parse_candidate(node)
         if posts:
-            held_back = depth > 0 or _in_noscript(node)
+            held_back = depth > 0 or in_noscript(node)
             found.extend((post, held_back) for post in posts)
-        elif depth < _MAX_WRAPPER_DEPTH:
-            content = _wrapped_markup(node)
+        elif depth < MAX_WRAPPER_DEPTH:
+            content = wrapped_markup(node)
             if content:
                 inner = _find_all(LexborHTMLParser(content), depth + 1, SELECTORS)
                 found.extend((post, True) for post, _ in inner)

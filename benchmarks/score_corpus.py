@@ -1,6 +1,6 @@
 """Score the real-world corpus through the normal ingest path: precision, recall, F1, field accuracy.
 
-    python benchmarks/score_corpus.py [CORPUS_DIR] [--platform twitter] [--misses] [--no-archive]
+    python -m benchmarks.score_corpus [CORPUS_DIR] [--platform twitter] [--misses] [--no-archive]
 
 By default every page is ingested as `quotes ingest` does (loaders, extraction, the pipeline's
 batched saving) into a throwaway SQLite archive, and each page's posts are read back from the
@@ -19,8 +19,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy import Engine
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.scoring import FIELDS, Score, score_corpus, total_score
 from collector.extract import extract_page

@@ -8,7 +8,7 @@ import pytest
 from conftest import realworld_pages
 from selectolax.lexbor import LexborHTMLParser
 
-from collector.extract.page import _COMBINED_SELECTOR, WRAPPER_SELECTOR, group_by_tag
+from collector.extract.page import COMBINED_SELECTOR, WRAPPER_SELECTOR, group_by_tag
 from collector.extract.platforms import DETECTORS
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -41,5 +41,5 @@ def test_grouped_query_finds_the_same_nodes_in_document_order(page: Path) -> Non
     expected: set[int] = set()
     for selector in [*(d.selector for d in DETECTORS), WRAPPER_SELECTOR]:
         expected.update(node.mem_id for node in root.css(selector))
-    found = list(dict.fromkeys(node.mem_id for node in root.css(_COMBINED_SELECTOR)))
+    found = list(dict.fromkeys(node.mem_id for node in root.css(COMBINED_SELECTOR)))
     assert found == sorted(expected, key=position.__getitem__)

@@ -39,7 +39,7 @@ _XML_DECLARATION = "<?xml"
 _CDATA_OPEN, _CDATA_CLOSE = "<![CDATA[", "]]>"
 _NOSCRIPT = "noscript"
 # A wrapper inside a wrapper inside a wrapper is no embed anyone sees.
-_MAX_WRAPPER_DEPTH = 2
+MAX_WRAPPER_DEPTH = 2
 # A compound selector on one tag: the tag, then only classes, attribute tests and :is().
 _ON_ONE_TAG = re.compile(r"([a-z][a-z0-9-]*)((?:\.[\w-]+|\[[^\]]*\]|:is\(.*\))*)")
 
@@ -96,8 +96,8 @@ def group_by_tag(selectors: list[str]) -> str:
     )
 
 
-_COMBINED_SELECTOR = group_by_tag([*(d.selector for d in DETECTORS), WRAPPER_SELECTOR])
-_FEED_SELECTOR = group_by_tag([_COMBINED_SELECTOR, FEED_WRAPPER_SELECTOR])
+COMBINED_SELECTOR = group_by_tag([*(d.selector for d in DETECTORS), WRAPPER_SELECTOR])
+_FEED_SELECTOR = group_by_tag([COMBINED_SELECTOR, FEED_WRAPPER_SELECTOR])
 # A page may hold an embed only when it holds a detector's marker (class names, tag names, URL
 # parts, which pages write in lowercase). Scanning for all 32 markers cost about twice a lexbor
 # parse of a page without any, so the scan looks for a few gates instead: every marker contains
@@ -151,19 +151,20 @@ def extract_posts(html: str | bytes, *, source: str | None = None) -> list[Post]
     """
     if not has_markers(html):
         return []
-    if not _is_xml(html):
+    if not is_xml(html):
         return find_posts(LexborHTMLParser(html))
-    return find_posts(LexborHTMLParser(_unwrap_cdata(html)), feed=True)
+    return find_posts(LexborHTMLParser(unwrap_cdata(html)), feed=True)
 
 
-def _is_xml(html: str | bytes) -> bool:
+def is_xml(html: str | bytes) -> bool:
+    """True for a saved XML document (an RSS/Atom feed): it starts with an XML declaration."""
     head = html[:64].lstrip()
     if isinstance(head, bytes):
         return head.startswith(_XML_DECLARATION.encode())
     return head.startswith(_XML_DECLARATION)
 
 
-def _unwrap_cdata(html: str | bytes) -> str | bytes:
+def unwrap_cdata(html: str | bytes) -> str | bytes:
     """A saved RSS/Atom feed with its items' HTML in CDATA sections, the sections opened."""
     if isinstance(html, bytes):
         return html.replace(_CDATA_OPEN.encode(), b"").replace(_CDATA_CLOSE.encode(), b"")
@@ -172,13 +173,13 @@ def _unwrap_cdata(html: str | bytes) -> str | bytes:
 
 def find_posts(tree: LexborHTMLParser, *, feed: bool = False) -> list[Post]:
     """Run every detector over an already parsed page (`feed`: a saved RSS/Atom document)."""
-    found = _find_all(tree, depth=0, selector=_FEED_SELECTOR if feed else _COMBINED_SELECTOR)
-    live = {_post_key(post) for post, held_back in found if not held_back}
-    return [post for post, held_back in found if not held_back or _post_key(post) not in live]
+    found = _find_all(tree, depth=0, selector=_FEED_SELECTOR if feed else COMBINED_SELECTOR)
+    live = {post_key(post) for post, held_back in found if not held_back}
+    return [post for post, held_back in found if not held_back or post_key(post) not in live]
 
 
 def _find_all(
-    tree: LexborHTMLParser, depth: int, selector: str = _COMBINED_SELECTOR
+    tree: LexborHTMLParser, depth: int, selector: str = COMBINED_SELECTOR
 ) -> list[tuple[Post, bool]]:
     """Posts in document order, each flagged True when a consent wrapper held it back."""
     root = tree.root
@@ -191,23 +192,23 @@ def _find_all(
         if node.mem_id in seen:
             continue
         seen.add(node.mem_id)
-        posts = _parse_candidate(node)
+        posts = parse_candidate(node)
         if posts:
-            held_back = depth > 0 or _in_noscript(node)
+            held_back = depth > 0 or in_noscript(node)
             found.extend((post, held_back) for post in posts)
-        elif depth < _MAX_WRAPPER_DEPTH:
+        elif depth < MAX_WRAPPER_DEPTH:
             found.extend((post, True) for post, _ in _wrapped_posts(node, depth))
     return found
 
 
 def _wrapped_posts(node: LexborNode, depth: int) -> list[tuple[Post, bool]]:
-    content = _wrapped_markup(node)
+    content = wrapped_markup(node)
     if not content or not has_markers(content):
         return []
     return _find_all(LexborHTMLParser(content), depth + 1)
 
 
-def _wrapped_markup(node: LexborNode) -> str | None:
+def wrapped_markup(node: LexborNode) -> str | None:
     """The markup a consent wrapper holds: textarea text, template content, data-content."""
     tag = node.tag
     if tag in _TEXT_WRAPPER_TAGS:
@@ -223,7 +224,7 @@ def _wrapped_markup(node: LexborNode) -> str | None:
     return encoded if tag not in _WRAPPER_TAGS else None
 
 
-def _in_noscript(node: LexborNode) -> bool:
+def in_noscript(node: LexborNode) -> bool:
     """lexbor parses <noscript> content as markup: such embeds are fallback copies."""
     parent = node.parent
     while parent is not None:
@@ -233,13 +234,16 @@ def _in_noscript(node: LexborNode) -> bool:
     return False
 
 
-def _post_key(post: Post) -> tuple[str, str]:
+def post_key(post: Post) -> tuple[str, str]:
+    """A post's identity on the page: a held-back copy with the same key as a live embed is dropped."""
     return post.platform, natural_key(post)
 
 
-def _parse_candidate(node: LexborNode) -> list[Post]:
-    # Each detector checks the node itself and returns [] when it is not its form; the first
-    # detector that recognises the node owns it.
+def parse_candidate(node: LexborNode) -> list[Post]:
+    """The posts of one candidate node, by the first detector that recognises it.
+
+    Each detector checks the node itself and returns [] when it is not its form.
+    """
     for detector in DETECTORS:
         found = detector.parse(node)
         if found:
