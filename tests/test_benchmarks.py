@@ -1,0 +1,96 @@
+"""Every benchmark runs: a smoke run of each on about three pages, as `python -m benchmarks.NAME`.
+
+The figures of such a run mean nothing; what is held here is that each script still runs through
+the product's public names and still checks what it checks (the fast path against the reference
+path, the scorer against its gold). Real runs and their figures: benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, needs_realworld
+
+FIXTURES = ROOT / "fixtures"
+SMOKE_PAGES = 3
+# Three golden fixtures in the corpus layout (pages/ + expected/) the scorer reads.
+SCORED_FIXTURES = ("seed-article", "twitter-rendered-forms", "bluesky-embed")
+
+
+def run(name: str, *args: str) -> str:
+    """`python -m benchmarks.NAME ARGS` from the repository root; its stdout (it must succeed)."""
+    env = {key: value for key, value in os.environ.items() if key != "QUOTES_TEST_POSTGRES_URL"}
+    done = subprocess.run(
+        [sys.executable, "-m", f"benchmarks.{name}", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated benchmark corpus of SMOKE_PAGES pages (its shells are the real-world pages)."""
+    if not (ROOT.parent / "shared" / "corpus" / "realworld" / "pages").is_dir():
+        pytest.skip("the benchmark corpus is built from ../shared/corpus/realworld")
+    out = tmp_path_factory.mktemp("bench") / "corpus"
+    manifest = json.loads(
+        run("make_corpus", "--pages", str(SMOKE_PAGES), "--megabytes", "1", "--out", str(out))
+    )
+    assert manifest["pages"] == SMOKE_PAGES
+    assert len(list((out / "pages").iterdir())) == SMOKE_PAGES
+    return out
+
+
+@needs_realworld
+def test_bench_extract_finds_the_fast_path_identical_to_the_reference(corpus: Path) -> None:
+    out = run("bench_extract", "--corpus", str(corpus), "--runs", "1", "--bs4-every", "1")
+    verdicts = [line for line in out.splitlines() if line.startswith("fast vs reference")]
+    assert len(verdicts) == 2
+    assert all(line.endswith(": identical") for line in verdicts), verdicts
+
+
+@needs_realworld
+def test_bench_ingest_runs_both_job_counts(corpus: Path) -> None:
+    out = run("bench_ingest", "--corpus", str(corpus), "--repeats", "1")
+    assert "`quotes ingest --jobs 1` into SQLite" in out
+    assert "`quotes ingest --jobs 2` into SQLite" in out
+    assert "target peak memory" in out
+
+
+def test_bench_queries_builds_a_small_archive_and_queries_it(tmp_path: Path) -> None:
+    out = run(
+        "bench_queries", "--posts", "300", "--db", str(tmp_path / "q.db"), "--runs", "3", "--export-runs", "1"
+    )
+    assert re.search(r"^archive: [1-9][\d,]* posts", out, re.MULTILINE), out[:500]
+    assert "target export" in out
+
+
+def test_bench_store_ingests_and_queries(tmp_path: Path) -> None:
+    assert "| SQLite | first |" in run("bench_store", "ingest", "--pages", str(SMOKE_PAGES))
+    out = run("bench_store", "queries", "--posts", "300", "--db", str(tmp_path / "s.db"))
+    assert "export (iter_records + csv, streaming)" in out
+
+
+@pytest.mark.parametrize("archive", [True, False], ids=["archive", "extraction"])
+def test_score_corpus_scores_golden_fixtures_perfectly(tmp_path: Path, archive: bool) -> None:
+    for folder in ("pages", "expected"):
+        (tmp_path / folder).mkdir()
+    for name in SCORED_FIXTURES:
+        shutil.copy(FIXTURES / f"{name}.html", tmp_path / "pages" / f"{name}.html")
+        shutil.copy(FIXTURES / f"{name}.json", tmp_path / "expected" / f"{name}.json")
+    out = run("score_corpus", str(tmp_path), *([] if archive else ["--no-archive"]))
+    gold = sum(len(json.loads((FIXTURES / f"{n}.json").read_text())["posts"]) for n in SCORED_FIXTURES)
+    assert f"all platforms: gold {gold}, predicted {gold}, matched {gold}" in out
+    assert "F1 1.0000  field accuracy 1.0000" in out
