@@ -83,6 +83,12 @@ def test_bench_store_ingests_and_queries(tmp_path: Path) -> None:
     assert "export (iter_records + csv, streaming)" in out
 
 
+def test_bench_terminal_compares_the_widths_and_the_bars() -> None:
+    out = run("bench_terminal", "--updates", "200", "--repeats", "1")
+    assert "| `terminal.cell_width` (wcwidth) |" in out
+    assert "| `click.progressbar` |" in out
+
+
 @pytest.mark.parametrize("archive", [True, False], ids=["archive", "extraction"])
 def test_score_corpus_scores_golden_fixtures_perfectly(tmp_path: Path, archive: bool) -> None:
     for folder in ("pages", "expected"):

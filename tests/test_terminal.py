@@ -45,6 +45,8 @@ def test_wide_characters_take_two_cells_and_marks_none() -> None:
     assert cell_width("🎉") == 2
     assert cell_width("e\u0301") == 1
     assert cell_width("D.C. ☮️") == 7  # VS16 asks for the two-cell emoji form
+    assert cell_width("👨\u200d👩\u200d👧") == 2  # a ZWJ sequence is one emoji
+    assert cell_width("👍🏽") == 2  # a skin tone modifies the emoji before it
 
 
 def test_grid_shrinks_the_widest_flexible_column_first() -> None:

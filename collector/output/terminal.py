@@ -7,13 +7,14 @@ progress). Widths are counted in terminal cells: CJK and emoji take two, combini
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import os
 import shutil
 import textwrap
 import time
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
@@ -33,8 +34,6 @@ BAR_BLOCKS = " ▏▎▍▌▋▊▉█"
 FULL_BLOCK = BAR_BLOCKS[-1]
 BAR_MIN_WIDTH = 10
 PROGRESS_BAR_WIDTH = 24
-_WIDE = frozenset({"W", "F"})
-EMOJI_PRESENTATION = "\ufe0f"
 # The progress line is redrawn at most this often: enough to look alive, cheap at 1,000 pages/s.
 REDRAW_SECONDS = 0.1
 # ANSI "erase to end of line": a shorter redraw leaves no stale characters behind.
@@ -44,19 +43,19 @@ CLEAR_TO_END = "\x1b[K"
 def cell_width(text: str) -> int:
     """Terminal cells `text` takes: wide (CJK, most emoji) count 2, combining marks none.
 
-    A narrow symbol followed by VARIATION SELECTOR-16 (☮️, ❤️) is drawn as a two-cell emoji.
+    wcwidth's tables: emoji sequences (ZWJ, skin tones, flags, VS16) take the two cells a terminal
+    draws them in, and its C extension is far faster than a per-character sum in Python (measured
+    in docs/design-perf.md, `benchmarks.bench_terminal`).
     """
-    width = 0
-    previous = 0
-    for char in text:
-        if char == EMOJI_PRESENTATION:
-            width += 1 if previous == 1 else 0
-            previous = 2
-            continue
-        if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
-            continue
-        previous = 2 if unicodedata.east_asian_width(char) in _WIDE else 1
-        width += previous
+    return _width()(text)
+
+
+@functools.cache
+def _width() -> Callable[[str], int]:
+    # Its import takes a tenth of the CLI's start-up (docs/design-perf.md): loaded by the commands
+    # that draw tables, not by every run of ingest or export.
+    from wcwidth import width
+
     return width
 
 
@@ -234,6 +233,12 @@ class ProgressBar:
 
     Disabled, it draws nothing: the caller decides (a terminal and no --quiet). Messages printed
     while it shows (one bad input per line) clear the bar first, so no line is left half-drawn.
+
+    Hand-written rather than click.progressbar, which was measured against it (docs/design-perf.md):
+    click's bar offers no way to print a line above it (its docs: no printing while it shows), it
+    redraws at every page instead of a few times a second, leaves the last bar on screen instead of
+    clearing it, sizes itself to stdout's terminal rather than its own stream's, and wants a total
+    or an iterable to drive it (ingest reports by callback; stdin and URL lists have no total).
     """
 
     def __init__(self, stream: TextIO, *, enabled: bool, total: int | None = None) -> None:
