@@ -2,6 +2,12 @@
 
     python -m benchmarks.bench_store ingest [--pages 2000] [--postgres URL]
     python -m benchmarks.bench_store queries [--posts 1000000] [--db PATH]
+    python -m benchmarks.bench_store inserts [--posts 40000] [--postgres URL]
+
+`inserts` measures the writer's `db.store.Inserter` (a plain driver executemany of tuples) against
+SQLAlchemy's own `insert().on_conflict_do_nothing()` executed with a list of parameter dicts, on the
+posts table, new rows and then the same rows again (every one a conflict), and checks that both
+store the same values and count the same new rows.
 
 The data is synthetic and deterministic (seeded): tweet-like posts of ~200 characters drawn from a
 Zipf-like vocabulary, 8 embeds per page, about half of them posts already seen on other pages.
@@ -27,14 +33,18 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, Table, create_engine, select, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 
 from collector.values import Article, ArticleMeta, Post
 from db.engine import database_url, make_engine, prepare_database, session_scope
+from db.models import Post as PostRow
 from db.queries import Filters, select_post_ids
 from db.records import iter_records
-from db.store import SaveResult, save_pages
+from db.rows import POST_COLUMNS, prepare_page
+from db.store import Inserter, SaveResult, save_pages
 
 SEED = 20261128
 VOCABULARY = 20_000
@@ -46,6 +56,9 @@ DAYS = 5_500  # ~15 years: a 7-day range holds ~1,300 posts at 1M
 BATCH_PAGES = 100
 QUERY_RUNS = 200
 TWITTER_EPOCH_ID = 1_300_000_000_000_000_000
+# The writer's post insert: the prepared row, then author_id and first_seen_at (as db.store does).
+POST_INSERT_COLUMNS = (*POST_COLUMNS, "author_id", "first_seen_at")
+INSERT_BATCH = 800  # a batch of 100 pages of 8 posts
 _SYLLABLES = ("ka", "lo", "mi", "ne", "su", "ta", "ri", "vo", "de", "sh", "an", "el", "ou", "ti", "ga", "pe")
 
 
@@ -167,6 +180,91 @@ def run_ingest(args: argparse.Namespace) -> None:
                         )
                 finally:
                     drop()
+
+
+# --- the writer's inserts against SQLAlchemy's -----------------------------------------------------
+
+
+def post_rows(posts: int) -> list[tuple[object, ...]]:
+    """`posts` distinct post rows as the writer inserts them (POST_COLUMNS, author_id, first_seen_at)."""
+    corpus = Corpus()
+    seen_at = dt.datetime.now(dt.UTC)
+    article = Article(source="pages/bench.html", sha256="0" * 64)
+    prepared = prepare_page(article, [corpus.post(number) for number in range(posts)])
+    return [(*row, None, seen_at) for row, _ in prepared.posts]
+
+
+def insert_with_inserter(connection: Connection, rows: list[tuple[object, ...]]) -> int:
+    table = PostRow.__table__
+    assert isinstance(table, Table)
+    insert = Inserter(connection.dialect, table, POST_INSERT_COLUMNS, ["platform", "key"])
+    return sum(
+        insert(connection, rows[start : start + INSERT_BATCH]) for start in range(0, len(rows), INSERT_BATCH)
+    )
+
+
+def insert_with_sqlalchemy(connection: Connection, rows: list[tuple[object, ...]]) -> int:
+    dialect_insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    statement = dialect_insert(PostRow.__table__).on_conflict_do_nothing(index_elements=["platform", "key"])
+    new = 0
+    for start in range(0, len(rows), INSERT_BATCH):
+        batch = [
+            dict(zip(POST_INSERT_COLUMNS, row, strict=True)) for row in rows[start : start + INSERT_BATCH]
+        ]
+        new += connection.execute(statement, batch).rowcount
+    return new
+
+
+def stored_posts(connection: Connection) -> list[tuple[object, ...]]:
+    columns = [PostRow.__table__.c[name] for name in POST_INSERT_COLUMNS]
+    return [tuple(row) for row in connection.execute(select(*columns).order_by(PostRow.key))]
+
+
+def run_inserts(args: argparse.Namespace) -> None:
+    rows = post_rows(args.posts)
+    print(
+        f"{len(rows):,} post rows, executemany batches of {INSERT_BATCH}; best of {args.repeats}",
+        file=sys.stderr,
+    )
+    print("| database | insert | pass | s | rows/s | new rows counted | × Inserter |")
+    print("|---|---|---|---:|---:|---:|---:|")
+    backends: list[tuple[str, Callable[[], tuple[str, Callable[[], None]]]]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        counter = iter(range(1000))
+        backends.append(("SQLite", lambda: (database_url(f"{tmp}/i{next(counter)}.db"), lambda: None)))
+        if args.postgres:
+            backends.append(("PostgreSQL", lambda: fresh_postgres(args.postgres)))
+        for name, make in backends:
+            stored: dict[str, list[tuple[object, ...]]] = {}
+            base: dict[str, float] = {}
+            for label, insert in (("Inserter", insert_with_inserter), ("SQLAlchemy", insert_with_sqlalchemy)):
+                best: dict[str, tuple[float, int]] = {}
+                for _ in range(args.repeats):
+                    url, drop = make()
+                    engine = make_engine(url)
+                    try:
+                        prepare_database(engine)
+                        for phase in ("new", "again"):
+                            with engine.begin() as connection:
+                                started = time.perf_counter()
+                                new = insert(connection, rows)
+                                elapsed = time.perf_counter() - started
+                            if phase not in best or elapsed < best[phase][0]:
+                                best[phase] = (elapsed, new)
+                        with engine.connect() as connection:
+                            stored[label] = stored_posts(connection)
+                    finally:
+                        engine.dispose()
+                        drop()
+                for phase, (elapsed, new) in best.items():
+                    base.setdefault(phase, elapsed)
+                    rate = len(rows) / elapsed
+                    print(
+                        f"| {name} | {label} | {phase} | {elapsed:.3f} | {rate:,.0f} | {new:,} | "
+                        f"{elapsed / base[phase]:.2f} |"
+                    )
+            same = "identical" if stored["Inserter"] == stored["SQLAlchemy"] else "DIFFERENT"
+            print(f"{name}: rows stored by the two inserts: {same}")
 
 
 # --- queries at scale ----------------------------------------------------------------------------
@@ -312,10 +410,16 @@ def main() -> None:
     queries_cmd = commands.add_parser("queries", help="search and export on a large SQLite archive")
     queries_cmd.add_argument("--posts", type=int, default=1_000_000)
     queries_cmd.add_argument("--db", default=str(Path(tempfile.gettempdir()) / "quotes-bench-1m.db"))
+    inserts_cmd = commands.add_parser("inserts", help="db.store.Inserter vs SQLAlchemy's insert, same rows")
+    inserts_cmd.add_argument("--posts", type=int, default=40_000)
+    inserts_cmd.add_argument("--repeats", type=int, default=3)
+    inserts_cmd.add_argument("--postgres", default=os.environ.get("QUOTES_TEST_POSTGRES_URL"))
     export_cmd = commands.add_parser("export", help="(internal) export rate and memory, own process")
     export_cmd.add_argument("--db", required=True)
     args = parser.parse_args()
-    {"ingest": run_ingest, "queries": run_queries, "export": run_export}[args.command](args)
+    {"ingest": run_ingest, "queries": run_queries, "inserts": run_inserts, "export": run_export}[
+        args.command
+    ](args)
 
 
 if __name__ == "__main__":

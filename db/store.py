@@ -141,13 +141,17 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class _Inserter:
+class Inserter:
     """One INSERT ... ON CONFLICT DO NOTHING run as a plain executemany of tuples.
 
-    Rows go to the driver as they are, past SQLAlchemy's per-row parameter handling (measured: that
-    handling cost more than SQLite's own insert work); only the columns whose type converts values
-    for this dialect (dates and times on SQLite) are converted, with SQLAlchemy's own converters, so
-    the stored values are exactly those of a Core insert.
+    Rows go to the driver as they are, past SQLAlchemy's per-row parameter handling; only the
+    columns whose type converts values for this dialect (dates and times on SQLite) are converted,
+    with SQLAlchemy's own converters, so the stored values are exactly those of a Core insert.
+
+    Kept instead of SQLAlchemy's `insert().on_conflict_do_nothing()` with executemany, measured
+    against it on the same rows (`benchmarks.bench_store inserts`, docs/design-perf.md): that is
+    slower on both databases, most on rows already stored, and on PostgreSQL it gives no count of
+    the rows inserted, which the writer needs.
     """
 
     def __init__(self, dialect: Dialect, table: Table, columns: Sequence[str], key: Sequence[str]) -> None:
@@ -182,11 +186,11 @@ class _Inserter:
 class _Statements:
     """Statements built once per dialect: their compiled forms are then cached by SQLAlchemy."""
 
-    insert_articles: _Inserter
-    insert_authors: _Inserter
-    insert_posts: _Inserter
-    insert_links: _Inserter
-    insert_appearances: _Inserter
+    insert_articles: Inserter
+    insert_authors: Inserter
+    insert_posts: Inserter
+    insert_links: Inserter
+    insert_appearances: Inserter
     articles_by_identity: Any
     authors_by_handle: Any
     posts_by_key: Any
@@ -208,16 +212,16 @@ def _make_statements(dialect: Dialect) -> _Statements:
     # Plain executemany inserts, no RETURNING: ids are looked up afterwards by natural key. A long
     # multi-row INSERT ... RETURNING is re-parsed by psycopg on every batch (too long for its cache).
     return _Statements(
-        insert_articles=_Inserter(dialect, _ARTICLES, _ARTICLE_INSERT, ["identity"]),
-        insert_authors=_Inserter(
+        insert_articles=Inserter(dialect, _ARTICLES, _ARTICLE_INSERT, ["identity"]),
+        insert_authors=Inserter(
             dialect,
             _AUTHORS,
             ["platform", "handle_key", "name", "handle"],
             ["platform", "handle_key", "name"],
         ),
-        insert_posts=_Inserter(dialect, _POSTS, _POST_INSERT, ["platform", "key"]),
-        insert_links=_Inserter(dialect, _LINKS, ["post_id", "position", "url"], ["post_id", "position"]),
-        insert_appearances=_Inserter(
+        insert_posts=Inserter(dialect, _POSTS, _POST_INSERT, ["platform", "key"]),
+        insert_links=Inserter(dialect, _LINKS, ["post_id", "position", "url"], ["post_id", "position"]),
+        insert_appearances=Inserter(
             dialect,
             _APPEARANCES,
             ["article_id", "post_id", "position"],

@@ -81,6 +81,8 @@ def test_bench_store_ingests_and_queries(tmp_path: Path) -> None:
     assert "| SQLite | first |" in run("bench_store", "ingest", "--pages", str(SMOKE_PAGES))
     out = run("bench_store", "queries", "--posts", "300", "--db", str(tmp_path / "s.db"))
     assert "export (iter_records + csv, streaming)" in out
+    inserts = run("bench_store", "inserts", "--posts", "300", "--repeats", "1")
+    assert "SQLite: rows stored by the two inserts: identical" in inserts
 
 
 def test_bench_terminal_compares_the_widths_and_the_bars() -> None:
