@@ -8,8 +8,8 @@ made, never the page's bytes or text. The main process stays the single writer o
 
 Why coarse chunks: a page extracts in about a millisecond, so per-page task overhead (pickling,
 pipe round trips, the pool's bookkeeping) would eat the second core. With 64 pages per task the
-overhead is a rounding error (PERF.md: chunks of 8 held two processes to 1.3–1.5×, chunks of 64
-gave 1.8–2.1×); only the last few chunks shrink, so both workers finish together. Chunks in flight
+overhead is a rounding error (measured: docs/design-perf.md); only the last few chunks shrink, so
+both workers finish together. Chunks in flight
 are bounded, so memory stays flat however many pages come, and results come back in input order,
 so a re-run stores the same rows in the same order.
 """
@@ -54,8 +54,8 @@ Outcome = Extraction | str
 class PageInfo(NamedTuple):
     """A page as the writer needs it: a `Page` without its bytes and text.
 
-    A named tuple, not a dataclass: one crosses back per page, and a tuple unpickles in a tenth
-    of the time (measured: 2,000 slotted dataclasses cost the writer 24 ms).
+    A named tuple, not a dataclass: one crosses back per page, and a tuple unpickles much faster
+    (measured: docs/design-perf.md).
     """
 
     source: str
@@ -196,7 +196,7 @@ def worker_context(preload: str = __name__) -> BaseContext:
     """fork when this process runs one thread: workers start in milliseconds with everything
     imported (they never touch inherited database connections). With other threads alive (URL
     fetching), fork could copy a lock held mid-operation, so a fork server (a fresh interpreter
-    importing `preload` once, ~0.7 s) starts the workers instead.
+    importing `preload` once, slower to start) starts the workers instead.
     """
     if threading.active_count() == 1:
         return multiprocessing.get_context("fork")

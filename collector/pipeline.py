@@ -253,8 +253,8 @@ def _frozen_heap() -> Iterator[None]:
     """Keep the garbage collector off everything allocated before the run.
 
     A run allocates many short-lived objects, and each full collection would walk every object of
-    the imported modules (SQLAlchemy's alone are several hundred thousand): measured 0.1-0.2 s per
-    run. Frozen objects are skipped; workers forked meanwhile also leave those pages shared
+    the imported modules (SQLAlchemy's alone are several hundred thousand; the cost per run:
+    docs/design-perf.md). Frozen objects are skipped; workers forked meanwhile also leave those pages shared
     instead of touching them (the gc.freeze documentation's advice for fork).
     """
     gc.freeze()

@@ -197,7 +197,7 @@ def _year_month_postgresql(element: year_month, compiler: Any, **kw: Any) -> str
 def in_values(column: Any) -> ColumnElement[bool]:
     """`column IN (:values)` with the list bound at execution time (parameter name 'values').
 
-    Measured: PostgreSQL's `= ANY(:array)` (one parameter, one prepared statement) made ingest 2x
+    Measured: PostgreSQL's `= ANY(:array)` (one parameter, one prepared statement) made ingest
     slower than an expanded IN list, so both dialects use the expanded list.
     """
     return column.in_(bindparam("values", expanding=True))  # type: ignore[no-any-return]

@@ -33,8 +33,8 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 # inserts a little; 32 MB keeps exports well under their memory budget.
 SQLITE_CACHE_KIB = 32_768
 # Read-only sessions map the file into memory (PRAGMA mmap_size; SQLite caps it at its build's
-# limit, 2 GB by default): a search's random row lookups skip a read() call and a copy each, p95
-# 1.7x faster at 1M posts. Not for streams over many rows (exports): every page they touch would
+# limit, 2 GB by default): a search's random row lookups skip a read() call and a copy each
+# (docs/design-perf.md). Not for streams over many rows (exports): every page they touch would
 # stay resident until the process ends.
 SQLITE_MMAP_BYTES = 1 << 31
 # Execution options: a read-only connection (plain BEGIN instead of BEGIN IMMEDIATE); a stream.

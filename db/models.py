@@ -66,7 +66,7 @@ class Post(Base):
     __tablename__ = "posts"
     __table_args__ = (
         UniqueConstraint("platform", "key"),
-        # Few indexes on purpose: each one costs 15-25 % of the insert rate at scale (measured).
+        # Few indexes on purpose: each one costs insert rate at scale (measured: docs/design-db.md).
         Index(None, "date", "post_id"),  # export order, --since/--until
         Index(None, "author_id", "date"),  # --author; and content-key matches within an author's day
     )

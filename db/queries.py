@@ -109,7 +109,7 @@ def _quoting_article_ids() -> Any:
     """The ids of the articles quoting the current post, joined by LIST_SEPARATOR (one per appearance).
 
     Only the (post_id, article_id) index is read. Looking each address up in the articles table
-    inside the query cost ~1.8 µs per exported row at 1M posts (a third of the whole query);
+    inside the query cost a third of the whole query at 1M posts (docs/design-perf.md);
     `_fetch_addresses` resolves a batch's article ids in one query instead.
     """
     return (

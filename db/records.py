@@ -25,10 +25,10 @@ from db.queries import Filters, article_source, find_post_id, select_quotations,
 from db.rows import QUOTED_FIELDS, STORED_AS_IS
 
 # Rows fetched per round trip when streaming exports. Small on purpose: see COLUMN_BATCH (PERF.md's
-# 10k was measured row by row; 512 here is 1.3x faster than 2,000 for the column passes).
+# 10k was measured row by row; for the column passes smaller is faster: docs/design-perf.md).
 STREAM_BATCH = 512
 # Rows converted together a column at a time: small enough that a batch's columns stay in the CPU
-# cache through every pass over them (1M-post CSV export: 2,000 rows 61k rows/s, 50-250 rows 75-78k).
+# cache through every pass over them (measured on the 1M-post CSV export: docs/design-perf.md).
 COLUMN_BATCH = 256
 # Article ids per lookup query (well under SQLite's and PostgreSQL's bound-parameter limits).
 ADDRESS_BATCH = 1_000
@@ -77,8 +77,8 @@ class Addresses:
     """The address (URL, else path) of each article met so far in one export, by id as text.
 
     Values are one-tuples, so a post quoted by one article needs no work. Articles are looked up
-    by id until those lookups have cost about as much as reading every address at once (~6 µs
-    an article by id, ~1 µs in one pass; 1M posts, 125k articles), then all are read: a search
+    by id until those lookups have cost about as much as reading every address at once (LOOKUP_COST
+    times the share of one pass, docs/design-perf.md), then all are read: a search
     stays cheap and a whole-archive export pays at most about twice the single pass.
     """
 
@@ -222,7 +222,7 @@ def iter_column_batches(session: Session, filters: Filters) -> Iterator[list[Col
     """
     connection = session.connection()
     addresses = Addresses()
-    # Core rows through the session's connection: the ORM result layer costs ~2x per row.
+    # Core rows through the session's connection: the ORM result layer costs more per row.
     statement = select_records(filters).execution_options(yield_per=STREAM_BATCH)
     for rows in connection.execute(statement).partitions():
         # One lookup of the unknown articles per fetch, not per column batch, and each row's ids

@@ -81,8 +81,8 @@ ARTICLE_COLUMNS = (
 )
 # A post ready for the writer: its row (POST_COLUMNS; storable, times in UTC) and its links
 # (storable); its keys are read off the row. Plain tuples, not named ones: one crosses from a worker
-# process per post, and plain tuples unpickle 3-4x faster (measured on the benchmark corpus: 27 ms
-# instead of 103 ms for 2,000 pages, time the single writer would spend).
+# process per post, and plain tuples unpickle faster (measured: docs/design-perf.md), time the
+# single writer would spend.
 PreparedPost = tuple[tuple[Any, ...], tuple[str, ...]]
 
 

@@ -440,7 +440,7 @@ def _insert_posts(
         author = row_author_key(row)
         rows.append((*row, authors.get(author) if author is not None else None, seen_at))
     # A plain executemany, not INSERT ... RETURNING: psycopg re-parses a multi-row VALUES statement
-    # on every batch (it is too long for its cache), which made PostgreSQL ingest 2x slower.
+    # on every batch (it is too long for its cache), which made PostgreSQL ingest much slower.
     inserted = statements.insert_posts(connection, rows)
     stored = _find_by_keys(connection, statements, missing)
     if inserted != len(rows):

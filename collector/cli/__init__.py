@@ -67,7 +67,7 @@ def main() -> None:
         sys.exit(1)
     finally:
         # The process ends here: a frozen heap spares the interpreter's last garbage collection,
-        # a walk over every object of the imported modules (measured ~0.08 s of every command).
+        # a walk over every object of the imported modules (its cost: docs/design-perf.md).
         gc.freeze()
 
 

@@ -76,7 +76,7 @@ def group_by_tag(selectors: list[str]) -> str:
     `blockquote.a, blockquote.b`.
 
     lexbor tests each selector of a list against every element; grouped, one tag test rules out
-    most of them at once (the combined query ran ~1.4× faster on the benchmark corpus). Same
+    most of them at once (measured faster: docs/design-perf.md). Same
     nodes in the same order: benchmarks/reference.py queries each detector's own selector.
     """
     groups: dict[str, list[str] | None] = {}
@@ -257,8 +257,8 @@ def extract_page(
     """Metadata and posts of one decoded page: the unit the ingest pipeline stores.
 
     `utf8`: the page's bytes when they are exactly `page` in UTF-8 (`loaders.Page.utf8`). The parser
-    reads those as they are; given the text, selectolax would encode it to UTF-8 first (~6 % of
-    extraction, and a copy of the page kept as long as its tree).
+    reads those as they are; given the text, selectolax would encode it to UTF-8 first (a cost and
+    a copy of the page kept as long as its tree: docs/design-perf.md).
     """
     if kind == "text":
         return Extraction(meta=text_metadata(page), posts=tuple(extract_text_posts(page)))

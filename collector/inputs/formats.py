@@ -186,7 +186,7 @@ def _single(data: bytes, max_bytes: int) -> Document:
 
 def mhtml_document(data: bytes) -> Document:
     """The HTML part of an MHTML file, decoded from its transfer encoding, with its address."""
-    # The email package's header parser takes ~25 ms to import: loaded for MHTML files only.
+    # The email package's header parser is slow to import (docs/design-perf.md): loaded for MHTML files only.
     import email.parser
     import email.policy
 
@@ -265,7 +265,7 @@ def _size_left(stream: BinaryIO) -> int | None:
 
 
 def _warc_documents(open_stream: Opener, max_bytes: int) -> Iterator[Document]:
-    # warcio (and the six it brings) takes ~30 ms to import: loaded for WARC files only.
+    # warcio (and the six it brings) is slow to import (docs/design-perf.md): loaded for WARC files only.
     from warcio.archiveiterator import ArchiveIterator
 
     count = 0

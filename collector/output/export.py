@@ -100,8 +100,8 @@ def write_csv_columns(
     """Like `write_csv`, for batches of columns: one sequence of values per field, in `fields` order.
 
     Cells are converted and quoted a column at a time and each batch goes out in one write:
-    csv.writer's own per-cell loop cost ~5.5 µs a row of 13 fields, two fifths of a whole
-    export. The bytes are csv.writer's (QUOTE_MINIMAL, CRLF; tested against it).
+    csv.writer's own per-cell loop cost a large share of a whole export (docs/design-perf.md). The
+    bytes are csv.writer's (QUOTE_MINIMAL, CRLF; tested against it).
     """
     if options.excel:
         out.write(UTF8_BOM)
@@ -143,7 +143,7 @@ def _cycle_collector_paused() -> Iterator[None]:
     """Python's cycle collector off while a batch loop runs (reference counting still frees all).
 
     A batch loop allocates millions of short-lived containers that form no cycles, yet each one
-    counts towards the next collection: measured 5-10 % of a 1M-post export.
+    counts towards the next collection, a measurable share of a large export (docs/design-perf.md).
     """
     enabled = gc.isenabled()
     gc.disable()
