@@ -137,6 +137,21 @@ def fresh_postgres(base: str) -> tuple[str, Callable[[], None]]:
     return url.render_as_string(hide_password=False), drop
 
 
+# (backend name, a maker of a fresh empty database: its URL and how to drop it)
+FreshDatabase = Callable[[], tuple[str, Callable[[], None]]]
+
+
+def fresh_databases(folder: str, postgres: str | None) -> list[tuple[str, FreshDatabase]]:
+    """SQLite files in `folder`, and PostgreSQL schemas when a server URL is given."""
+    counter = iter(range(10_000))
+    backends: list[tuple[str, FreshDatabase]] = [
+        ("SQLite", lambda: (database_url(f"{folder}/b{next(counter)}.db"), lambda: None))
+    ]
+    if postgres:
+        backends.append(("PostgreSQL", lambda: fresh_postgres(postgres)))
+    return backends
+
+
 def ingest(url: str, pages: list[tuple[Article, list[Post]]], batch: int) -> tuple[float, int]:
     engine = make_engine(url)
     prepare_database(engine)
@@ -160,13 +175,8 @@ def run_ingest(args: argparse.Namespace) -> None:
     print(f"{args.pages} pages, {offered} embeds, batches of {args.batch} pages", file=sys.stderr)
     print("| database | pass | batch | s | pages/s | save_article calls/s | posts offered/s | new posts |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
-    backends: list[tuple[str, Callable[[], tuple[str, Callable[[], None]]]]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        counter = iter(range(100))
-        backends.append(("SQLite", lambda: (database_url(f"{tmp}/b{next(counter)}.db"), lambda: None)))
-        if args.postgres:
-            backends.append(("PostgreSQL", lambda: fresh_postgres(args.postgres)))
-        for name, make in backends:
+        for name, make in fresh_databases(tmp, args.postgres):
             for batch in (args.batch, 1):
                 url, drop = make()
                 try:
@@ -228,13 +238,8 @@ def run_inserts(args: argparse.Namespace) -> None:
     )
     print("| database | insert | pass | s | rows/s | new rows counted | × Inserter |")
     print("|---|---|---|---:|---:|---:|---:|")
-    backends: list[tuple[str, Callable[[], tuple[str, Callable[[], None]]]]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        counter = iter(range(1000))
-        backends.append(("SQLite", lambda: (database_url(f"{tmp}/i{next(counter)}.db"), lambda: None)))
-        if args.postgres:
-            backends.append(("PostgreSQL", lambda: fresh_postgres(args.postgres)))
-        for name, make in backends:
+        for name, make in fresh_databases(tmp, args.postgres):
             stored: dict[str, list[tuple[object, ...]]] = {}
             base: dict[str, float] = {}
             for label, insert in (("Inserter", insert_with_inserter), ("SQLAlchemy", insert_with_sqlalchemy)):
