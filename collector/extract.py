@@ -25,7 +25,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from collector.metadata import extract_metadata, text_metadata
 from collector.platforms import DETECTORS
 from collector.posts import Extraction, Post, natural_key
-from collector.signatures import extract_text_posts
+from collector.textforms import extract_text_posts
 
 # Carriers of embeds a consent layer or lazy loader holds back (see the module docstring).
 WRAPPER_SELECTOR = "textarea, template, [data-content]"
