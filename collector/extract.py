@@ -22,6 +22,7 @@ from urllib.parse import unquote_plus
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from collector.markdown import extract_markdown
 from collector.metadata import extract_metadata, text_metadata
 from collector.platforms import DETECTORS
 from collector.posts import Extraction, Post, natural_key
@@ -248,7 +249,7 @@ def _parse_candidate(node: LexborNode) -> list[Post]:
 
 
 def extract_page(
-    page: str, *, kind: Literal["html", "text"] = "html", utf8: bytes | None = None
+    page: str, *, kind: Literal["html", "text", "markdown"] = "html", utf8: bytes | None = None
 ) -> Extraction:
     """Metadata and posts of one decoded page: the unit the ingest pipeline stores.
 
@@ -258,4 +259,6 @@ def extract_page(
     """
     if kind == "text":
         return Extraction(meta=text_metadata(page), posts=tuple(extract_text_posts(page)))
+    if kind == "markdown":
+        return extract_markdown(page)
     return Extraction(meta=extract_metadata(page), posts=tuple(extract_posts(page if utf8 is None else utf8)))

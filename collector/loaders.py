@@ -61,7 +61,12 @@ STDIN = "-"
 LOCAL_MAX_BYTES = 256_000_000
 # Inside folders, files are picked by name (a browser's "complete" save sits beside its .css,
 # .js and images); files without a suffix are picked when their content is a page.
-PAGE_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml", ".txt", ".mhtml", ".mht", ".warc", ".gz")
+PAGE_SUFFIXES = (
+    ".html", ".htm", ".xhtml", ".shtml", ".txt", ".md", ".markdown", ".mhtml", ".mht", ".warc", ".gz"
+)  # fmt: skip
+# Markdown clips are named so (Obsidian, MarkDownload, pandoc -o x.md): read as Markdown even when
+# they keep much of the page's HTML (pandoc does).
+MARKDOWN_SUFFIXES = (".md", ".markdown")
 # Resource folders of browser "complete" saves, as browsers name them in a few languages
 # (Chrome, Firefox and Edge use _files; older Internet Explorer localized it).
 COMPANION_SUFFIXES = ("_files", "-dateien", "_archivos", "_fichiers", "_arquivos")
@@ -75,7 +80,7 @@ IN_FLIGHT_PER_JOB = 2
 NUL = "\x00"
 REPLACEMENT_CHARACTER = "\ufffd"
 
-Kind = Literal["html", "text"]
+Kind = Literal["html", "text", "markdown"]
 
 
 @dataclass(frozen=True)
@@ -220,7 +225,7 @@ def make_page(source: str, document: Document, fetched: FetchInfo | None = None)
         source=f"{source}{document.part or ''}",
         data=document.data,
         text=text,
-        kind=classify_text(text),
+        kind="markdown" if source.lower().endswith(MARKDOWN_SUFFIXES) else classify_text(text),
         sha256=hashlib.sha256(document.data).hexdigest(),
         url=document.url or (fetched.final_url if fetched else None),
         fetched=fetched,
