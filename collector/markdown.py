@@ -19,6 +19,7 @@ breaks; raw HTML blocks (pandoc keeps the page's `<div>`s) are invisible. Bluesk
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Sequence
 
@@ -42,6 +43,13 @@ LIST_CLOSES = frozenset({"bullet_list_close", "ordered_list_close", "table_close
 HTML_BREAK = re.compile(r"^<br\s*/?>$", re.IGNORECASE)
 HTML_EMOJI_IMAGE = re.compile(
     r"^<img\b(?=[^>]*\bclass=[\"'][^\"']*\b(?:emoji|wp-smiley)\b)[^>]*\balt=[\"']([^\"']{1,16})[\"']", re.I
+)
+HTML_ANCHOR = re.compile(r"^<a\b[^>]*?\bhref=[\"']([^\"']*)[\"']", re.IGNORECASE)
+HTML_TAG_NAME = re.compile(r"^</?([A-Za-z][\w-]*)")
+HTML_ELEMENTS = frozenset(
+    """a abbr b bdi bdo big blockquote br button cite code data del dfn div em embed font i iframe img
+    input ins kbd label mark meter object output p picture q s samp script select small source span
+    strike strong style sub sup svg template textarea time track tt u var video wbr""".split()  # noqa: SIM905
 )
 # An image's alt text that is an emoji (no letters or digits): twemoji and wp-emoji draw them.
 EMOJI_ALT = re.compile(r"^[^\w\s]{1,16}$")
@@ -96,10 +104,23 @@ def inline_lines(children: Sequence[Token]) -> tuple[Line, ...]:
             _close_link(parts, links, *opened.pop())
         elif kind == "image" and EMOJI_ALT.match(child.content):
             parts.append(child.content)
-        elif kind == "html_inline" and (emoji := HTML_EMOJI_IMAGE.match(child.content)):
-            parts.append(emoji[1])
+        elif kind == "html_inline":
+            _html_inline(child.content, parts, links, opened)
     _end_line(lines, parts, links)
     return tuple(lines)
+
+
+def _html_inline(markup: str, parts: list[str], links: list[Link], opened: list[tuple[str, int]]) -> None:
+    """Raw HTML in a paragraph (pandoc keeps what Markdown cannot say): links, emoji images; a
+    `<word>` that is no HTML element is text Turndown and html2text did not escape."""
+    if (anchor := HTML_ANCHOR.match(markup)) is not None:
+        opened.append((html.unescape(anchor[1]), len(parts)))
+    elif markup.lower().startswith("</a") and opened:
+        _close_link(parts, links, *opened.pop())
+    elif (emoji := HTML_EMOJI_IMAGE.match(markup)) is not None:
+        parts.append(emoji[1])
+    elif (tag := HTML_TAG_NAME.match(markup)) is not None and tag[1].lower() not in HTML_ELEMENTS:
+        parts.append(markup)
 
 
 def _close_link(parts: list[str], links: list[Link], href: str, start: int) -> None:

@@ -118,7 +118,7 @@ def _signature(lines: tuple[Line, ...], index: int) -> tuple[Signature, int] | N
     text = lines[index].text
     if "@" not in text:
         return None
-    signature = read_signature(text)
+    signature = read_signature(text) or _cut_at_date_link(lines[index])
     if signature is not None:
         return signature, 1
     # A signature the tool wrapped onto two lines: "— Name (@handle) December" / "11, 2016".
@@ -130,6 +130,18 @@ def _signature(lines: tuple[Line, ...], index: int) -> tuple[Signature, int] | N
         joined = read_signature(f"{text} {lines[index + 1].text}")
         if joined is not None and joined.before is None:
             return joined, 2
+    return None
+
+
+def _cut_at_date_link(line: Line) -> Signature | None:
+    """A Markdown signature the paragraph goes on after (trafilatura joins the next line): it ends
+    with its date link."""
+    for shown, _ in line.links:
+        end = line.text.find(shown) + len(shown)
+        if end > len(shown) and read_date(shown) is not None:
+            signature = read_signature(line.text[:end])
+            if signature is not None and signature.date is not None:
+                return signature
     return None
 
 
@@ -367,25 +379,29 @@ def _links_in_text(page: _Page, at: tuple[int, int]) -> tuple[Link, ...]:
 
 
 def _widget_post(page: _Page, at: tuple[int, int]) -> Post | None:
-    """Display name, `@handle`, the text, then the widget's `6:56 PM · Jan 7, 2022`."""
-    stamp = WIDGET_TIME.match(page.blocks[at[0]].lines[at[1]].text.strip())
+    """Display name, `@handle`, the text, then the widget's `6:56 PM · Jan 7, 2022`.
+
+    A card that shows a quoted post (Substack's copy) has a second name and handle below the
+    first: the post is the top one, its text ends where the quoted post begins.
+    """
+    stamp_line = page.blocks[at[0]].lines[at[1]]
+    stamp = WIDGET_TIME.match(stamp_line.text.strip())
     shown = read_date(stamp.group(0)) if stamp is not None else None
     if shown is None:
         return None
-    above = list(_any_lines_above(page.blocks, at, WIDGET_REACH))
-    for position, (_, line) in enumerate(above):
-        match = WIDGET_HANDLE.match(line.text.strip())
-        if match is None:
-            continue
-        name = match["name"] or (above[position + 1][1].text.strip() if position + 1 < len(above) else None)
-        body = [ln for _, ln in reversed(above[:position]) if not WIDGET_CHROME.match(ln.text.strip())]
-        if not body:
-            return None
-        text = LINE_SEPARATOR.join(ln.text.strip() for ln in body)
-        signature = Signature("twitter", name or None, match["handle"], *shown)
-        stamp_links = page.blocks[at[0]].lines[at[1]].links
-        return _post(signature, stamp_links, text, _text_links([(0, ln) for ln in body]))
-    return None
+    above = [line for _, line in _any_lines_above(page.blocks, at, WIDGET_REACH)]
+    heads = [(n, match) for n, line in enumerate(above) if (match := WIDGET_HANDLE.match(line.text.strip()))]
+    if not heads:
+        return None
+    top, match = heads[-1]
+    end = heads[-2][0] if len(heads) > 1 else -1
+    body = [line for line in reversed(above[end + 1 : top]) if not WIDGET_CHROME.match(line.text.strip())]
+    if not body:
+        return None
+    name = match["name"] or (above[top + 1].text.strip() if top + 1 < len(above) else None)
+    text = LINE_SEPARATOR.join(line.text.strip() for line in body)
+    signature = Signature("twitter", name or None, match["handle"], *shown)
+    return _post(signature, stamp_line.links, text, _text_links([(0, line) for line in body]))
 
 
 def _any_lines_above(blocks: list[Block], at: tuple[int, int], reach: int) -> Iterator[tuple[int, Line]]:
