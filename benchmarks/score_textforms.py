@@ -154,6 +154,8 @@ def same_post(gold: Mapping[str, Any], found: Mapping[str, Any]) -> bool:
     if (gold.get("handle") or "").casefold() != (found.get("handle") or "").casefold():
         return False
     mine, theirs = words(gold.get("text")), words(found.get("text"))
+    if not mine and not theirs:
+        return True  # a post without text (Instagram v14): same platform and handle
     return bool(mine and theirs) and (
         _contains(theirs, mine[:START_WORDS]) or _contains(mine, theirs[:START_WORDS])
     )

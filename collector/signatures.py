@@ -54,6 +54,7 @@ INLINE_DASHES = "—–―"
 HANDLE_IN_PARENS = re.compile(r"\(@(?P<handle>\w[\w.-]{0,99}(?:@\w[\w.-]{0,99})?)\)")
 # "— @handle date": no display name, no parentheses (Twitter handles only).
 BARE_HANDLE = re.compile(r"@(?P<handle>\w{1,50})(?=\s|$)")
+STATUS_URL_TEXT = re.compile(r"(https?://\S+/status(?:es)?/\d{1,20})\S*(?:\s|$)")
 FIRST_WORD = re.compile(r"[^\W\d_]+|\d")
 # URLs as twitter-text counts them: with a scheme, or a bare domain with a path (pic.twitter.com/x).
 URL = re.compile(r"(?:https?://|(?<![@\w.])(?=[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}/))\S+", re.IGNORECASE)
@@ -77,6 +78,7 @@ class Signature:
     date_text: str | None = None
     date: dt.date | None = None
     before: str | None = None
+    status_url: str | None = None
 
 
 def read_signature(line: str) -> Signature | None:
@@ -126,11 +128,16 @@ def _signed(body: str, before: str | None = None) -> Signature | None:
         return None
     handle = handle.rstrip(".-")
     rest = rest.strip()
+    # A CMS that dropped the date link's <a> leaves its URL as text before the date.
+    status = STATUS_URL_TEXT.match(rest)
+    if status is not None:
+        rest = rest[status.end() :].strip()
     shown = read_date(rest) if rest else None
     if rest and shown is None:
         return None
     date_text, date = shown if shown is not None else (None, None)
-    return Signature(handle_platform(handle), name, handle, date_text, date, before)
+    url = status[1] if status is not None else None
+    return Signature(handle_platform(handle), name, handle, date_text, date, before, url)
 
 
 def _inline(line: str) -> Signature | None:

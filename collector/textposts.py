@@ -158,7 +158,9 @@ def _signed_post(page: _Page, at: tuple[int, int]) -> Post | None:
         dated = _date_below(page.blocks, at, span)
         if dated is None:
             return None
-        signature = Signature(signature.platform, signature.name, signature.handle, *dated[0])
+        signature = Signature(
+            signature.platform, signature.name, signature.handle, *dated[0], status_url=signature.status_url
+        )
         links += dated[1]
     taken = _text_above(page, at, signature.platform, signature.before)
     if taken is None:
@@ -181,6 +183,8 @@ def _date_below(
 
 
 def _post(signature: Signature, links: tuple[Link, ...], text: str, text_links: tuple[str, ...]) -> Post:
+    if signature.status_url:
+        links = ((signature.status_url, signature.status_url), *links)
     platform, post_id, url = _permalink(links, signature.platform)
     return Post(
         platform=platform,
@@ -191,7 +195,7 @@ def _post(signature: Signature, links: tuple[Link, ...], text: str, text_links: 
         date_text=signature.date_text,
         date=signature.date,
         posted_at=_posted_at(platform, post_id, signature.date),
-        text=text,
+        text=text or None,
         links=text_links,
     )
 
@@ -292,9 +296,11 @@ def _lines_above(page: _Page, at: tuple[int, int], crosses_blank: bool) -> Itera
                 return
             line = len(block.lines)
         line -= 1
-        if page.signature((index, line)) is not None or WIDGET_TIME.match(blocks[index].lines[line].text):
+        text = blocks[index].lines[line].text
+        if page.signature((index, line)) is not None or WIDGET_TIME.match(text):
             return
-        yield index, blocks[index].lines[line]
+        if text != bluesky.MEDIA_PLACEHOLDER and not instagram.PLACEHOLDER.match(text):
+            yield index, blocks[index].lines[line]  # media placeholders are no text
 
 
 def _same_region(block: Block, home: Block) -> bool:
@@ -348,7 +354,7 @@ def _instagram_post(page: _Page, at: tuple[int, int]) -> Post | None:
     after = line.text.lstrip("—–- ")[prefix.end() + attribution.end() :].strip()
     shown = read_date(SHORT_WORD.sub("", after)) if after else None
     taken = _text_above(page, at, "instagram", None)
-    text, _ = taken if taken is not None else (None, ())
+    text = taken[0] if taken is not None else None
     links = line.links + (_links_in_text(page, at) if text else ())
     code = next((m["code"] for _, href in links if (m := instagram.PERMALINK.match(href))), None)
     if text is not None and instagram.PLACEHOLDER.match(text):
