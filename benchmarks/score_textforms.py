@@ -114,7 +114,7 @@ def extract_file(path: Path) -> list[Post]:
 def haystack(text: str) -> str:
     """The rendering as a reader sees its words, without link targets, escapes or any spacing (tools
     wrap CJK text inside words)."""
-    text = ESCAPE.sub(r"\1", LINK_TARGET.sub("]", text))
+    text = ESCAPE.sub(r"\1", LINK_TARGET.sub("", text)).replace("[", "")
     return SPACES.sub("", unicodedata.normalize("NFC", text)).casefold().translate(READER_FOLD)
 
 
