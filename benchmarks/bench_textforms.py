@@ -13,6 +13,7 @@ REPEATS runs; no unit test measures time.
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 import time
 from collections.abc import Callable
@@ -66,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         pages = [build(int(base * args.scale) * 2**step) for step in range(3)]
         for kind in ("text", "markdown"):
             times = [best_time(page, kind) for page in pages]
-            ratios = [later / max(earlier, 1e-6) for earlier, later in zip(times, times[1:], strict=False)]
+            ratios = [later / max(earlier, 1e-6) for earlier, later in itertools.pairwise(times)]
             worst = max(worst, *ratios) if min(times) > 0.002 else worst  # below 2 ms: noise
             print(
                 f"| {name} | {kind} | {', '.join(f'{len(p):,}' for p in pages)} "

@@ -248,6 +248,17 @@ def _parse_candidate(node: LexborNode) -> list[Post]:
     return []
 
 
+def _text_page_posts(page: str) -> list[Post]:
+    """Signed posts, and embed code a text dump prints as text (inscriptis writes a consent
+    layer's `<textarea>` out verbatim): each post once, the embed's copy where both have it."""
+    posts = extract_text_posts(page)
+    if "<blockquote" not in page or not has_markers(page):
+        return posts
+    embedded = extract_posts(page)
+    keys = {(post.handle, post.date) for post in embedded}
+    return [post for post in posts if (post.handle, post.date) not in keys] + embedded
+
+
 def extract_page(
     page: str, *, kind: Literal["html", "text", "markdown"] = "html", utf8: bytes | None = None
 ) -> Extraction:
@@ -258,7 +269,7 @@ def extract_page(
     extraction, and a copy of the page kept as long as its tree).
     """
     if kind == "text":
-        return Extraction(meta=text_metadata(page), posts=tuple(extract_text_posts(page)))
+        return Extraction(meta=text_metadata(page), posts=tuple(_text_page_posts(page)))
     if kind == "markdown":
         return extract_markdown(page)
     return Extraction(meta=extract_metadata(page), posts=tuple(extract_posts(page if utf8 is None else utf8)))
