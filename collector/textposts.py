@@ -258,7 +258,7 @@ def _text_above(
     crosses_blank = not flat or (at[1] == 0 and not before)
     first: int | None = None  # the block the text starts in: in an indented region, taken whole
     for index, line in _lines_above(page, at, crosses_blank):
-        if LIST_ITEM.match(line.text) and not home.exact:
+        if taken and LIST_ITEM.match(line.text) and not home.exact:
             break
         first = index if first is None else first
         whole = home.distinct and index == first
