@@ -102,3 +102,10 @@ def test_score_corpus_scores_golden_fixtures_perfectly(tmp_path: Path, archive: 
     gold = sum(len(json.loads((FIXTURES / f"{n}.json").read_text())["posts"]) for n in SCORED_FIXTURES)
     assert f"all platforms: gold {gold}, predicted {gold}, matched {gold}" in out
     assert "F1 1.0000  field accuracy 1.0000" in out
+
+
+def test_bench_textforms_times_each_hostile_input_at_doubling_sizes() -> None:
+    out = run("bench_textforms", "--scale", "0.01")
+    rows = [line for line in out.splitlines() if line.startswith("| ") and "|---" not in line][1:]
+    assert len(rows) >= 16, out
+    assert all(line.count("|") == 6 for line in rows), out

@@ -1,4 +1,4 @@
-"""Golden files: every fixtures/<name>.json against the extraction of fixtures/<name>.html (or .txt).
+"""Golden files: every fixtures/<name>.json against the extraction of fixtures/<name>.html (.txt, .md).
 
 Platform-agnostic: each JSON lists the expected posts in document order, in the corpus gold
 format (plus `posted_at` where the id encodes it). Every field the JSON gives is compared
@@ -22,15 +22,19 @@ GOLDEN = sorted(FIXTURES.glob("*.json"))
 DEFAULTED = {"quoted": None}
 
 
-PAGE_KINDS: tuple[tuple[str, Literal["html", "text"]], ...] = ((".html", "html"), (".txt", "text"))
+PAGE_KINDS: tuple[tuple[str, Literal["html", "text", "markdown"]], ...] = (
+    (".html", "html"),
+    (".txt", "text"),
+    (".md", "markdown"),
+)
 
 
-def _page(gold: Path) -> tuple[Path, Literal["html", "text"]]:
+def _page(gold: Path) -> tuple[Path, Literal["html", "text", "markdown"]]:
     for suffix, kind in PAGE_KINDS:
         page = gold.with_suffix(suffix)
         if page.exists():
             return page, kind
-    raise AssertionError(f"{gold.name} has no matching .html or .txt page")
+    raise AssertionError(f"{gold.name} has no matching .html, .txt or .md page")
 
 
 def test_there_are_golden_files() -> None:

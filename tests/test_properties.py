@@ -24,7 +24,8 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from collector.extract import extract_page, extract_posts
-from collector.extract.signatures import SIGNATURE, extract_text_posts, weighted_length
+from collector.extract.signatures import read_signature, weighted_length
+from collector.extract.textforms import extract_text_posts
 from collector.values import Post
 
 # Modest example counts keep the module at a few seconds; set QUOTES_PROPERTY_EXAMPLES (e.g. 3000)
@@ -184,8 +185,17 @@ def html_page(posts: list[RandomPost]) -> str:
 
 
 def text_page(posts: list[RandomPost]) -> str:
-    """The page saved as text: each tweet's lines, then its signature, a blank line around it."""
-    parts = ["Random article", ""]
+    """The page saved as text: each tweet's lines, then its signature, a blank line around it.
+
+    One paragraph a line, as a browser's copy writes it; its first paragraph is longer than any
+    wrapping tool's width, which tells that the lines are not wrapped.
+    """
+    parts = [
+        "Random article",
+        "",
+        "An article that was saved from the browser, one paragraph a line. " * 3,
+        "",
+    ]
     for post in posts:
         parts += ["Some paragraph of the article.", "", post.text]
         parts += [f"— {post.name} (@{post.handle}) {post.date_text}", ""]
@@ -343,7 +353,7 @@ def _fits_plain_text(post: RandomPost) -> bool:
     # A line that itself reads as a signature is one (ambiguous by design), and lines are taken
     # upward only while the text stays within 280 weighted characters (the first always).
     lines = [" ".join(line) for line in post.lines]
-    if any(SIGNATURE.match(line) for line in lines):
+    if any(read_signature(line) is not None for line in lines):
         return False
     return len(lines) == 1 or weighted_length(post.text) <= 280
 

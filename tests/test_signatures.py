@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from collector.extract.signatures import extract_text_posts, weighted_length
+from collector.extract.signatures import weighted_length
+from collector.extract.textforms import extract_text_posts
 
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "000_1cd65cf2135fe1ee.txt"
 

@@ -131,3 +131,8 @@ def _fold(text: str) -> str:
 
 
 MONTHS: dict[str, int] = {_fold(name): number for number, names in MONTH_NAMES.items() for name in names}
+
+
+def month_number(word: str) -> int | None:
+    """The month a name or abbreviation means in any language above ("Dez." -> 12), else None."""
+    return MONTHS.get(_fold(word).rstrip("."))

@@ -199,3 +199,59 @@ def _clean(value: str | None) -> str | None:
         return None
     cleaned = " ".join(value.split())
     return cleaned or None
+
+
+# Markdown clips: YAML front matter as clippers write it (Obsidian Web Clipper: title, source,
+# author, published, created; MarkDownload: title, source, author, created), read as flat
+# `key: value` lines (no YAML library: four keys, and a hostile file cannot make it slow).
+FRONT_MATTER_CHARS = 65_536
+FRONT_MATTER = re.compile(
+    r"\A\ufeff?---[ \t]*\r?\n(?P<body>.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.DOTALL
+)
+FRONT_MATTER_FIELD = re.compile(r"^(?P<key>[A-Za-z][\w-]*)[ \t]*:(?P<value>.*)$", re.MULTILINE)
+FRONT_URL_KEYS = ("source", "url", "link", "canonical_url", "original_url")
+FRONT_TITLE_KEYS = ("title",)
+FRONT_DATE_KEYS = ("published", "date", "date_published", "pubdate")
+FRONT_SITE_KEYS = ("site", "site_name", "publisher")
+MARKDOWN_HEADING = re.compile(r"^#{1,6}[ \t]+(?P<title>.+?)[ \t#]*$")
+
+
+def markdown_metadata(text: str) -> tuple[ArticleMeta, str]:
+    """A Markdown clip's metadata and its body without the front matter.
+
+    The front matter's source URL is the article's canonical URL, so a clip and the HTML page of
+    the same article are one article. Without front matter the title is the first heading.
+    """
+    match = FRONT_MATTER.match(text[:FRONT_MATTER_CHARS])
+    fields = _front_fields(match["body"]) if match else {}
+    body = text[match.end() :] if match else text
+    title = _first(fields, FRONT_TITLE_KEYS) or _first_heading(body)
+    date = _first(fields, FRONT_DATE_KEYS)
+    plain = text_metadata(body) if title is None else ArticleMeta()
+    return (
+        ArticleMeta(
+            title=(title or plain.title or "")[:MAX_TITLE_CHARS] or None,
+            canonical_url=_absolute(_first(fields, FRONT_URL_KEYS), None),
+            site_name=_first(fields, FRONT_SITE_KEYS),
+            published=_iso_date(date) if date else None,
+            saved_from=plain.saved_from,
+        ),
+        body,
+    )
+
+
+def _front_fields(body: str) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for match in FRONT_MATTER_FIELD.finditer(body):
+        value = match["value"].strip().strip("\"'").strip()
+        if value:
+            fields.setdefault(match["key"].lower(), value)
+    return fields
+
+
+def _first_heading(body: str) -> str | None:
+    for line in body[:HEAD_FALLBACK_CHARS].splitlines():
+        if line.strip():
+            heading = MARKDOWN_HEADING.match(line.strip())
+            return _clean(heading["title"]) if heading else None
+    return None

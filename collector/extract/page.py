@@ -22,9 +22,10 @@ from urllib.parse import unquote_plus
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from collector.extract.markdown import extract_markdown
 from collector.extract.metadata import extract_metadata, text_metadata
 from collector.extract.platforms import DETECTORS
-from collector.extract.signatures import extract_text_posts
+from collector.extract.textforms import extract_text_posts
 from collector.values import Extraction, Post, natural_key
 
 # Carriers of embeds a consent layer or lazy loader holds back (see the module docstring).
@@ -251,8 +252,19 @@ def parse_candidate(node: LexborNode) -> list[Post]:
     return []
 
 
+def _text_page_posts(page: str) -> list[Post]:
+    """Signed posts, and embed code a text dump prints as text (inscriptis writes a consent
+    layer's `<textarea>` out verbatim): each post once, the embed's copy where both have it."""
+    posts = extract_text_posts(page)
+    if "<blockquote" not in page or not has_markers(page):
+        return posts
+    embedded = extract_posts(page)
+    keys = {(post.handle, post.date) for post in embedded}
+    return [post for post in posts if (post.handle, post.date) not in keys] + embedded
+
+
 def extract_page(
-    page: str, *, kind: Literal["html", "text"] = "html", utf8: bytes | None = None
+    page: str, *, kind: Literal["html", "text", "markdown"] = "html", utf8: bytes | None = None
 ) -> Extraction:
     """Metadata and posts of one decoded page: the unit the ingest pipeline stores.
 
@@ -261,5 +273,7 @@ def extract_page(
     a copy of the page kept as long as its tree: docs/design-perf.md).
     """
     if kind == "text":
-        return Extraction(meta=text_metadata(page), posts=tuple(extract_text_posts(page)))
+        return Extraction(meta=text_metadata(page), posts=tuple(_text_page_posts(page)))
+    if kind == "markdown":
+        return extract_markdown(page)
     return Extraction(meta=extract_metadata(page), posts=tuple(extract_posts(page if utf8 is None else utf8)))

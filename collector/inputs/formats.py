@@ -76,13 +76,21 @@ HTML_TAG = re.compile(
     re.IGNORECASE,
 )
 HTML_TAGS_FOR_FRAGMENT = 3
+# A page starts with markup when its first non-space character opens a tag, comment or doctype.
+MARKUP_START = re.compile(r"\A\ufeff?\s*<")
+# Markup, not text that mentions tags, has tags on at least 1 in TAG_LINE_SHARE lines.
+TAG_LINE_SHARE = 4
+# Markdown by content: clippers' YAML front matter, or inline links `[text](http…)`.
+FRONT_MATTER_START = re.compile(r"\A\ufeff?---[ \t]*\r?\n[A-Za-z][\w-]*[ \t]*:")
+MARKDOWN_LINK = re.compile(r"\]\((?:https?:|mailto:|www\.|/|#)")
+MARKDOWN_LINKS = 2
 # WARC records that are articles: successful HTML responses, or HTML resources (tools that archive
 # local files write `resource` records).
 WARC_PAGE_TYPES = frozenset({"response", "resource"})
 HTML_MEDIA_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 CHARSET_PARAM = re.compile(r"charset\s*=\s*[\"']?([^\"';\s]+)", re.IGNORECASE)
 
-Kind = Literal["html", "text"]
+Kind = Literal["html", "text", "markdown"]
 Opener = Callable[[], BinaryIO]
 
 
@@ -130,16 +138,36 @@ def iter_documents(open_stream: Opener, *, max_bytes: int) -> Iterator[Document]
 
 
 def classify_text(text: str) -> Kind:
-    """HTML when the text carries document tags or several ordinary ones; plain text otherwise."""
+    """HTML, Markdown or plain text, by what the start of the text holds.
+
+    HTML: a document-level tag where the text starts with markup, or tags throughout (on a
+    quarter of the lines at least). Text dumps of articles about the web quote tags ("the
+    `<html>` element") here and there; pandoc's Markdown keeps the page's `<div>`s, but also
+    links in Markdown syntax. Markdown: YAML front matter, or inline links `[text](url)`.
+    """
     head = text[:HTML_SNIFF_CHARS]
-    if HTML_DOCUMENT_TAG.search(head):
+    document = HTML_DOCUMENT_TAG.search(head)
+    if document is not None and MARKUP_START.match(head):
         return "html"
-    tags = HTML_TAG.finditer(head)
-    return (
-        "html"
-        if sum(1 for _ in itertools.islice(tags, HTML_TAGS_FOR_FRAGMENT)) >= HTML_TAGS_FOR_FRAGMENT
-        else "text"
-    )
+    tags = sum(1 for _ in itertools.islice(HTML_TAG.finditer(head), HTML_TAGS_FOR_FRAGMENT))
+    markdown = looks_like_markdown(head)
+    if (document is not None or tags >= HTML_TAGS_FOR_FRAGMENT) and not markdown and _tag_lines(head):
+        return "html"
+    return "markdown" if markdown else "text"
+
+
+def _tag_lines(head: str) -> bool:
+    """Markup throughout: tags on at least a quarter of the lines (a text dump quotes a few)."""
+    lines = [line for line in head.splitlines() if line.strip()]
+    tagged = sum(1 for line in lines if "<" in line and HTML_TAG.search(line))
+    return tagged * TAG_LINE_SHARE >= len(lines)
+
+
+def looks_like_markdown(head: str) -> bool:
+    """YAML front matter at the very start, or a few inline links in Markdown syntax."""
+    if FRONT_MATTER_START.match(head):
+        return True
+    return sum(1 for _ in itertools.islice(MARKDOWN_LINK.finditer(head), MARKDOWN_LINKS)) >= MARKDOWN_LINKS
 
 
 def binary_kind(head: bytes) -> str | None:

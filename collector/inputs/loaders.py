@@ -27,9 +27,10 @@ from collector.inputs.fetch import (
 )
 from collector.inputs.formats import (
     FormatError,
+    Kind,
     iter_documents,
 )
-from collector.inputs.pages import Kind, LoadError, Page, make_page, pages_from_bytes
+from collector.inputs.pages import LoadError, Page, make_page, pages_from_bytes
 from collector.inputs.paths import (
     STDIN,
     URL_SCHEME,

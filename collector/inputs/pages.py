@@ -9,7 +9,6 @@ import hashlib
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Literal
 
 from collector.inputs.encoding import decode_bytes
 from collector.inputs.fetch import (
@@ -18,13 +17,16 @@ from collector.inputs.fetch import (
 from collector.inputs.formats import (
     Document,
     FormatError,
+    Kind,
     classify_text,
     iter_documents,
 )
 
 NUL = "\x00"
 REPLACEMENT_CHARACTER = "\ufffd"
-Kind = Literal["html", "text"]
+# Markdown clips are named so (Obsidian, MarkDownload, pandoc -o x.md): read as Markdown even when
+# they keep much of the page's HTML (pandoc does).
+MARKDOWN_SUFFIXES = (".md", ".markdown")
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,7 @@ def make_page(source: str, document: Document, fetched: FetchInfo | None = None)
         source=f"{source}{document.part or ''}",
         data=document.data,
         text=text,
-        kind=classify_text(text),
+        kind="markdown" if source.lower().endswith(MARKDOWN_SUFFIXES) else classify_text(text),
         sha256=hashlib.sha256(document.data).hexdigest(),
         url=document.url or (fetched.final_url if fetched else None),
         fetched=fetched,

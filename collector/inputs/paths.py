@@ -24,13 +24,13 @@ from collector.inputs.formats import (
     classify_text,
     looks_like_mhtml,
 )
-from collector.inputs.pages import LoadError
+from collector.inputs.pages import MARKDOWN_SUFFIXES, LoadError
 
 STDIN = "-"
 # Inside folders, files are picked by name (a browser's "complete" save sits beside its .css,
 # .js and images); files without a suffix are picked when their content is a page.
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
-PAGE_SUFFIXES = (*HTML_SUFFIXES, ".txt", ".mhtml", ".mht", ".warc", ".gz")
+PAGE_SUFFIXES = (*HTML_SUFFIXES, ".txt", *MARKDOWN_SUFFIXES, ".mhtml", ".mht", ".warc", ".gz")
 # Resource folders of browser "complete" saves, as browsers name them in a few languages
 # (Chrome, Firefox and Edge use _files; older Internet Explorer localized it).
 COMPANION_SUFFIXES = ("_files", "-dateien", "_archivos", "_fichiers", "_arquivos")
