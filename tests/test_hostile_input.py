@@ -1,0 +1,92 @@
+"""Hostile inputs of issue 21, one class at a time: each is that input's failure, never the run's.
+
+Beside `test_bad_input.py` (whose harness runs `quotes ingest BAD GOOD` on both databases), these
+tests hold each class of input to its rule: every charset label the codec registry resolves,
+MHTML nested and multiplied, WARC records past the cap, deep nesting, symlinks out of a folder,
+terminal escapes, numeric lookups, atomic exports and the per-page time budget.
+"""
+
+from __future__ import annotations
+
+import codecs
+import encodings
+import encodings.aliases
+import pkgutil
+import random
+
+import pytest
+
+from collector.encoding import decode_bytes, normalize_charset
+
+# --- charsets (defect 3) ------------------------------------------------------------------------
+
+REGISTRY_LABELS = sorted(
+    set(encodings.aliases.aliases)
+    | set(encodings.aliases.aliases.values())
+    | {module.name for module in pkgutil.iter_modules(encodings.__path__)}
+    | {"undefined", "rot13", "utf-7", "mbcs", "cp65001", "x-user-defined"}
+)
+# Not character encodings of pages: byte transforms, escape readers, the codec that always raises.
+NOT_CHARSETS = (
+    "undefined",
+    "rot13",
+    "base64",
+    "zlib",
+    "hex",
+    "uu",
+    "bz2",
+    "quopri",
+    "punycode",
+    "idna",
+    "unicode_escape",
+    "raw_unicode_escape",
+    "utf-7",
+    "hz",
+    "cp037",
+)
+ESCAPES = rb"<p>\u202e \x1b[2J \N{BULLET} +ACIAPgA8-script ~{<:~} xn--ls8h</p>"
+
+
+def random_bytes(seed: int, size: int = 2048) -> bytes:
+    generator = random.Random(seed)
+    return bytes(generator.randrange(256) for _ in range(size))
+
+
+@pytest.mark.parametrize("label", REGISTRY_LABELS)
+def test_every_label_the_registry_resolves_is_a_real_charset_or_refused(label: str) -> None:
+    codec = normalize_charset(label)
+    if codec is None:
+        return
+    info = codecs.lookup(codec)
+    # A real charset decodes any bytes (replacing what does not fit) ...
+    for seed in range(3):
+        assert isinstance(random_bytes(seed).decode(info.name, "replace"), str)
+    # ... and ASCII, escapes and all, as itself (UTF-16/32 are taken from HTTP only, by name).
+    if not info.name.startswith(("utf-16", "utf-32")):
+        assert ESCAPES.decode(info.name) == ESCAPES.decode("ascii")
+
+
+@pytest.mark.parametrize("label", NOT_CHARSETS)
+def test_a_codec_that_is_no_charset_is_refused(label: str) -> None:
+    assert normalize_charset(label) is None
+
+
+@pytest.mark.parametrize("label", REGISTRY_LABELS)
+def test_any_declared_label_decodes_a_page_without_raising(label: str) -> None:
+    page = b'<html><head><meta charset="' + label.encode() + b'"></head><body>' + ESCAPES + b"</body></html>"
+    for data in (page, page + random_bytes(7, 64)):
+        from_meta = decode_bytes(data)
+        from_http = decode_bytes(data, http_charset=label)
+        assert isinstance(from_meta.text, str) and isinstance(from_http.text, str)
+    # The escapes stay escapes: no codec turned `\u202e` into a control character.
+    assert "\u202e" not in decode_bytes(page).text
+    assert "\u202e" not in decode_bytes(page, http_charset=label).text
+
+
+@pytest.mark.parametrize("label", NOT_CHARSETS)
+def test_a_refused_label_reads_the_page_as_if_undeclared(label: str) -> None:
+    page = '<html><head><meta charset="{}"><title>Café</title></head><body>déjà</body></html>'
+    data = page.format(label).encode("utf-8")
+    expected = data.decode("utf-8")
+    assert decode_bytes(data).text == expected
+    assert decode_bytes(data, http_charset=label).text == expected
