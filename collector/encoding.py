@@ -66,9 +66,7 @@ META_UTF16 = frozenset({"utf-16", "utf-16-le", "utf-16-be", "utf-16le", "utf-16b
 # smuggle in any character (an RLO, an ESC) as ASCII. A label is used only for a character encoding
 # a page can be written in: one that reads this ASCII, escapes and all, as itself (every encoding a
 # browser offers for a page whose <meta> it could read does), or UTF-16/32 by name (HTTP only).
-ASCII_PROBE = (
-    bytes(range(0x20, 0x7F)) + b"\t\n\r" + rb" \u00e9 \x41 \N{BULLET} +AOk- ~{ ~} .xn--ls8h. &#233;"
-)
+ASCII_PROBE = bytes(range(0x20, 0x7F)) + b"\t\n\r" + rb" \u00e9 \x41 \N{BULLET} +AOk- ~{ ~} .xn--ls8h. &#233;"
 WIDE_UNICODE = frozenset({"utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"})
 
 Reason = Literal["bom", "http", "meta", "utf-8", "detected", "fallback"]
