@@ -11,12 +11,20 @@ from __future__ import annotations
 import codecs
 import encodings
 import encodings.aliases
+import os
 import pkgutil
 import random
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 
+from collector.cli import cli
 from collector.encoding import decode_bytes, normalize_charset
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+GOOD_PAGE = ROOT / "fixtures" / "bluesky-embed.html"
 
 # --- charsets (defect 3) ------------------------------------------------------------------------
 
@@ -90,3 +98,62 @@ def test_a_refused_label_reads_the_page_as_if_undeclared(label: str) -> None:
     expected = data.decode("utf-8")
     assert decode_bytes(data).text == expected
     assert decode_bytes(data, http_charset=label).text == expected
+
+
+# --- numeric and odd lookups (defect 10) -------------------------------------------------------
+
+ODD_REFERENCES = (
+    "9999999999999999999",
+    str(2**31),
+    str(2**31 - 1),
+    str(2**63 - 1),
+    str(2**63),
+    str(2**64 + 1),
+    "0",
+    "²",
+    "١٢٣",
+    os.fsdecode(b"caf\xe9"),
+    "\ud800",
+    "https://twitter.com/a/status/99999999999999999999999999",
+    "https://twitter.com/a/status/" + str(2**63),
+)
+
+
+def run_cli(db: str, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["--db", db, *args], catch_exceptions=False)
+
+
+@pytest.fixture
+def seeded(db_url: str) -> str:
+    result = run_cli(db_url, "ingest", str(SEEDS))
+    assert result.exit_code == 0, result.stderr
+    return db_url
+
+
+def test_an_unknown_number_or_odd_reference_is_no_post_on_every_database(seeded: str) -> None:
+    for ref in ODD_REFERENCES:
+        result = run_cli(seeded, "show", ref)
+        assert result.exit_code == 1, (ref, result.stderr)
+        assert result.stderr.startswith(f"Error: no post {ref!r} in the archive"), (ref, result.stderr)
+
+
+def test_a_known_internal_id_is_still_found(seeded: str) -> None:
+    result = run_cli(seeded, "show", "1")
+    assert result.exit_code == 0, result.stderr
+
+
+def test_odd_filter_arguments_match_nothing_instead_of_failing(seeded: str) -> None:
+    odd = os.fsdecode(b"caf\xe9")
+    for args in (
+        ["search", odd],
+        ["search", "--author", odd],
+        ["search", "--article", odd],
+        ["articles", "--article", odd],
+        ["export", "--author", "\ud800"],
+    ):
+        result = run_cli(seeded, *args)
+        assert result.exit_code == 0, (args, result.stderr)
+        assert "unexpected" not in result.stderr
+    result = run_cli(seeded, "search", "--limit", str(2**64), "--format", "jsonl")
+    assert result.exit_code == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 3  # the seed's three posts, no overflow
