@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from collector import export, terminal
 from collector.fetch import DEFAULT_MAX_BYTES, DEFAULT_RETRIES, DEFAULT_TIMEOUT
 from collector.loaders import InputOptions, LoadStats, is_local, iter_files, iter_pages
+from collector.parallel import cap_jobs
 from collector.pipeline import IngestOptions, IngestSummary, count_files, ingest, ingest_files
 from collector.posts import PLATFORMS
 from db.engine import (
@@ -359,6 +360,10 @@ def ingest_command(ctx: click.Context, /, paths: tuple[str, ...], inputs: InputO
     """
     if not paths and not inputs.from_file:
         raise click.UsageError("give at least one PATH, '-' for stdin, or --from-file LIST")
+    jobs, capped = cap_jobs(inputs.jobs)
+    if capped:
+        echo_err(capped)
+    inputs = replace(inputs, jobs=jobs)
     show_bar = not quiet and sys.stderr.isatty()
     bar = terminal.ProgressBar(sys.stderr, enabled=show_bar, total=count_files(paths) if show_bar else None)
     with open_archive(ctx, create=True) as engine:

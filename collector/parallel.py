@@ -44,6 +44,10 @@ CHUNK_PAGES = 64
 MIN_CHUNK_PAGES = 8
 # Tasks queued per worker: one running, one waiting, so no worker idles while the writer saves.
 CHUNKS_IN_FLIGHT_PER_JOB = 2
+# --jobs is capped at this many per usable core: more worker processes than cores only add forks
+# and memory (`-j 400` forked 400 on two cores, `-j 1000000` never got going); fetching threads
+# wait on the network, so a few per core still help.
+JOBS_PER_CORE = 4
 # How often a worker checks that the main process is still there (see `init_worker`).
 PARENT_CHECK_SECONDS = 0.5
 
@@ -69,6 +73,27 @@ Result = tuple[PageInfo | LoadError, Outcome | None]
 # What a worker makes of each extracted page before sending it back (a module-level function, so
 # that it pickles): the caller's own per-page work, moved off the main process.
 Finish = Callable[[PageInfo, Extraction], R]
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity, where the system tells it)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def cap_jobs(jobs: int) -> tuple[int, str | None]:
+    """`jobs` within JOBS_PER_CORE per usable core, and the line that says so when it was cut."""
+    cores = usable_cores()
+    limit = JOBS_PER_CORE * cores
+    if jobs <= limit:
+        return jobs, None
+    noun = "core" if cores == 1 else "cores"
+    return (
+        limit,
+        f"--jobs {jobs} is more than {cores} {noun} can use; using {limit} ({JOBS_PER_CORE} per core)",
+    )
 
 
 def page_info(page: Page) -> PageInfo:

@@ -21,6 +21,7 @@ from click.testing import CliRunner, Result
 
 from collector.cli import cli
 from collector.encoding import decode_bytes, normalize_charset
+from collector.parallel import JOBS_PER_CORE, cap_jobs, usable_cores
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -157,3 +158,25 @@ def test_odd_filter_arguments_match_nothing_instead_of_failing(seeded: str) -> N
     result = run_cli(seeded, "search", "--limit", str(2**64), "--format", "jsonl")
     assert result.exit_code == 0, result.stderr
     assert len(result.stdout.splitlines()) == 3  # the seed's three posts, no overflow
+
+
+# --- --jobs (defect 9) --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("jobs", [400, 1_000_000, 2**63])
+def test_jobs_past_the_cores_are_capped_with_a_line_saying_so(tmp_path: Path, jobs: int) -> None:
+    cap = JOBS_PER_CORE * usable_cores()
+    result = run_cli(str(tmp_path / "quotes.db"), "ingest", "--jobs", str(jobs), str(SEEDS), str(GOOD_PAGE))
+    assert result.exit_code == 0, result.stderr
+    first, summary = result.stderr.splitlines()
+    cores = usable_cores()
+    assert (
+        first
+        == f"--jobs {jobs} is more than {cores} core{'s' * (cores > 1)} can use; using {cap} (4 per core)"
+    )
+    assert summary.startswith("pages read: 2, posts found: 5, new: 5,")
+
+
+def test_jobs_within_the_cap_are_kept() -> None:
+    assert cap_jobs(1) == (1, None)
+    assert cap_jobs(JOBS_PER_CORE * usable_cores()) == (JOBS_PER_CORE * usable_cores(), None)
