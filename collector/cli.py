@@ -224,23 +224,28 @@ def reading(ctx: click.Context, *, stream: bool = False) -> Iterator[Session]:
 
 @contextlib.contextmanager
 def open_output(path: str | None) -> Iterator[TextIO]:
-    """FILE, or stdout for None or '-': UTF-8 whatever the locale, newlines written as given."""
-    encoding = "utf-8"
+    """FILE, or stdout for None or '-': UTF-8 whatever the locale, newlines written as given.
+
+    FILE is replaced only once it is written whole (`export.atomic_output`)."""
     if path is not None and path != "-":
         try:
-            handle = open(path, "w", encoding=encoding, newline="")  # noqa: SIM115 (closed below)
-        except OSError as error:
-            raise click.FileError(path, error.strerror) from None
-        with handle:
-            yield handle
+            with export.atomic_output(path) as handle:
+                yield handle
+        except export.OpenError as error:
+            raise click.FileError(path, error.reason) from None
+        except export.OutputError as error:
+            raise click.ClickException(str(error)) from None
         return
     sys.stdout.flush()  # anything echoed before goes first
-    stream = io.TextIOWrapper(sys.stdout.buffer, encoding=encoding, newline="")
+    stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
     try:
         yield stream
-    finally:
         stream.flush()
-        stream.detach()  # leave sys.stdout open
+    except OSError as error:  # a full disk or an I/O error behind a redirection
+        raise click.ClickException(f"cannot write to stdout: {error.strerror or error}") from None
+    finally:
+        with contextlib.suppress(OSError):  # what did not go out is reported above
+            stream.detach()  # leave sys.stdout open
 
 
 def echo_err(line: str) -> None:

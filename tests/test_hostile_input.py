@@ -11,9 +11,16 @@ from __future__ import annotations
 import codecs
 import encodings
 import encodings.aliases
+import hashlib
 import os
 import pkgutil
 import random
+import resource
+import signal
+import stat
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,6 +29,9 @@ from click.testing import CliRunner, Result
 from collector.cli import cli
 from collector.encoding import decode_bytes, normalize_charset
 from collector.parallel import JOBS_PER_CORE, cap_jobs, usable_cores
+from collector.posts import Article, Post
+from db.engine import database_url, make_engine, prepare_database
+from db.store import save_pages
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -180,3 +190,110 @@ def test_jobs_past_the_cores_are_capped_with_a_line_saying_so(tmp_path: Path, jo
 def test_jobs_within_the_cap_are_kept() -> None:
     assert cap_jobs(1) == (1, None)
     assert cap_jobs(JOBS_PER_CORE * usable_cores()) == (JOBS_PER_CORE * usable_cores(), None)
+
+
+# --- atomic export (defect 7) -------------------------------------------------------------------
+
+EXPORT_POSTS = 3_000
+
+
+def filled_archive(tmp_path: Path) -> str:
+    """An archive whose CSV export is about 1.5 MB: more than the small file system below holds."""
+    database = str(tmp_path / "big.db")
+    engine = make_engine(database_url(database))
+    prepare_database(engine)
+    posts = [
+        Post("twitter", post_id=str(1600000000000000000 + n), handle="h", text=f"post {n} " + "x" * 400)
+        for n in range(EXPORT_POSTS)
+    ]
+    article = Article(source="pages/big.html", sha256=hashlib.sha256(b"big").hexdigest())
+    try:
+        save_pages(engine, [(article, posts)])
+    finally:
+        engine.dispose()
+    return database
+
+
+@pytest.fixture
+def small_filesystem(tmp_path: Path) -> Iterator[Path]:
+    """A real 512 KB tmpfs (mounting needs root; skipped otherwise)."""
+    mount = tmp_path / "small"
+    mount.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mount)], capture_output=True
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {done.stderr.decode().strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", str(mount)], check=False)
+
+
+def old_export(folder: Path) -> tuple[Path, bytes]:
+    target = folder / "posts.csv"
+    target.write_bytes(b"platform,post_id\r\ntwitter,1\r\n" * 2_000)  # yesterday's export, ~60 KB
+    target.chmod(0o640)
+    return target, target.read_bytes()
+
+
+def test_a_full_disk_leaves_the_old_export_whole(tmp_path: Path, small_filesystem: Path) -> None:
+    database = filled_archive(tmp_path)
+    target, before = old_export(small_filesystem)
+    result = run_cli(database, "export", "-o", str(target))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: cannot write {target}: No space left on device; {target} is left as it was\n"
+    )
+    assert target.read_bytes() == before
+    assert [path.name for path in small_filesystem.iterdir()] == ["posts.csv"]  # no temporary left
+    # With room again, the same export replaces the file whole and keeps its mode.
+    target.unlink()
+    (small_filesystem / "posts.csv").write_bytes(b"old")
+    small = tmp_path / "small.db"
+    assert run_cli(str(small), "ingest", str(SEEDS)).exit_code == 0
+    assert run_cli(str(small), "export", "-o", str(target)).exit_code == 0
+    assert target.read_bytes().startswith(b"platform,post_id,")
+
+
+def test_a_write_that_fails_part_way_leaves_the_old_export_whole(tmp_path: Path) -> None:
+    # The file-size limit makes the kernel refuse the write past 256 KB (EFBIG), deterministically,
+    # in a real process; SIGXFSZ is ignored so the write fails instead of killing the process.
+    database = filled_archive(tmp_path)
+    target, before = old_export(tmp_path)
+
+    def limit_file_size() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (256_000, 256_000))
+
+    command = [sys.executable, "-m", "collector", "--db", database, "export", "-o", str(target)]
+    done = subprocess.run(command, capture_output=True, text=True, preexec_fn=limit_file_size, check=False)
+    assert done.returncode == 1
+    assert done.stderr == f"Error: cannot write {target}: File too large; {target} is left as it was\n"
+    assert target.read_bytes() == before
+    assert sorted(path.name for path in tmp_path.iterdir() if path.name.startswith(".")) == []
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+
+
+def test_an_export_replaces_the_file_whole_keeping_its_mode_and_links(tmp_path: Path) -> None:
+    database = str(tmp_path / "quotes.db")
+    assert run_cli(database, "ingest", str(SEEDS)).exit_code == 0
+    target, _ = old_export(tmp_path)
+    link = tmp_path / "link.csv"
+    link.symlink_to(target.name)
+    assert run_cli(database, "export", "-o", str(link)).exit_code == 0
+    assert link.is_symlink() and target.read_bytes().startswith(b"platform,post_id,url,")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    # A device is written in place, never replaced by a regular file.
+    assert run_cli(database, "export", "-o", os.devnull).exit_code == 0
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
+
+
+def test_a_full_stdout_is_one_line(tmp_path: Path) -> None:
+    database = str(tmp_path / "quotes.db")
+    assert run_cli(database, "ingest", str(SEEDS)).exit_code == 0
+    command = [sys.executable, "-m", "collector", "--db", database, "export"]
+    with open("/dev/full", "wb") as full:
+        done = subprocess.run(command, stdout=full, stderr=subprocess.PIPE, text=True, check=False)
+    assert done.returncode == 1
+    assert done.stderr == "Error: cannot write to stdout: No space left on device\n"
