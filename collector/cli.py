@@ -301,6 +301,11 @@ INPUT_OPTIONS = (
         "--allow-private", is_flag=True, help="Allow fetching URLs on loopback and private addresses."
     ),
     click.option(
+        "--follow-links",
+        is_flag=True,
+        help="Inside folders, follow symbolic links that lead out of the folder.",
+    ),
+    click.option(
         "--archive-dir",
         type=click.Path(file_okay=False, path_type=Path),
         help=f"Keep fetched pages here [default: {ARCHIVE_DIR_NAME}/ beside the database].",
@@ -337,7 +342,7 @@ def input_options(command: F) -> F:
 
     @functools.wraps(command)
     def wrapper(*args: Any, max_size: int, **kwargs: Any) -> Any:
-        names = ("from_file", "jobs", "allow_private", "archive_dir", "timeout", "retries")
+        names = ("from_file", "jobs", "allow_private", "follow_links", "archive_dir", "timeout", "retries")
         picked = {name: kwargs.pop(name) for name in names}
         inputs = InputOptions(**picked, max_bytes=max_size * 1_000_000)
         return command(*args, inputs=inputs, **kwargs)
@@ -398,7 +403,8 @@ def run_ingest(
     try:
         if options.jobs > 1 and options.from_file is None and all(is_local(path) for path in paths):
             # Worker processes read the files themselves; this process walks folders and saves.
-            ingest_files(iter_files(paths, stats=stats), engine, options, saving, summary)
+            files = iter_files(paths, stats=stats, follow_links=options.follow_links)
+            ingest_files(files, engine, options, saving, summary)
         else:
             ingest(iter_pages(paths, options, stdin, stats=stats), engine, saving, summary)
     except KeyboardInterrupt:

@@ -112,6 +112,10 @@ def iter_documents(open_stream: Opener, *, max_bytes: int) -> Iterator[Document]
     before the break have been yielded.
     """
     with open_stream() as stream:
+        if _size_left(stream) == 0:
+            # Never read: /proc files report 0 bytes and may hold anything (/proc/self/environ) or
+            # block for ever (/proc/kmsg); a file that is really empty holds no page either.
+            raise FormatError("empty file (its size is 0)")
         head = stream.read(HEAD_BYTES)
         if not head.startswith((WARC_MAGIC, GZIP_MAGIC)):
             # No local holds the rest: while the page is decoded, its bytes are held once, not twice.

@@ -297,3 +297,83 @@ def test_a_full_stdout_is_one_line(tmp_path: Path) -> None:
         done = subprocess.run(command, stdout=full, stderr=subprocess.PIPE, text=True, check=False)
     assert done.returncode == 1
     assert done.stderr == "Error: cannot write to stdout: No space left on device\n"
+
+
+# --- symlinks, devices and /proc (defect 8) -----------------------------------------------------
+
+PROC_LINKS = {"e.txt": "/proc/self/environ", "kmsg": "/proc/kmsg", "kmsg.html": "/proc/kmsg"}
+
+
+def quotes_process(db: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """A real process, bounded: a read that hangs (/proc/kmsg) fails the test instead of the suite."""
+    command = [sys.executable, "-m", "collector", "--db", db, *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+
+
+def folder_with_links(tmp_path: Path) -> tuple[Path, Path]:
+    folder, outside = tmp_path / "d", tmp_path / "outside"
+    folder.mkdir()
+    outside.mkdir()
+    (folder / "page.html").write_bytes(GOOD_PAGE.read_bytes())
+    (outside / "other.html").write_bytes((ROOT / "fixtures" / "mastodon-embed.html").read_bytes())
+    for name, target in PROC_LINKS.items():
+        (folder / name).symlink_to(target)
+    (folder / "etc").symlink_to("/etc")
+    (folder / "elsewhere").symlink_to(outside)
+    (folder / "same.html").symlink_to("page.html")  # inside the folder: read (once)
+    return folder, outside
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_links_out_of_a_folder_are_not_followed(tmp_path: Path, jobs: str) -> None:
+    folder, outside = folder_with_links(tmp_path)
+    database = str(tmp_path / "quotes.db")
+    result = quotes_process(database, "ingest", "--jobs", jobs, str(folder))
+    assert result.returncode == 1, result.stderr
+    *reports, summary = result.stderr.splitlines()
+    assert summary.startswith("pages read: 1, posts found: 2,"), result.stderr
+    expected = {
+        **{str(folder / name): target for name, target in PROC_LINKS.items()},
+        str(folder / "etc"): "/etc",
+        str(folder / "elsewhere"): str(outside),
+    }
+    assert sorted(reports) == sorted(
+        f"{link}: symbolic link to {target}, outside the folder; not followed (use --follow-links)"
+        for link, target in expected.items()
+    )
+    exported = run_cli(database, "export", "--format", "jsonl").stdout
+    assert "PATH=" not in exported and "/etc" not in exported
+
+
+def test_follow_links_reads_what_links_reach_but_never_proc_files(tmp_path: Path) -> None:
+    folder, _ = folder_with_links(tmp_path)
+    (folder / "etc").unlink()
+    database = str(tmp_path / "quotes.db")
+    result = quotes_process(database, "ingest", "--follow-links", str(folder))
+    assert result.returncode == 1, result.stderr
+    *reports, summary = result.stderr.splitlines()
+    # The page outside is read; /proc files are never opened (the kmsg without a suffix is skipped).
+    assert summary.startswith("pages read: 2,"), result.stderr
+    assert sorted(reports) == [
+        f"{folder / 'e.txt'}: empty file (its size is 0)",
+        f"{folder / 'kmsg.html'}: empty file (its size is 0)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [
+        ("/proc/self/environ", "empty file (its size is 0)"),
+        ("/proc/kmsg", "empty file (its size is 0)"),
+        ("/dev/zero", "a device, not a page file; not read"),
+        ("/dev/tty", "a device, not a page file; not read"),
+    ],
+)
+def test_devices_and_proc_files_named_directly_are_never_read(tmp_path: Path, path: str, reason: str) -> None:
+    if not os.path.exists(path):
+        pytest.skip(f"{path} does not exist here")
+    result = quotes_process(str(tmp_path / "quotes.db"), "ingest", path, str(GOOD_PAGE))
+    assert result.returncode == 1
+    report, summary = result.stderr.splitlines()
+    assert report == f"{path}: {reason}"
+    assert summary.startswith("pages read: 1, posts found: 2,")
