@@ -169,7 +169,7 @@ def _sqlite_path(url: str | URL) -> str | None:
 
 
 def _shown(url: str) -> str:
-    return _sqlite_path(url) or url
+    return terminal.shown(_sqlite_path(url) or url)
 
 
 @contextlib.contextmanager
@@ -197,19 +197,20 @@ def open_archive(ctx: click.Context, *, create: bool) -> Iterator[Engine]:
     with open_engine(ctx) as engine:
         path = _sqlite_path(engine.url)
         if path and not create and not Path(path).exists():
+            shown = terminal.shown(path)
             raise click.ClickException(
-                f"no archive at {path}; run `quotes ingest PATH` first, or pass --db / set {DB_ENV}"
+                f"no archive at {shown}; run `quotes ingest PATH` first, or pass --db / set {DB_ENV}"
             )
         try:
             prepare_database(engine)
         except SchemaOutOfDate as error:
-            raise click.ClickException(str(error)) from None
+            raise click.ClickException(terminal.shown(str(error))) from None
         yield engine
 
 
 def _first_line(error: Exception) -> str:
     reason = str(getattr(error, "orig", None) or error).strip()
-    return reason.splitlines()[0] if reason else type(error).__name__
+    return terminal.shown(reason.splitlines()[0]) if reason else type(error).__name__
 
 
 @contextlib.contextmanager
@@ -234,7 +235,7 @@ def open_output(path: str | None) -> Iterator[TextIO]:
         except export.OpenError as error:
             raise click.FileError(path, error.reason) from None
         except export.OutputError as error:
-            raise click.ClickException(str(error)) from None
+            raise click.ClickException(terminal.shown(str(error))) from None
         return
     sys.stdout.flush()  # anything echoed before goes first
     stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
@@ -249,7 +250,8 @@ def open_output(path: str | None) -> Iterator[TextIO]:
 
 
 def echo_err(line: str) -> None:
-    click.echo(line, err=True)
+    """One line on stderr, `terminal.shown`: messages carry file names, URLs and titles."""
+    click.echo(terminal.shown(line), err=True)
 
 
 def terminal_width() -> int:
@@ -641,7 +643,7 @@ def main() -> None:
     except Exception as error:
         if os.environ.get(DEBUG_ENV):
             raise
-        reason = (str(error).strip().splitlines() or [""])[0]
+        reason = terminal.shown((str(error).strip().splitlines() or [""])[0])
         echo_err(f"Error: unexpected {type(error).__name__}: {reason} (set {DEBUG_ENV}=1 for a traceback)")
         sys.exit(1)
     finally:

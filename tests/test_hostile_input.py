@@ -12,6 +12,7 @@ import codecs
 import encodings
 import encodings.aliases
 import hashlib
+import html
 import os
 import pkgutil
 import random
@@ -30,6 +31,7 @@ from collector.cli import cli
 from collector.encoding import decode_bytes, normalize_charset
 from collector.parallel import JOBS_PER_CORE, cap_jobs, usable_cores
 from collector.posts import Article, Post
+from collector.terminal import one_line, shown
 from db.engine import database_url, make_engine, prepare_database
 from db.store import save_pages
 
@@ -377,3 +379,67 @@ def test_devices_and_proc_files_named_directly_are_never_read(tmp_path: Path, pa
     report, summary = result.stderr.splitlines()
     assert report == f"{path}: {reason}"
     assert summary.startswith("pages read: 1, posts found: 2,")
+
+
+# --- terminal escapes (defect 5) ----------------------------------------------------------------
+
+ESC = "\x1b"
+# Clear screen, an OSC-8 hyperlink, a title-setting OSC, a C1 CSI, a bell, a lone CR, bidi overrides.
+INJECTIONS = (
+    f"{ESC}[2J{ESC}[31mred",
+    f"{ESC}]8;;https://evil.example/{ESC}\\click{ESC}]8;;{ESC}\\",
+    f"{ESC}]0;owned\x07",
+    "\x9b6n\x07\rback",
+    "\u202eevil\u202c \u2066isolated\u2069",
+)
+UNSAFE = {*map(chr, range(0x20)), *map(chr, range(0x7F, 0xA0)), *map(chr, range(0x202A, 0x202F))} - {"\n"}
+UNSAFE |= set(map(chr, range(0x2066, 0x206A)))
+
+
+def hostile_page() -> str:
+    injected = " ".join(INJECTIONS)
+    name = html.escape(f"Evil {ESC}[5mName")
+    return (
+        f"<html><head><title>Title {html.escape(injected)}</title></head><body>"
+        f'<blockquote class="twitter-tweet"><p lang="en">{html.escape(injected)}</p>&mdash; {name} '
+        '(@evil) <a href="https://twitter.com/evil/status/1600000000000000077">January 7, 2022</a>'
+        "</blockquote></body></html>"
+    )
+
+
+def unsafe_in(text: str) -> set[str]:
+    return {char for char in text if char in UNSAFE}
+
+
+def test_nothing_from_a_page_reaches_the_terminal_as_a_control_character(tmp_path: Path) -> None:
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / f"{ESC}]8;;x{ESC}\\page\u202e.html").write_text(hostile_page(), encoding="utf-8")
+    (pages / f"{ESC}[2Jempty.html").write_bytes(b"")
+    database = str(tmp_path / "quotes.db")
+    ingested = run_cli(database, "ingest", str(pages))
+    assert ingested.exit_code == 1
+    assert len(ingested.stderr.splitlines()) == 2 and unsafe_in(ingested.stderr) == set()
+    for args in (
+        ["show", "1600000000000000077"],
+        ["search", "evil"],
+        ["search"],
+        ["articles"],
+        ["authors"],
+        ["stats"],
+        ["show", f"{ESC}[2J"],
+        ["export", "-o", str(tmp_path / f"{ESC}[2Jmissing" / "x.csv")],
+    ):
+        result = run_cli(database, *args)
+        assert unsafe_in(result.stdout) == set() and unsafe_in(result.stderr) == set(), args
+    shown = run_cli(database, "show", "1600000000000000077").stdout
+    assert "click" in shown and "Title" in shown and "Evil" in shown  # the text is still there
+    # Data stays data: the export keeps every character as stored.
+    exported = run_cli(database, "export", "--format", "jsonl").stdout
+    assert "\\u001b[2J" in exported and "\u202e" in exported
+
+
+def test_the_one_rule_keeps_text_and_line_breaks() -> None:
+    assert shown("a\x1b[2Jb\u202ec\x9bd\x07e") == "a [2Jb c d e"
+    assert shown("one\r\ntwo\x1b\nthree", lines=True) == "one\ntwo \nthree"
+    assert one_line("a\x1b]8;;x\x07b\nc") == "a ]8;;x b ⏎ c"
