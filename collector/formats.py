@@ -18,10 +18,7 @@ import stat
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, BinaryIO, Literal
-
-if TYPE_CHECKING:
-    from email.message import Message
+from typing import BinaryIO, Literal
 
 # Enough of the start of a file to tell its format (and to find an MHTML header block).
 HEAD_BYTES = 65_536
@@ -64,8 +61,6 @@ MHTML_CONTENT_TYPE = re.compile(
     rb"^content-type:\s*(?:multipart/related|text/html)", re.IGNORECASE | re.MULTILINE
 )
 MIME_VERSION = re.compile(rb"^mime-version:", re.IGNORECASE | re.MULTILINE)
-# Where an MHTML file records the page's address, after the HTML part's own Content-Location.
-MHTML_URL_HEADERS = ("Snapshot-Content-Location", "Content-Location")
 HEADER_END = re.compile(rb"\r?\n\r?\n")
 # HTML by content: a document-level tag, or several ordinary tags, in the first part of the text.
 HTML_SNIFF_CHARS = 65_536
@@ -190,38 +185,15 @@ def _single(data: bytes, max_bytes: int) -> Document:
 
 def mhtml_document(data: bytes) -> Document:
     """The HTML part of an MHTML file, decoded from its transfer encoding, with its address."""
-    # The email package's header parser takes ~25 ms to import: loaded for MHTML files only.
-    import email.parser
-    import email.policy
+    from collector.mhtml import MimeError, read_mhtml  # the email package loads for MHTML only
 
-    message = email.parser.BytesParser(policy=email.policy.default).parsebytes(data)
-    part = _html_part(message)
-    if part is None:
+    try:
+        page = read_mhtml(data)
+    except MimeError as error:
+        raise FormatError(f"unreadable MHTML: {error}") from error
+    if page is None:
         raise FormatError("MHTML file without an HTML part")
-    payload = part.get_payload(decode=True)
-    if not isinstance(payload, bytes):
-        raise FormatError("MHTML file with an unreadable HTML part")
-    if part.get_content_maintype() == "text":
-        # MIME's canonical line end is CRLF; the page's own are almost always LF. Undoing it gives
-        # the MHTML copy the bytes (and sha256) of the same page saved as .html.
-        payload = payload.replace(b"\r\n", b"\n")
-    url = next(
-        filter(None, (part.get("Content-Location"), *(message.get(key) for key in MHTML_URL_HEADERS))), None
-    )
-    return Document(payload, charset=part.get_content_charset(), url=str(url) if url else None)
-
-
-def _html_part(message: Message) -> Message | None:
-    """The root part: the one `start` names, else the first text/html part."""
-    if not message.is_multipart():
-        return message if message.get_content_type() in HTML_MEDIA_TYPES else None
-    start = message.get_param("start")
-    parts = [part for part in message.walk() if not part.is_multipart()]
-    if isinstance(start, str):
-        for part in parts:
-            if part.get("Content-ID", "").strip() == start.strip():
-                return part
-    return next((part for part in parts if part.get_content_type() in HTML_MEDIA_TYPES), None)
+    return Document(page.data, charset=page.charset, url=page.url)
 
 
 def _gzipped_warc(open_stream: Opener) -> bool:

@@ -8,13 +8,17 @@ terminal escapes, numeric lookups, atomic exports and the per-page time budget.
 
 from __future__ import annotations
 
+import base64
 import codecs
+import email.parser
+import email.policy
 import encodings
 import encodings.aliases
 import hashlib
 import html
 import os
 import pkgutil
+import quopri
 import random
 import resource
 import signal
@@ -29,6 +33,7 @@ from click.testing import CliRunner, Result
 
 from collector.cli import cli
 from collector.encoding import decode_bytes, normalize_charset
+from collector.mhtml import MAX_MIME_DEPTH, read_mhtml
 from collector.parallel import JOBS_PER_CORE, cap_jobs, usable_cores
 from collector.posts import Article, Post
 from collector.terminal import one_line, shown
@@ -443,3 +448,151 @@ def test_the_one_rule_keeps_text_and_line_breaks() -> None:
     assert shown("a\x1b[2Jb\u202ec\x9bd\x07e") == "a [2Jb c d e"
     assert shown("one\r\ntwo\x1b\nthree", lines=True) == "one\ntwo \nthree"
     assert one_line("a\x1b]8;;x\x07b\nc") == "a ]8;;x b ⏎ c"
+
+
+# --- MHTML (defects 4 and 11) -------------------------------------------------------------------
+
+BOUNDARY = "----MultipartBoundary--Xy12"
+PAGE_HTML = '<html><head><meta charset="utf-8"><title>Page</title></head><body><p>Çà =va</p></body></html>'
+
+
+def mime_part(content_type: str, body: bytes, *, headers: str = "", eol: str = "\r\n") -> bytes:
+    head = f"Content-Type: {content_type}{eol}{headers}".replace("\n", eol).replace("\r\r", "\r")
+    return head.encode() + eol.encode() + body
+
+
+def multipart(
+    parts: list[bytes], *, boundary: str = BOUNDARY, eol: str = "\r\n", close: bool = True
+) -> bytes:
+    body = b"".join(f"--{boundary}{eol}".encode() + part + eol.encode() for part in parts)
+    return body + (f"--{boundary}--{eol}".encode() if close else b"")
+
+
+def mhtml_file(
+    parts: list[bytes], *, start: str | None = None, eol: str = "\r\n", close: bool = True
+) -> bytes:
+    extra = f'; start="{start}"' if start else ""
+    header = (
+        f"From: <Saved by Blink>{eol}Snapshot-Content-Location: https://news.example/a{eol}"
+        f'MIME-Version: 1.0{eol}Content-Type: multipart/related;{eol}\ttype="text/html";{eol}'
+        f'\tboundary="{BOUNDARY}"{extra}{eol}{eol}'
+    )
+    return header.encode() + multipart(parts, eol=eol, close=close)
+
+
+def html_part(encoding: str, *, eol: str = "\r\n", cid: str = "<frame-1@mhtml.blink>") -> bytes:
+    raw = PAGE_HTML.encode("utf-8")
+    body = {
+        "quoted-printable": quopri.encodestring(raw).replace(b"\n", eol.encode()),
+        "base64": base64.encodebytes(raw).replace(b"\n", eol.encode()),
+        "8bit": raw,
+    }[encoding]
+    headers = f"Content-ID: {cid}\nContent-Transfer-Encoding: {encoding}\nContent-Location: https://news.example/a\n"
+    return mime_part('text/html; charset="utf-8"', body, headers=headers, eol=eol)
+
+
+def resource_part(n: int, *, eol: str = "\r\n") -> bytes:
+    headers = f"Content-Transfer-Encoding: base64\nContent-Location: https://news.example/{n}.png\n"
+    return mime_part("image/png", b"iVBORw0KGgo=", headers=headers, eol=eol)
+
+
+def email_reference(data: bytes) -> tuple[bytes, str | None, str | None] | None:
+    """What the email package made of an MHTML file (the reader before issue 21), for comparison."""
+    message = email.parser.BytesParser(policy=email.policy.default).parsebytes(data)
+    parts = [part for part in message.walk() if not part.is_multipart()]
+    start = message.get_param("start")
+    chosen = next(
+        (p for p in parts if isinstance(start, str) and p.get("Content-ID", "").strip() == start), None
+    )
+    chosen = chosen or next(
+        (p for p in parts if p.get_content_type() in ("text/html", "application/xhtml+xml")), None
+    )
+    if chosen is None:
+        return None
+    payload = chosen.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    url = chosen.get("Content-Location") or message.get("Snapshot-Content-Location")
+    return payload.replace(b"\r\n", b"\n"), chosen.get_content_charset(), str(url) if url else None
+
+
+MHTML_FORMS = {
+    "Chrome: page first, quoted-printable": lambda eol: mhtml_file(
+        [html_part("quoted-printable", eol=eol), resource_part(1, eol=eol)], eol=eol
+    ),
+    "base64 page after resources": lambda eol: mhtml_file(
+        [resource_part(1, eol=eol), resource_part(2, eol=eol), html_part("base64", eol=eol)], eol=eol
+    ),
+    "start names the second html part": lambda eol: mhtml_file(
+        [html_part("8bit", eol=eol, cid="<a@x>"), html_part("quoted-printable", eol=eol, cid="<b@x>")],
+        start="<b@x>",
+        eol=eol,
+    ),
+    "nested alternative": lambda eol: mhtml_file(
+        [
+            mime_part(
+                'multipart/alternative; boundary="inner"',
+                multipart(
+                    [mime_part("text/plain", b"plain", eol=eol), html_part("8bit", eol=eol)],
+                    boundary="inner",
+                    eol=eol,
+                ),
+                eol=eol,
+            ),
+            resource_part(3, eol=eol),
+        ],
+        eol=eol,
+    ),
+    "no close delimiter": lambda eol: mhtml_file(
+        [resource_part(1, eol=eol), html_part("8bit", eol=eol)], eol=eol, close=False
+    ),
+    "a look-alike boundary line inside the page": lambda eol: mhtml_file(
+        [
+            mime_part(
+                "text/html", f"<p>x</p>{eol}--{BOUNDARY}X not a delimiter{eol}<p>y</p>".encode(), eol=eol
+            )
+        ],
+        eol=eol,
+    ),
+}
+
+
+@pytest.mark.parametrize("eol", ["\r\n", "\n"])
+@pytest.mark.parametrize("form", list(MHTML_FORMS))
+def test_the_mhtml_reader_reads_what_the_email_package_read(form: str, eol: str) -> None:
+    data = MHTML_FORMS[form](eol)
+    expected = email_reference(data)
+    assert expected is not None
+    page = read_mhtml(data)
+    assert page is not None
+    assert (page.data, page.charset, page.url) == expected
+
+
+def nested_mhtml(depth: int) -> bytes:
+    """An HTML part at the bottom of `depth` nested multiparts (the red team's 142 KB file)."""
+    inner = html_part("8bit")
+    for level in range(depth, 0, -1):
+        inner = mime_part(f'multipart/mixed; boundary="b{level}"', multipart([inner], boundary=f"b{level}"))
+    header = b'MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary="b0"\r\n\r\n'
+    return header + multipart([inner], boundary="b0")
+
+
+def test_mhtml_nested_1000_deep_is_refused_alone(tmp_path: Path) -> None:
+    deep = tmp_path / "deep.mhtml"
+    deep.write_bytes(nested_mhtml(1_000))
+    good_before = tmp_path / "good.html"
+    good_before.write_bytes(GOOD_PAGE.read_bytes())
+    result = run_cli(str(tmp_path / "quotes.db"), "ingest", str(good_before), str(deep))
+    assert result.exit_code == 1
+    report, summary = result.stderr.splitlines()
+    assert report == f"{deep}: unreadable MHTML: MIME parts nested deeper than {MAX_MIME_DEPTH} levels"
+    assert summary.startswith("pages read: 1, posts found: 2,")
+    # Within the cap, the page at the bottom is read.
+    assert read_mhtml(nested_mhtml(MAX_MIME_DEPTH - 1)) is not None
+
+
+def test_mhtml_with_thousands_of_parts_finds_its_page() -> None:
+    parts = [resource_part(n) for n in range(5_000)]
+    page = read_mhtml(mhtml_file([*parts, html_part("quoted-printable")]))
+    assert page is not None and page.data == PAGE_HTML.encode()
+    assert read_mhtml(mhtml_file(parts)) is None
+
