@@ -99,12 +99,21 @@ class Document:
     part: str | None = None
 
 
-def iter_documents(open_stream: Opener, *, max_bytes: int) -> Iterator[Document]:
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """A page of a container refused while the rest is read (a WARC record past the size cap):
+    counted and named like any refused page. `part` as in Document."""
+
+    part: str
+    reason: str
+
+
+def iter_documents(open_stream: Opener, *, max_bytes: int) -> Iterator[Document | Refused]:
     """The pages in a file, by content: WARC records, a gzip-compressed page, MHTML, or the page itself.
 
     `open_stream` is called again when a container must be read from its start. Raises
     FormatError for bytes that are not a page; a WARC that breaks part-way raises after the pages
-    before the break have been yielded.
+    before the break have been yielded. A WARC record past `max_bytes` is yielded as Refused.
     """
     with open_stream() as stream:
         if _size_left(stream) == 0:
@@ -240,7 +249,7 @@ def _size_left(stream: BinaryIO) -> int | None:
         return None
 
 
-def _warc_documents(open_stream: Opener, max_bytes: int) -> Iterator[Document]:
+def _warc_documents(open_stream: Opener, max_bytes: int) -> Iterator[Document | Refused]:
     # warcio (and the six it brings) takes ~30 ms to import: loaded for WARC files only.
     from warcio.archiveiterator import ArchiveIterator
 
@@ -250,7 +259,10 @@ def _warc_documents(open_stream: Opener, max_bytes: int) -> Iterator[Document]:
             records = ArchiveIterator(stream)
             for record in records:
                 document = _warc_document(record, max_bytes)
-                if document is not None:
+                if isinstance(document, Refused):
+                    count += 1
+                    yield Refused(f"#{count}", document.reason)
+                elif document is not None:
                     count += 1
                     yield Document(document.data, document.charset, document.url, f"#{count}")
             # A download that stopped mid-record leaves bytes warcio skips without a word.
@@ -263,7 +275,7 @@ def _warc_documents(open_stream: Opener, max_bytes: int) -> Iterator[Document]:
             raise FormatError(f"broken WARC after {count} pages ({error})") from error
 
 
-def _warc_document(record: object, max_bytes: int) -> Document | None:
+def _warc_document(record: object, max_bytes: int) -> Document | Refused | None:
     """The page in a WARC record, or None when the record is not an HTML page (request, 404, image)."""
     rec_type = record.rec_type  # type: ignore[attr-defined]
     if rec_type not in WARC_PAGE_TYPES:
@@ -278,10 +290,15 @@ def _warc_document(record: object, max_bytes: int) -> Document | None:
         content_type = record.rec_headers.get_header("Content-Type")  # type: ignore[attr-defined]
     if (content_type or "").split(";")[0].strip().lower() not in HTML_MEDIA_TYPES:
         return None
+    url = record.rec_headers.get_header("WARC-Target-URI")  # type: ignore[attr-defined]
+    # An oversized record is refused (by its declared length, unread, when it declares one) and
+    # the rest of the archive still read.
+    oversized = Refused("", f"larger than the {_mb(max_bytes)} limit ({url})")
+    if (getattr(record, "length", None) or 0) > max_bytes + HEAD_BYTES:
+        return oversized
     data = record.content_stream().read(max_bytes + 1)  # type: ignore[attr-defined]
     if len(data) > max_bytes:
-        return None  # an oversized record is skipped, the rest of the archive still read
-    url = record.rec_headers.get_header("WARC-Target-URI")  # type: ignore[attr-defined]
+        return oversized
     # warcio hands out a cut-off record's bytes without complaint; what its Content-Length
     # promised but the file lacks is left unread.
     if getattr(record.raw_stream, "limit", 0) > 0:  # type: ignore[attr-defined]

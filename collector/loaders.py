@@ -38,6 +38,7 @@ from collector.formats import (
     WARC_MAGIC,
     Document,
     FormatError,
+    Refused,
     classify_text,
     iter_documents,
     looks_like_mhtml,
@@ -207,6 +208,9 @@ def pages_from_bytes(
     """The pages in bytes already in memory (stdin, a fetched body), told apart by content."""
     try:
         for document in iter_documents(lambda: io.BytesIO(data), max_bytes=max_bytes):
+            if isinstance(document, Refused):
+                yield LoadError(f"{source}{document.part}", document.reason)
+                continue
             if charset and document.charset is None and document.data is data:
                 document = Document(document.data, charset, document.url, document.part)
             yield make_page(source, document, fetched)
@@ -436,7 +440,11 @@ def _file_pages(path: Path, options: InputOptions) -> Iterator[Page | LoadError]
     try:
         for document in iter_documents(lambda: path.open("rb"), max_bytes=options.local_max_bytes):
             found = True
-            yield make_page(source, document)
+            yield (
+                LoadError(f"{source}{document.part}", document.reason)
+                if isinstance(document, Refused)
+                else make_page(source, document)
+            )
     except FormatError as error:
         yield LoadError(source, str(error))
         return

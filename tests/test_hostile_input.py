@@ -16,6 +16,7 @@ import encodings
 import encodings.aliases
 import hashlib
 import html
+import io
 import os
 import pkgutil
 import quopri
@@ -30,11 +31,15 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
 
 from collector.cli import cli
 from collector.encoding import decode_bytes, normalize_charset
+from collector.loaders import InputOptions, Page, iter_pages
 from collector.mhtml import MAX_MIME_DEPTH, read_mhtml
 from collector.parallel import JOBS_PER_CORE, cap_jobs, usable_cores
+from collector.pipeline import IngestOptions, ingest
 from collector.posts import Article, Post
 from collector.terminal import one_line, shown
 from db.engine import database_url, make_engine, prepare_database
@@ -596,3 +601,43 @@ def test_mhtml_with_thousands_of_parts_finds_its_page() -> None:
     assert page is not None and page.data == PAGE_HTML.encode()
     assert read_mhtml(mhtml_file(parts)) is None
 
+
+# --- a WARC record past the cap (defect 11) -----------------------------------------------------
+
+
+def warc_of(pages: list[tuple[str, bytes]]) -> bytes:
+    out = io.BytesIO()
+    writer = WARCWriter(out, gzip=True)
+    for url, payload in pages:
+        http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+        record = writer.create_warc_record(url, "response", payload=io.BytesIO(payload), http_headers=http)
+        writer.write_record(record)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_an_oversized_warc_record_is_counted_and_named(tmp_path: Path, jobs: int) -> None:
+    good = GOOD_PAGE.read_bytes()
+    big = good.replace(b"</body>", b"<p>" + b"x" * 200_000 + b"</p></body>")
+    crawl = tmp_path / "crawl.warc.gz"
+    crawl.write_bytes(
+        warc_of(
+            [("https://a.example/1", good), ("https://a.example/big", big), ("https://a.example/3", good)]
+        )
+    )
+    options = InputOptions(local_max_bytes=100_000, jobs=jobs)
+    items = list(iter_pages([str(crawl)], options, None))
+    assert [type(item).__name__ for item in items] == ["Page", "LoadError", "Page"]
+    assert str(items[1]) == f"{crawl}#2: larger than the 0.1 MB limit (https://a.example/big)"
+    assert [item.source for item in items if isinstance(item, Page)] == [f"{crawl}#1", f"{crawl}#3"]
+    engine = make_engine(database_url(str(tmp_path / "quotes.db")))
+    prepare_database(engine)
+    reports: list[str] = []
+    try:
+        summary = ingest(
+            iter_pages([str(crawl)], options, None), engine, IngestOptions(jobs=jobs, report=reports.append)
+        )
+    finally:
+        engine.dispose()
+    assert (summary.pages, summary.failed) == (2, 1)
+    assert reports == [str(items[1])]
