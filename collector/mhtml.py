@@ -27,7 +27,6 @@ HTML_MEDIA_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _CANDIDATE_MARKS = (b"text/html", b"xhtml", b"multipart/")
 # Where an MHTML file records the page's address, after the HTML part's own Content-Location.
 URL_HEADERS = ("Snapshot-Content-Location", "Content-Location")
-_BLANK_LINES = (b"\r\n\r\n", b"\n\n", b"\n\r\n")
 # What may follow `--boundary` on a delimiter line (RFC 2046: `--` closes, then whitespace, EOL).
 _DELIMITER_ENDS = frozenset(b"- \t\r\n")
 
@@ -148,13 +147,16 @@ def _delimiter(data: bytes, delimiter: bytes, start: int, stop: int, *, first: b
 
 
 def _header_end(data: bytes, start: int, stop: int) -> int:
-    """The end of the header block that opens data[start:stop] (its blank line's start)."""
-    if data[start : start + 2] == b"\r\n" or data[start : start + 1] == b"\n":
+    """The end of the header block that opens data[start:stop] (where its blank line starts)."""
+    if data.startswith((b"\r\n", b"\n"), start):
         return start  # no headers at all
     limit = min(stop, start + MAX_HEADER_BYTES)
-    found = [at for at in (data.find(blank, start, limit) for blank in _BLANK_LINES) if at >= 0]
-    if found:
-        return min(found)
+    # Line by line: a search for each blank-line form would scan to the limit when a form is absent.
+    at = data.find(b"\n", start, limit)
+    while at >= 0:
+        if data.startswith((b"\n", b"\r\n"), at + 1):
+            return at - 1 if data[at - 1 : at] == b"\r" else at
+        at = data.find(b"\n", at + 1, limit)
     if stop - start > MAX_HEADER_BYTES:
         raise MimeError(f"a MIME header block longer than {MAX_HEADER_BYTES // 1024} KB")
     return stop
@@ -165,7 +167,8 @@ def _part(data: bytes, start: int, stop: int) -> _Part:
     headers = email.parser.BytesHeaderParser(policy=email.policy.default).parsebytes(data[start:end])
     assert isinstance(headers, EmailMessage)  # policy.default's message class
     body = end
-    for blank in (b"\r\n\r\n", b"\n\r\n", b"\n\n", b"\r\n", b"\n"):
+    # After headers, their last line's end and the blank line; with no headers, the blank line.
+    for blank in (b"\r\n", b"\n") if end == start else (b"\r\n\r\n", b"\n\r\n", b"\n\n"):
         if data.startswith(blank, end):
             body = end + len(blank)
             break
