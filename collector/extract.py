@@ -22,6 +22,7 @@ from urllib.parse import unquote_plus
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from collector.guards import check_nesting
 from collector.metadata import extract_metadata, text_metadata
 from collector.platforms import DETECTORS
 from collector.posts import Extraction, Post, natural_key
@@ -152,8 +153,15 @@ def extract_posts(html: str | bytes, *, source: str | None = None) -> list[Post]
     if not has_markers(html):
         return []
     if not _is_xml(html):
-        return find_posts(LexborHTMLParser(html))
-    return find_posts(LexborHTMLParser(_unwrap_cdata(html)), feed=True)
+        return find_posts(_parse(html))
+    return find_posts(_parse(_unwrap_cdata(html)), feed=True)
+
+
+def _parse(html: str | bytes) -> LexborHTMLParser:
+    """lexbor's tree, once the page is known not to nest past what it builds in linear time
+    (guards.check_nesting raises PageRefused otherwise)."""
+    check_nesting(html)
+    return LexborHTMLParser(html)
 
 
 def _is_xml(html: str | bytes) -> bool:
@@ -204,7 +212,7 @@ def _wrapped_posts(node: LexborNode, depth: int) -> list[tuple[Post, bool]]:
     content = _wrapped_markup(node)
     if not content or not has_markers(content):
         return []
-    return _find_all(LexborHTMLParser(content), depth + 1)
+    return _find_all(_parse(content), depth + 1)
 
 
 def _wrapped_markup(node: LexborNode) -> str | None:

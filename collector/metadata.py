@@ -14,6 +14,7 @@ from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
+from collector.guards import check_nesting
 from collector.posts import ArticleMeta
 
 # The head ends at </head>; a page without one gets this much parsed as its head.
@@ -69,7 +70,9 @@ TEXT_URL_LINE = re.compile(
 def extract_metadata(page: str) -> ArticleMeta:
     """Title, canonical URL, site name, published date and saved-from URL of an HTML page."""
     saved_from = _saved_from(page[:SAVED_COMMENT_CHARS])
-    tree = LexborHTMLParser(_head(page))
+    head = _head(page)
+    check_nesting(head)  # the head alone may be 400,000 characters of nested elements
+    tree = LexborHTMLParser(head)
     metas = _meta_values(tree)
     page_url = _first(metas, URL_KEYS)
     base = page_url or saved_from

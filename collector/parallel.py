@@ -31,6 +31,7 @@ from typing import NamedTuple, TypeVar
 
 from collector.extract import extract_page
 from collector.fetch import FetchInfo
+from collector.guards import PageRefused
 from collector.loaders import InputOptions, Kind, LoadError, Page, iter_pages
 from collector.posts import Extraction
 
@@ -105,6 +106,8 @@ def extract_one(text: str, kind: Kind, utf8: bytes | None = None) -> Outcome:
     """Extract one page (`utf8`: see `extract_page`); a failure becomes its reason, not the run's end."""
     try:
         return extract_page(text, kind=kind, utf8=utf8)
+    except PageRefused as error:  # too deep to parse (collector.guards)
+        return str(error)
     # A bug in one detector on one odd page must not stop an archive run: report it and go on.
     except Exception as error:
         return f"cannot extract posts: {type(error).__name__}: {error}"

@@ -230,6 +230,11 @@ CASES: dict[str, Case] = {
         posts=BASE_IDS,
     ),
     "10,000 unclosed tags": Case(write("unclosed.html", base_page() + "<div><b><i>" * DEEP), posts=BASE_IDS),
+    # Quadratic in the parser (17 s); refused from its tags before parsing.
+    "100,000-deep <div> nesting": Case(
+        write("deep-100k.html", base_page(around="<div>").replace("<div>" * DEEP, "<div>" * 10 * DEEP)),
+        reason="nested too deeply",
+    ),
     "invalid UTF-8": Case(invalid_utf8, posts=BASE_IDS),
     "mixed encodings": Case(mixed_encodings, posts=BASE_IDS),
     "NUL bytes in HTML": Case(nul_bytes, posts=BASE_IDS),

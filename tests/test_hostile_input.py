@@ -34,11 +34,13 @@ from click.testing import CliRunner, Result
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from collector import extract as extract_module
 from collector.cli import cli
 from collector.encoding import decode_bytes, normalize_charset
+from collector.guards import MAX_PARSE_STEPS, parse_steps
 from collector.loaders import InputOptions, Page, iter_pages
 from collector.mhtml import MAX_MIME_DEPTH, read_mhtml
-from collector.parallel import JOBS_PER_CORE, cap_jobs, usable_cores
+from collector.parallel import JOBS_PER_CORE, cap_jobs, extract_one, usable_cores
 from collector.pipeline import IngestOptions, ingest
 from collector.posts import Article, Post
 from collector.terminal import one_line, shown
@@ -641,3 +643,38 @@ def test_an_oversized_warc_record_is_counted_and_named(tmp_path: Path, jobs: int
         engine.dispose()
     assert (summary.pages, summary.failed) == (2, 1)
     assert reports == [str(items[1])]
+
+
+# --- deep nesting and the time budget (defects 6 and 2) -----------------------------------------
+
+
+def test_the_parse_estimate_counts_what_walks_the_stack() -> None:
+    assert parse_steps(b"<div>" * 1_000) == sum(range(1, 1_001))
+    assert parse_steps(b"<span>" * 1_000) == 1_000  # lexbor builds these in linear time
+    assert parse_steps(b"<span>" * 1_000 + b"</p>") == 1_000 + 1_001  # a stray </p> walks it all
+    assert parse_steps(b"<p>" * 1_000) == parse_steps(b"<br>" * 1_000) == 1_000  # never nest
+    assert parse_steps(b"<div>x</div>" * 1_000) == 3 * 1_000  # closed again: the depth stays at one
+    # Raw text and comments hold no tags.
+    assert parse_steps(b"<script>" + b"<div>" * 1_000 + b"</script>") == 1
+    assert parse_steps(b"<!--" + b"<div>" * 1_000 + b"-->") == 0
+    assert parse_steps(b"<STYLE>" + b"<div>" * 1_000 + b"</style ><div>") == 2
+
+
+def test_real_pages_are_far_from_the_parse_limit() -> None:
+    pages = sorted((ROOT.parent / "shared" / "corpus" / "realworld" / "pages").glob("*"))
+    if not pages:
+        pytest.skip("the real-world corpus is not beside the repo")
+    worst = max(parse_steps(page.read_bytes()) for page in pages)
+    assert worst < MAX_PARSE_STEPS / 100, worst
+
+
+def test_nesting_past_the_limit_is_refused_before_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_parse(*args: object) -> None:
+        raise AssertionError("parsed")
+
+    deep = "<html><body>" + "<div>" * 100_000 + '<blockquote class="twitter-tweet">'
+    monkeypatch.setattr(extract_module, "LexborHTMLParser", no_parse)
+    outcome = extract_one(deep, "html")
+    assert isinstance(outcome, str) and outcome.startswith(
+        "elements nested too deeply to parse: about 2.0e+08"
+    )

@@ -27,6 +27,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from collector.clocks import twitter_time
 from collector.dates import parse_date_text
+from collector.guards import check_nesting
 from collector.platforms.base import Detector
 from collector.posts import Post, Quoted
 from collector.text import (
@@ -772,6 +773,7 @@ def _html_fragment(markup: str | None) -> tuple[str | None, tuple[str, ...]]:
     """Text and links of a small HTML string (the card JSON keeps tweet text as HTML)."""
     if not markup:
         return None, ()
+    check_nesting(markup)
     body = LexborHTMLParser(markup).body
     if body is None:
         return None, ()

@@ -1,0 +1,92 @@
+"""Per-page guards: a bound on the parser's work, checked on the bytes.
+
+A hostile page is that page's failure (`PageRefused`, with a reason for the user), never a stall
+of the ordered pipeline, where every page waits for the one before it.
+
+Tree building. lexbor, like every HTML5 parser, walks the stack of open elements for some tags
+(a `<div>` first closes any `<p>` "in button scope", a stray `</p>` looks for one), so a page
+nesting 100,000 `<div>`s costs about 5 x 10^9 steps (17 s) and a million about 100 times that;
+100,000 nested `<span>`s cost nothing of the kind. `check_nesting` estimates those steps from the
+tags alone, linearly and before parsing: the depth of open elements (void elements, `<p>`, `<li>`
+and the others the parser closes by themselves do not count; script, style and other raw text is
+skipped) summed over the tags that walk the stack (SCOPE_WALKERS). A page past MAX_PARSE_STEPS is
+refused. Fewer than SAFE_TAGS tags cannot reach it, so ordinary pages pay one count of `<`.
+
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+# About 0.5-1 s of lexbor's tree building on our machine (3-5 ns a step, measured at 20k-100k levels).
+MAX_PARSE_STEPS = 200_000_000
+# With n tags the steps are at most n^2 / 2: a page with fewer tags is never scanned.
+SAFE_TAGS = math.isqrt(2 * MAX_PARSE_STEPS)
+# Elements that never stay open around what follows them: void elements, and those the parser
+# closes when the next of their kind (or a block) starts. Counting them would only overestimate.
+NOT_NESTING = frozenset(
+    b"area base br col embed hr img input link meta param source track wbr keygen basefont bgsound "
+    b"frame image isindex p li dd dt option optgroup tr td th thead tbody tfoot caption colgroup "
+    b"rb rt rp rtc".split()
+)
+# The tags whose start or end walks the stack of open elements (HTML's "in body" insertion mode:
+# those that close a <p> in button scope, headings, forms, list items, and their end tags).
+SCOPE_WALKERS = frozenset(
+    b"address article aside blockquote center details dialog dir div dl fieldset figcaption figure "
+    b"footer header hgroup main menu nav ol p search section summary ul h1 h2 h3 h4 h5 h6 pre listing "
+    b"form li dd dt plaintext table hr xmp button applet marquee object".split()
+)
+# Elements whose content is raw text to the parser: tags inside are not tags.
+RAW_TEXT = frozenset(b"script style textarea title xmp iframe noembed noframes plaintext".split())
+_TAG = re.compile(rb"<(?:(!--)|(/?)([A-Za-z][A-Za-z0-9:-]{0,63}))")
+_COMMENT_END = b"-->"
+_RAW_TEXT_END = {name: re.compile(rb"</" + name + rb"[\s/>]", re.IGNORECASE) for name in RAW_TEXT}
+
+
+class PageRefused(Exception):
+    """A page refused by a guard; str() is the reason, one line for the user."""
+
+
+def check_nesting(html: str | bytes) -> None:
+    """Raise PageRefused when parsing `html` would cost more than MAX_PARSE_STEPS (see above)."""
+    tags = html.count("<") if isinstance(html, str) else html.count(b"<")
+    if tags <= SAFE_TAGS:
+        return
+    data = html.encode("utf-8", "surrogatepass") if isinstance(html, str) else html
+    steps = parse_steps(data)
+    if steps > MAX_PARSE_STEPS:
+        raise PageRefused(
+            f"elements nested too deeply to parse: about {steps:.1e} steps of tree building, over the "
+            f"limit of {MAX_PARSE_STEPS:.0e}"
+        )
+
+
+def parse_steps(data: bytes, limit: int = MAX_PARSE_STEPS) -> int:
+    """The estimated steps of tree building: the depth of open elements summed over the tags that
+    walk the stack, counted until it passes `limit` (one pass; an end tag closes one element of its
+    name, if one is open)."""
+    depth = steps = 0
+    open_by_name: dict[bytes, int] = {}
+    position = 0
+    while steps <= limit and (match := _TAG.search(data, position)) is not None:
+        position = match.end()
+        comment, closing, raw_name = match.groups()
+        if comment:
+            end = data.find(_COMMENT_END, position)
+            position = len(data) if end < 0 else end + len(_COMMENT_END)
+            continue
+        name = raw_name.lower()
+        steps += depth + 1 if name in SCOPE_WALKERS else 1
+        if closing:
+            if open_by_name.get(name):
+                open_by_name[name] -= 1
+                depth -= 1
+            continue
+        if name in RAW_TEXT:
+            end_tag = _RAW_TEXT_END[name].search(data, position)
+            position = len(data) if end_tag is None else end_tag.end()
+        elif name not in NOT_NESTING:  # `<div/>` stays open in HTML: no self-closing test
+            depth += 1
+            open_by_name[name] = open_by_name.get(name, 0) + 1
+    return steps
