@@ -28,9 +28,14 @@ LIGHT_RANGES = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
 HEAVY_CHAR = re.compile("[^" + "".join(f"\\u{low:04x}-\\u{high:04x}" for low, high in LIGHT_RANGES) + "]")
 # "— Name (@handle) date": the dash opens the line; the handle is the *last* "(@handle)" because
 # names may hold parentheses and emoji ("D.C. ☮️", "JRebel, XRebel by Perforce").
-SIGNATURE = re.compile(r"^\s*(?:—|–|―|--?)\s*(?P<rest>.*\(@\w{1,50}\).*?)\s*$")
+# Linear on any line: `rest` ends at its last non-space character, found by one greedy scan (a
+# lazy `.*?` before `\s*$` retried the space run at every position: quadratic); the spaces after
+# the dash are taken possessively, since `rest` could otherwise start with any share of them.
+SIGNATURE = re.compile(r"^\s*(?:—|–|―|--?)\s*+(?P<rest>.*\(@\w{1,50}\)(?:.*\S)?)\s*$")
 # "text — Name (@handle) date" on one line: only a real dash, and the last one before the handle.
-INLINE_SIGNATURE = re.compile(r"^(?P<text>.*?\S)\s+[—–―]\s*(?P<rest>[^—–―]*\(@\w{1,50}\)[^()]*?)\s*$")
+INLINE_SIGNATURE = re.compile(
+    r"^(?P<text>.*?\S)\s++[—–―]\s*+(?P<rest>[^—–―]*\(@\w{1,50}\)(?:[^()]*[^()\s])?)\s*$"
+)
 SIGNATURE_HANDLE = re.compile(r"\(@(\w{1,50})\)")
 # URLs as twitter-text counts them: with a scheme, or a bare domain with a path (pic.twitter.com/x).
 URL = re.compile(r"(?:https?://|(?<![@\w.])(?=[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}/))\S+", re.IGNORECASE)
