@@ -1,7 +1,7 @@
-"""Per-page guards: a bound on the parser's work, checked on the bytes.
+"""Per-page guards: a bound on the parser's work checked on the bytes, and a time budget.
 
-A hostile page is that page's failure (`PageRefused`, with a reason for the user), never a stall
-of the ordered pipeline, where every page waits for the one before it.
+Both make one hostile page that page's failure (`PageRefused`, with a reason for the user) and
+never a stall of the ordered pipeline, where every page waits for the one before it.
 
 Tree building. lexbor, like every HTML5 parser, walks the stack of open elements for some tags
 (a `<div>` first closes any `<p>` "in button scope", a stray `</p>` looks for one), so a page
@@ -12,12 +12,24 @@ and the others the parser closes by themselves do not count; script, style and o
 skipped) summed over the tags that walk the stack (SCOPE_WALKERS). A page past MAX_PARSE_STEPS is
 refused. Fewer than SAFE_TAGS tags cannot reach it, so ordinary pages pay one count of `<`.
 
+Time. Every regex over page text is linear (benchmarks/bench_hostile.py), but a page still gets a
+budget, scaled to its size, as a last line of defence: `time_budget` arms a real-time interval
+timer whose SIGALRM handler raises PageTimeout in the code running the page. Python checks for
+signals between bytecodes and `re` checks inside its matching loop, so a runaway regex or loop is
+cut; C code that never returns to Python (lexbor's parse) is not, which is why tree building has
+its own bound above. Signals reach only the main thread: elsewhere the budget is not armed (the
+ingest runs pages in the main thread of the CLI process or of each worker process).
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
+import signal
+import threading
+from collections.abc import Iterator
+from types import FrameType
 
 # About 0.5-1 s of lexbor's tree building on our machine (3-5 ns a step, measured at 20k-100k levels).
 MAX_PARSE_STEPS = 200_000_000
@@ -43,9 +55,18 @@ _TAG = re.compile(rb"<(?:(!--)|(/?)([A-Za-z][A-Za-z0-9:-]{0,63}))")
 _COMMENT_END = b"-->"
 _RAW_TEXT_END = {name: re.compile(rb"</" + name + rb"[\s/>]", re.IGNORECASE) for name in RAW_TEXT}
 
+# The time budget of one page: a fixed allowance plus one per megabyte, about a hundred times what
+# extraction takes on a slow machine.
+PAGE_SECONDS = 10.0
+SECONDS_PER_MB = 1.0
+
 
 class PageRefused(Exception):
     """A page refused by a guard; str() is the reason, one line for the user."""
+
+
+class PageTimeout(PageRefused):
+    """A page that took longer than its time budget."""
 
 
 def check_nesting(html: str | bytes) -> None:
@@ -90,3 +111,29 @@ def parse_steps(data: bytes, limit: int = MAX_PARSE_STEPS) -> int:
             depth += 1
             open_by_name[name] = open_by_name.get(name, 0) + 1
     return steps
+
+
+def budget_seconds(size: int) -> float:
+    """The time budget of a page of `size` characters or bytes."""
+    return PAGE_SECONDS + SECONDS_PER_MB * size / 1_000_000
+
+
+@contextlib.contextmanager
+def time_budget(seconds: float) -> Iterator[None]:
+    """Raise PageTimeout in the code run inside once `seconds` have passed (main thread only)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expired(signum: int, frame: FrameType | None) -> None:
+        raise PageTimeout(f"took longer than its time budget of {seconds:g} s; skipped")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        try:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        finally:
+            signal.signal(signal.SIGALRM, previous)

@@ -31,7 +31,7 @@ from typing import NamedTuple, TypeVar
 
 from collector.extract import extract_page
 from collector.fetch import FetchInfo
-from collector.guards import PageRefused
+from collector.guards import PageRefused, budget_seconds, time_budget
 from collector.loaders import InputOptions, Kind, LoadError, Page, iter_pages
 from collector.posts import Extraction
 
@@ -103,10 +103,12 @@ def page_info(page: Page) -> PageInfo:
 
 
 def extract_one(text: str, kind: Kind, utf8: bytes | None = None) -> Outcome:
-    """Extract one page (`utf8`: see `extract_page`); a failure becomes its reason, not the run's end."""
+    """Extract one page (`utf8`: see `extract_page`) within its time budget (collector.guards);
+    a failure becomes its reason, not the run's end."""
     try:
-        return extract_page(text, kind=kind, utf8=utf8)
-    except PageRefused as error:  # too deep to parse (collector.guards)
+        with time_budget(budget_seconds(len(text))):
+            return extract_page(text, kind=kind, utf8=utf8)
+    except PageRefused as error:  # too deep to parse, or over its time budget
         return str(error)
     # A bug in one detector on one odd page must not stop an archive run: report it and go on.
     except Exception as error:

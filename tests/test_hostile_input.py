@@ -21,11 +21,13 @@ import os
 import pkgutil
 import quopri
 import random
+import re
 import resource
 import signal
 import stat
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,9 +37,10 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from collector import extract as extract_module
+from collector import guards, signatures
 from collector.cli import cli
 from collector.encoding import decode_bytes, normalize_charset
-from collector.guards import MAX_PARSE_STEPS, parse_steps
+from collector.guards import MAX_PARSE_STEPS, PageTimeout, parse_steps, time_budget
 from collector.loaders import InputOptions, Page, iter_pages
 from collector.mhtml import MAX_MIME_DEPTH, read_mhtml
 from collector.parallel import JOBS_PER_CORE, cap_jobs, extract_one, usable_cores
@@ -678,3 +681,33 @@ def test_nesting_past_the_limit_is_refused_before_parsing(monkeypatch: pytest.Mo
     assert isinstance(outcome, str) and outcome.startswith(
         "elements nested too deeply to parse: about 2.0e+08"
     )
+
+
+OLD_SIGNATURE = re.compile(r"^\s*(?:—|–|―|--?)\s*(?P<rest>.*\(@\w{1,50}\).*?)\s*$")  # before issue 21
+
+
+def test_a_page_over_its_time_budget_fails_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The quadratic signature regex this issue replaced, on a line it needs minutes for: the page
+    # must fail within its budget (made 0.5 s here), named, and the page after it still be read.
+    monkeypatch.setattr(signatures, "SIGNATURE", OLD_SIGNATURE)
+    monkeypatch.setattr(guards, "PAGE_SECONDS", 0.5)
+    monkeypatch.setattr(guards, "SECONDS_PER_MB", 0.0)
+    slow = tmp_path / "slow.txt"
+    slow.write_text("Words.\n— Name (@handle) March 3, 2023" + " " * 200_000 + "x\n", encoding="utf-8")
+    started = time.monotonic()
+    result = run_cli(str(tmp_path / "quotes.db"), "ingest", "--jobs", "1", str(slow), str(GOOD_PAGE))
+    assert time.monotonic() - started < 60
+    assert result.exit_code == 1
+    report, summary = result.stderr.splitlines()
+    assert report == f"{slow}: took longer than its time budget of 0.5 s; skipped"
+    assert summary.startswith("pages read: 2, posts found: 2,")
+
+
+def test_the_budget_is_disarmed_afterwards() -> None:
+    with time_budget(0.05):
+        pass
+    time.sleep(0.1)  # no PageTimeout arrives late
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    with pytest.raises(PageTimeout), time_budget(0.05):
+        while True:
+            pass
