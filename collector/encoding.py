@@ -26,7 +26,7 @@ BOMS: tuple[tuple[bytes, str], ...] = (
 # Browsers look for <meta charset> in the first 1024 bytes; saved pages often put scripts and
 # comments first, so look further. Covers `<meta charset=x>` and the http-equiv content form.
 META_PRESCAN_BYTES = 16_384
-META_CHARSET = re.compile(rb"<meta[^>]*?charset\s*=\s*[\"']?\s*([A-Za-z0-9._:-]+)", re.IGNORECASE)
+META_CHARSET = re.compile(rb"<meta[^<>]*?charset\s*=\s*[\"']?\s*([A-Za-z0-9._:-]+)", re.IGNORECASE)
 # Detection reads a sample: charset-normalizer's cost grows with the input.
 DETECT_SAMPLE_BYTES = 65_536
 FALLBACK = "windows-1252"

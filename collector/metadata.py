@@ -35,8 +35,10 @@ SINGLEFILE_URL = re.compile(
 # patterns start with a case-sensitive literal so the regex engine can skip ahead quickly: <time>
 # is an HTML5 element, written in lower case in practice.
 JSON_LD_PUBLISHED = re.compile(r'datePublished\\?"\s*:\s*\\?"([^"\\]{4,64})')
-TIME_DATETIME = re.compile(r"<time\b[^>]*?\bdatetime\s*=\s*[\"']?([^\"'>\s]{4,64})")
-PUBLISHED_TIME_TAG = re.compile(r"<time\b[^>]*?(?:itemprop\s*=\s*[\"']?datePublished|\bpubdate\b)[^>]*>")
+# A tag's attributes are read up to the next `<` as well as `>`: "<time" a hundred thousand times
+# without a ">" made each search run to the end of the body (quadratic).
+TIME_DATETIME = re.compile(r"<time\b[^<>]*?\bdatetime\s*=\s*[\"']?([^\"'>\s]{4,64})")
+PUBLISHED_TIME_TAG = re.compile(r"<time\b[^<>]*?(?:itemprop\s*=\s*[\"']?datePublished|\bpubdate\b)[^<>]*>")
 DATETIME_ATTR = re.compile(r"\bdatetime\s*=\s*[\"']?([^\"'>\s]{4,64})", re.IGNORECASE)
 
 CANONICAL_SELECTOR = "link[rel]"
