@@ -21,6 +21,26 @@ TWEET = (
 )
 
 Generator = Callable[[int], tuple[str, bytes]]
+# Labels the codec registry resolves that are no page's character encoding: byte transforms,
+# escape readers, the codec that always raises, a Windows-only one, EBCDIC (defect 3).
+NOT_CHARSETS = (
+    "undefined",
+    "rot13",
+    "base64",
+    "zlib",
+    "hex",
+    "uu",
+    "bz2",
+    "quopri",
+    "punycode",
+    "idna",
+    "unicode_escape",
+    "raw_unicode_escape",
+    "utf-7",
+    "hz",
+    "mbcs",
+    "cp037",
+)
 
 
 def _html(body: str, *, head: str = "") -> bytes:

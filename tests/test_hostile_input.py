@@ -33,6 +33,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from hostile_inputs import NOT_CHARSETS
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -61,24 +62,6 @@ REGISTRY_LABELS = sorted(
     | set(encodings.aliases.aliases.values())
     | {module.name for module in pkgutil.iter_modules(encodings.__path__)}
     | {"undefined", "rot13", "utf-7", "mbcs", "cp65001", "x-user-defined"}
-)
-# Not character encodings of pages: byte transforms, escape readers, the codec that always raises.
-NOT_CHARSETS = (
-    "undefined",
-    "rot13",
-    "base64",
-    "zlib",
-    "hex",
-    "uu",
-    "bz2",
-    "quopri",
-    "punycode",
-    "idna",
-    "unicode_escape",
-    "raw_unicode_escape",
-    "utf-7",
-    "hz",
-    "cp037",
 )
 ESCAPES = rb"<p>\u202e \x1b[2J \N{BULLET} +ACIAPgA8-script ~{<:~} xn--ls8h</p>"
 
