@@ -150,7 +150,9 @@ def ingest(folder: Path, jobs: int, database: Path, *, sample: bool = False) -> 
     """`quotes ingest` in a fresh subprocess: its wall and CPU time; its peak memory if `sample`."""
     peak_tree = 0
     done = threading.Event()
+    # The corpus folder holds links to the pages: followed on purpose.
     command = [str(QUOTES), "--db", str(database), "ingest", str(folder), "--jobs", str(jobs), "--quiet"]
+    command.append("--follow-links")
     busy, started = _busy_seconds(), time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 

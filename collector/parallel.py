@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import NamedTuple, TypeVar
 
 from collector.extract import extract_page
+from collector.extract.guards import PageRefused, budget_seconds, time_budget
 from collector.inputs.fetch import FetchInfo
 from collector.inputs.loaders import InputOptions, Kind, LoadError, Page, iter_pages
 from collector.values import Extraction
@@ -44,6 +45,10 @@ CHUNK_PAGES = 64
 MIN_CHUNK_PAGES = 8
 # Tasks queued per worker: one running, one waiting, so no worker idles while the writer saves.
 CHUNKS_IN_FLIGHT_PER_JOB = 2
+# --jobs is capped at this many per usable core: more worker processes than cores only add forks
+# and memory (`-j 400` forked 400 on two cores, `-j 1000000` never got going); fetching threads
+# wait on the network, so a few per core still help.
+JOBS_PER_CORE = 4
 # How often a worker checks that the main process is still there (see `init_worker`).
 PARENT_CHECK_SECONDS = 0.5
 
@@ -71,15 +76,40 @@ Result = tuple[PageInfo | LoadError, Outcome | None]
 Finish = Callable[[PageInfo, Extraction], R]
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity, where the system tells it)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def cap_jobs(jobs: int) -> tuple[int, str | None]:
+    """`jobs` within JOBS_PER_CORE per usable core, and the line that says so when it was cut."""
+    cores = usable_cores()
+    limit = JOBS_PER_CORE * cores
+    if jobs <= limit:
+        return jobs, None
+    noun = "core" if cores == 1 else "cores"
+    return (
+        limit,
+        f"--jobs {jobs} is more than {cores} {noun} can use; using {limit} ({JOBS_PER_CORE} per core)",
+    )
+
+
 def page_info(page: Page) -> PageInfo:
     """What of a loaded page crosses back from a worker."""
     return PageInfo(page.source, page.sha256, page.kind, page.url, page.fetched)
 
 
 def extract_one(text: str, kind: Kind, utf8: bytes | None = None) -> Outcome:
-    """Extract one page (`utf8`: see `extract_page`); a failure becomes its reason, not the run's end."""
+    """Extract one page (`utf8`: see `extract_page`) within its time budget (collector.guards);
+    a failure becomes its reason, not the run's end."""
     try:
-        return extract_page(text, kind=kind, utf8=utf8)
+        with time_budget(budget_seconds(len(text))):
+            return extract_page(text, kind=kind, utf8=utf8)
+    except PageRefused as error:  # too deep to parse, or over its time budget
+        return str(error)
     # A bug in one detector on one odd page must not stop an archive run: report it and go on.
     except Exception as error:
         return f"cannot extract posts: {type(error).__name__}: {error}"

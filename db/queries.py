@@ -21,6 +21,11 @@ from db.models import Appearance, Article, Author, Post
 # Statements of any column types (SQLAlchemy 2.1 types Select/Row by their columns).
 AnySelect = Select[*tuple[Any, ...]]
 TOP_AUTHORS = 10
+# Internal ids are INTEGER columns: a number past PostgreSQL's bound names no row on either database
+# (and SQLite overflows at 2^63). Row counts past BIGINT's bound no archive holds.
+MAX_ROW_ID = 2**31 - 1
+MAX_LIMIT = 2**63 - 1
+TEXT_FILTERS = ("words", "author", "platform", "article")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +39,27 @@ class Filters:
     until: dt.date | None = None
     article: str | None = None
     limit: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in TEXT_FILTERS:
+            if value := getattr(self, name):
+                object.__setattr__(self, name, argument_text(value))
+        if self.limit is not None and self.limit > MAX_LIMIT:
+            object.__setattr__(self, "limit", MAX_LIMIT)
+
+
+def argument_text(value: str) -> str:
+    """A command-line argument as text the databases can bind, as the archive stores file names.
+
+    Bytes that are not UTF-8 reach Python as lone surrogates, which neither database can encode:
+    they become `\\xNN` escapes (a file name stored so still matches); NUL, which PostgreSQL
+    refuses, becomes U+FFFD as in stored pages.
+    """
+    try:
+        text = value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate that no undecodable byte made
+        text = value.encode("utf-8", "backslashreplace").decode("ascii")
+    return text.replace("\x00", "\ufffd")
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +176,7 @@ def _first_post(session: Session, condition: ColumnElement[bool]) -> int | None:
 
 def find_post_id(session: Session, ref: str) -> int | None:
     """Platform id first, then the post URL (or the id at its end), then the internal id."""
-    ref = ref.strip()
+    ref = argument_text(ref.strip())
     found = _first_post(session, Post.post_id == ref)
     if found is None and "://" in ref:
         found = _first_post(session, Post.url == ref)
@@ -158,7 +184,8 @@ def find_post_id(session: Session, ref: str) -> int | None:
         tail = ref.split("?", 1)[0].split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1]
         if found is None and tail:
             found = _first_post(session, Post.post_id == tail)
-    if found is None and ref.isdigit():
+    # isascii: str.isdigit is also true of '²' and other digits int() refuses.
+    if found is None and ref.isascii() and ref.isdigit() and int(ref) <= MAX_ROW_ID:
         found = _first_post(session, Post.id == int(ref))
     return found
 

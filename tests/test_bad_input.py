@@ -128,6 +128,11 @@ def nul_text(folder: Path) -> Path:
     return write("nul-bytes.txt", text.encode("utf-8"))(folder)
 
 
+def meta_charset(label: str) -> Make:
+    """The base page declaring a codec that is no page's charset (the registry resolves it)."""
+    return write(f"charset-{label}.html", base_page().replace('charset="utf-8"', f'charset="{label}"'))
+
+
 def missing_parts(folder: Path) -> Path:
     parts = [
         # No handle anywhere: a byline without "(@handle)" and an /i/web/status/ link.
@@ -225,9 +230,17 @@ CASES: dict[str, Case] = {
         posts=BASE_IDS,
     ),
     "10,000 unclosed tags": Case(write("unclosed.html", base_page() + "<div><b><i>" * DEEP), posts=BASE_IDS),
+    # Quadratic in the parser (17 s); refused from its tags before parsing.
+    "100,000-deep <div> nesting": Case(
+        write("deep-100k.html", base_page(around="<div>").replace("<div>" * DEEP, "<div>" * 10 * DEEP)),
+        reason="nested too deeply",
+    ),
     "invalid UTF-8": Case(invalid_utf8, posts=BASE_IDS),
     "mixed encodings": Case(mixed_encodings, posts=BASE_IDS),
     "NUL bytes in HTML": Case(nul_bytes, posts=BASE_IDS),
+    "<meta charset=undefined>": Case(meta_charset("undefined"), posts=BASE_IDS),
+    "<meta charset=punycode>": Case(meta_charset("punycode"), posts=BASE_IDS),
+    "<meta charset=unicode_escape>": Case(meta_charset("unicode_escape"), posts=BASE_IDS),
     "NUL bytes in text": Case(nul_text, posts=[]),
     "embeds with missing parts": Case(missing_parts, posts=[f"16000000000000000{n}" for n in range(11, 15)]),
     "oversized attribute values": Case(oversized_values, posts=BASE_IDS[:2]),

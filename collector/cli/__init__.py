@@ -19,6 +19,7 @@ from collector.cli.archive import DB_ENV, echo_err
 from collector.cli.ingest import ingest_command
 from collector.cli.listing import articles, authors, export_command, search, show, stats
 from collector.cli.schema import db_group
+from collector.output import terminal
 
 DEBUG_ENV = "QUOTES_DEBUG"
 DEFAULT_DB = "quotes.db"
@@ -62,7 +63,7 @@ def main() -> None:
     except Exception as error:
         if os.environ.get(DEBUG_ENV):
             raise
-        reason = (str(error).strip().splitlines() or [""])[0]
+        reason = terminal.shown((str(error).strip().splitlines() or [""])[0])
         echo_err(f"Error: unexpected {type(error).__name__}: {reason} (set {DEBUG_ENV}=1 for a traceback)")
         sys.exit(1)
     finally:

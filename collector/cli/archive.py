@@ -19,6 +19,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from collector.output import export, terminal
 from db.engine import (
     SchemaOutOfDate,
     database_url,
@@ -37,7 +38,7 @@ def sqlite_path(url: str | URL) -> str | None:
 
 
 def shown(url: str) -> str:
-    return sqlite_path(url) or url
+    return terminal.shown(sqlite_path(url) or url)
 
 
 @contextlib.contextmanager
@@ -65,19 +66,20 @@ def open_archive(ctx: click.Context, *, create: bool) -> Iterator[Engine]:
     with open_engine(ctx) as engine:
         path = sqlite_path(engine.url)
         if path and not create and not Path(path).exists():
+            shown_path = terminal.shown(path)
             raise click.ClickException(
-                f"no archive at {path}; run `quotes ingest PATH` first, or pass --db / set {DB_ENV}"
+                f"no archive at {shown_path}; run `quotes ingest PATH` first, or pass --db / set {DB_ENV}"
             )
         try:
             prepare_database(engine)
         except SchemaOutOfDate as error:
-            raise click.ClickException(str(error)) from None
+            raise click.ClickException(terminal.shown(str(error))) from None
         yield engine
 
 
 def _first_line(error: Exception) -> str:
     reason = str(getattr(error, "orig", None) or error).strip()
-    return reason.splitlines()[0] if reason else type(error).__name__
+    return terminal.shown(reason.splitlines()[0]) if reason else type(error).__name__
 
 
 @contextlib.contextmanager
@@ -92,27 +94,33 @@ def reading(ctx: click.Context, *, stream: bool = False) -> Iterator[Session]:
 
 @contextlib.contextmanager
 def open_output(path: str | None) -> Iterator[TextIO]:
-    """FILE, or stdout for None or '-': UTF-8 whatever the locale, newlines written as given."""
-    encoding = "utf-8"
+    """FILE, or stdout for None or '-': UTF-8 whatever the locale, newlines written as given.
+
+    FILE is replaced only once it is written whole (`export.atomic_output`)."""
     if path is not None and path != "-":
         try:
-            handle = open(path, "w", encoding=encoding, newline="")  # noqa: SIM115 (closed below)
-        except OSError as error:
-            raise click.FileError(path, error.strerror) from None
-        with handle:
-            yield handle
+            with export.atomic_output(path) as handle:
+                yield handle
+        except export.OpenError as error:
+            raise click.FileError(path, error.reason) from None
+        except export.OutputError as error:
+            raise click.ClickException(terminal.shown(str(error))) from None
         return
     sys.stdout.flush()  # anything echoed before goes first
-    stream = io.TextIOWrapper(sys.stdout.buffer, encoding=encoding, newline="")
+    stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
     try:
         yield stream
-    finally:
         stream.flush()
-        stream.detach()  # leave sys.stdout open
+    except OSError as error:  # a full disk or an I/O error behind a redirection
+        raise click.ClickException(f"cannot write to stdout: {error.strerror or error}") from None
+    finally:
+        with contextlib.suppress(OSError):  # what did not go out is reported above
+            stream.detach()  # leave sys.stdout open
 
 
 def echo_err(line: str) -> None:
-    click.echo(line, err=True)
+    """One line on stderr, `terminal.shown`: messages carry file names, URLs and titles."""
+    click.echo(terminal.shown(line), err=True)
 
 
 def terminal_width() -> int:

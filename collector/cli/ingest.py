@@ -13,6 +13,7 @@ from collector.cli.archive import echo_err, open_archive, sqlite_path
 from collector.cli.options import ARCHIVE_DIR_NAME, input_options, quiet_option
 from collector.inputs.loaders import InputOptions, LoadStats, count_files, is_local, iter_files, iter_pages
 from collector.output import terminal
+from collector.parallel import cap_jobs
 from collector.pipeline import IngestOptions, IngestSummary, ingest, ingest_files
 
 
@@ -34,6 +35,10 @@ def ingest_command(ctx: click.Context, /, paths: tuple[str, ...], inputs: InputO
     """
     if not paths and not inputs.from_file:
         raise click.UsageError("give at least one PATH, '-' for stdin, or --from-file LIST")
+    jobs, capped = cap_jobs(inputs.jobs)
+    if capped:
+        echo_err(capped)
+    inputs = replace(inputs, jobs=jobs)
     show_bar = not quiet and sys.stderr.isatty()
     bar = terminal.ProgressBar(sys.stderr, enabled=show_bar, total=count_files(paths) if show_bar else None)
     with open_archive(ctx, create=True) as engine:
@@ -63,7 +68,8 @@ def run_ingest(
     try:
         if options.jobs > 1 and options.from_file is None and all(is_local(path) for path in paths):
             # Worker processes read the files themselves; this process walks folders and saves.
-            ingest_files(iter_files(paths, stats=stats), engine, options, saving, summary)
+            files = iter_files(paths, stats=stats, follow_links=options.follow_links)
+            ingest_files(files, engine, options, saving, summary)
         else:
             ingest(iter_pages(paths, options, stdin, stats=stats), engine, saving, summary)
     except KeyboardInterrupt:

@@ -122,6 +122,11 @@ INPUT_OPTIONS = (
         "--allow-private", is_flag=True, help="Allow fetching URLs on loopback and private addresses."
     ),
     click.option(
+        "--follow-links",
+        is_flag=True,
+        help="Inside folders, follow symbolic links that lead out of the folder.",
+    ),
+    click.option(
         "--archive-dir",
         type=click.Path(file_okay=False, path_type=Path),
         help=f"Keep fetched pages here [default: {ARCHIVE_DIR_NAME}/ beside the database].",
@@ -158,7 +163,7 @@ def input_options(command: F) -> F:
 
     @functools.wraps(command)
     def wrapper(*args: Any, max_size: int, **kwargs: Any) -> Any:
-        names = ("from_file", "jobs", "allow_private", "archive_dir", "timeout", "retries")
+        names = ("from_file", "jobs", "allow_private", "follow_links", "archive_dir", "timeout", "retries")
         picked = {name: kwargs.pop(name) for name in names}
         inputs = InputOptions(**picked, max_bytes=max_size * 1_000_000)
         return command(*args, inputs=inputs, **kwargs)

@@ -67,7 +67,9 @@ MONTH_NAMES: dict[int, tuple[str, ...]] = {
 DATE_CACHE_SIZE = 4096
 # Clock times are removed first so their digits cannot pose as a day: "11:37 PM", "14:43".
 CLOCK_TIME = re.compile(r"(?<!\d)\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]\.?\s?m\.?)?", re.IGNORECASE)
-WORD = r"([^\W\d_]+)"
+# A whole word, possessively: only a word start may begin it (a search tried every letter of a long
+# word again, each time to the word's end: quadratic), and nothing after a word can be a letter.
+WORD = r"(?<![^\W\d_])([^\W\d_]++)"
 # "23. November 2015", "27 de julio de 2016", "1er mars 2020", "8 Feb. 2012", "9 Ocak 2017".
 DAY_MONTH_YEAR = re.compile(
     r"(?<!\d)(\d{1,2})(?:er|\.|o|°)?\s+(?:de\s+)?" + WORD + r"\.?,?\s+(?:de\s+|del\s+)?(\d{4})(?!\d)"

@@ -14,6 +14,7 @@ from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
+from collector.extract.guards import check_nesting
 from collector.values import ArticleMeta
 
 # The head ends at </head>; a page without one gets this much parsed as its head.
@@ -34,8 +35,10 @@ SINGLEFILE_URL = re.compile(
 # patterns start with a case-sensitive literal so the regex engine can skip ahead quickly: <time>
 # is an HTML5 element, written in lower case in practice.
 JSON_LD_PUBLISHED = re.compile(r'datePublished\\?"\s*:\s*\\?"([^"\\]{4,64})')
-TIME_DATETIME = re.compile(r"<time\b[^>]*?\bdatetime\s*=\s*[\"']?([^\"'>\s]{4,64})")
-PUBLISHED_TIME_TAG = re.compile(r"<time\b[^>]*?(?:itemprop\s*=\s*[\"']?datePublished|\bpubdate\b)[^>]*>")
+# A tag's attributes are read up to the next `<` as well as `>`: "<time" a hundred thousand times
+# without a ">" made each search run to the end of the body (quadratic).
+TIME_DATETIME = re.compile(r"<time\b[^<>]*?\bdatetime\s*=\s*[\"']?([^\"'>\s]{4,64})")
+PUBLISHED_TIME_TAG = re.compile(r"<time\b[^<>]*?(?:itemprop\s*=\s*[\"']?datePublished|\bpubdate\b)[^<>]*>")
 DATETIME_ATTR = re.compile(r"\bdatetime\s*=\s*[\"']?([^\"'>\s]{4,64})", re.IGNORECASE)
 
 CANONICAL_SELECTOR = "link[rel]"
@@ -69,7 +72,9 @@ TEXT_URL_LINE = re.compile(
 def extract_metadata(page: str) -> ArticleMeta:
     """Title, canonical URL, site name, published date and saved-from URL of an HTML page."""
     saved_from = _saved_from(page[:SAVED_COMMENT_CHARS])
-    tree = LexborHTMLParser(_head(page))
+    head = _head(page)
+    check_nesting(head)  # the head alone may be 400,000 characters of nested elements
+    tree = LexborHTMLParser(head)
     metas = _meta_values(tree)
     page_url = _first(metas, URL_KEYS)
     base = page_url or saved_from

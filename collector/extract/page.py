@@ -22,6 +22,7 @@ from urllib.parse import unquote_plus
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from collector.extract.guards import check_nesting
 from collector.extract.markdown import extract_markdown
 from collector.extract.metadata import extract_metadata, text_metadata
 from collector.extract.platforms import DETECTORS
@@ -153,8 +154,15 @@ def extract_posts(html: str | bytes, *, source: str | None = None) -> list[Post]
     if not has_markers(html):
         return []
     if not is_xml(html):
-        return find_posts(LexborHTMLParser(html))
-    return find_posts(LexborHTMLParser(unwrap_cdata(html)), feed=True)
+        return find_posts(_parse(html))
+    return find_posts(_parse(unwrap_cdata(html)), feed=True)
+
+
+def _parse(html: str | bytes) -> LexborHTMLParser:
+    """lexbor's tree, once the page is known not to nest past what it builds in linear time
+    (guards.check_nesting raises PageRefused otherwise)."""
+    check_nesting(html)
+    return LexborHTMLParser(html)
 
 
 def is_xml(html: str | bytes) -> bool:
@@ -206,7 +214,7 @@ def _wrapped_posts(node: LexborNode, depth: int) -> list[tuple[Post, bool]]:
     content = wrapped_markup(node)
     if not content or not has_markers(content):
         return []
-    return _find_all(LexborHTMLParser(content), depth + 1)
+    return _find_all(_parse(content), depth + 1)
 
 
 def wrapped_markup(node: LexborNode) -> str | None:

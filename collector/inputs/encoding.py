@@ -7,7 +7,9 @@ Pure: no I/O, no database. Undecodable bytes are replaced, never raised: one bad
 from __future__ import annotations
 
 import codecs
+import functools
 import re
+import warnings
 from dataclasses import dataclass
 from typing import Literal
 
@@ -24,7 +26,7 @@ BOMS: tuple[tuple[bytes, str], ...] = (
 # Browsers look for <meta charset> in the first 1024 bytes; saved pages often put scripts and
 # comments first, so look further. Covers `<meta charset=x>` and the http-equiv content form.
 META_PRESCAN_BYTES = 16_384
-META_CHARSET = re.compile(rb"<meta[^>]*?charset\s*=\s*[\"']?\s*([A-Za-z0-9._:-]+)", re.IGNORECASE)
+META_CHARSET = re.compile(rb"<meta[^<>]*?charset\s*=\s*[\"']?\s*([A-Za-z0-9._:-]+)", re.IGNORECASE)
 # Detection reads a sample: charset-normalizer's cost grows with the input.
 DETECT_SAMPLE_BYTES = 65_536
 FALLBACK = "windows-1252"
@@ -57,6 +59,15 @@ WEB_ALIASES = {
 WEAK_LABELS = frozenset({FALLBACK, "cp1252"})
 # A page cannot declare itself UTF-16 in its own <meta>: it would have to be ASCII to be read.
 META_UTF16 = frozenset({"utf-16", "utf-16-le", "utf-16-be", "utf-16le", "utf-16be"})
+
+# Python's codec registry resolves far more than character encodings: `rot13`, `base64`, `zlib`,
+# `hex`, `uu`, `bz2`, `quopri` transform bytes to bytes; `undefined` always raises; `punycode`,
+# `idna`, `unicode_escape`, `raw_unicode_escape`, `utf-7` and `hz` read escapes, so a page would
+# smuggle in any character (an RLO, an ESC) as ASCII. A label is used only for a character encoding
+# a page can be written in: one that reads this ASCII, escapes and all, as itself (every encoding a
+# browser offers for a page whose <meta> it could read does), or UTF-16/32 by name (HTTP only).
+ASCII_PROBE = bytes(range(0x20, 0x7F)) + b"\t\n\r" + rb" \u00e9 \x41 \N{BULLET} +AOk- ~{ ~} .xn--ls8h. &#233;"
+WIDE_UNICODE = frozenset({"utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"})
 
 Reason = Literal["bom", "http", "meta", "utf-8", "detected", "fallback"]
 # The rules that decode strictly (a declared charset or UTF-8 itself); detection and the fallback
@@ -116,9 +127,30 @@ def normalize_charset(label: str | None) -> str | None:
     cleaned = WEB_ALIASES.get(cleaned, cleaned)
     try:
         name = codecs.lookup(cleaned).name
-    except LookupError:
+    except (LookupError, ValueError):  # ValueError: a NUL in the label
         return None
-    return WEB_ALIASES.get(name, name)
+    name = WEB_ALIASES.get(name, name)
+    return name if is_text_encoding(name) else None
+
+
+@functools.lru_cache(maxsize=256)  # keyed by codec name: the registry holds about 120
+def is_text_encoding(codec: str) -> bool:
+    """True for a character encoding pages are written in (see ASCII_PROBE), False for the
+    registry's other codecs: byte transforms, escape readers, `undefined`, EBCDIC."""
+    try:
+        info = codecs.lookup(codec)
+    except (LookupError, ValueError):
+        return False
+    if not getattr(info, "_is_text_encoding", True):
+        return False
+    if info.name in WIDE_UNICODE:
+        return True
+    try:
+        with warnings.catch_warnings():  # unicode_escape warns of the probe's `\]`
+            warnings.simplefilter("ignore")
+            return ASCII_PROBE.decode(info.name) == ASCII_PROBE.decode("ascii")
+    except (UnicodeError, LookupError, ValueError, TypeError):
+        return False
 
 
 def _meta_charset(data: bytes) -> str | None:
@@ -132,7 +164,8 @@ def _meta_charset(data: bytes) -> str | None:
 def _strict(data: bytes, codec: str) -> str | None:
     try:
         return data.decode(codec)
-    except (UnicodeDecodeError, LookupError):
+    # UnicodeError, not only UnicodeDecodeError: some codecs raise the plain kind.
+    except (UnicodeError, LookupError):
         return None
 
 

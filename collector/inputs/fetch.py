@@ -4,6 +4,11 @@ Every hop of a redirect chain is checked again (scheme, private addresses), the 
 stream and cut off at the size cap, and one deadline bounds the whole fetch: connects, reads,
 redirects, retries and their waits. Each fetched page is kept in an archive folder under its
 content sha256 so the article survives its site.
+
+One URL, whatever it or its site sends, can only fail its own fetch: `fetch_page` raises nothing
+but FetchError. httpx, its URL parser, the IDNA codec and urllib each raise their own kinds
+(`httpx.InvalidURL` is not an `httpx.HTTPError`; an over-long host label is a `UnicodeError`), so
+the known ones get a plain reason and anything else becomes a FetchError naming its kind.
 """
 
 from __future__ import annotations
@@ -46,6 +51,8 @@ ACCEPT = "text/html,application/xhtml+xml;q=0.9,text/plain;q=0.8,*/*;q=0.5"
 # Pages are read, never rendered: bodies that are plainly not pages are refused from the header.
 NOT_PAGE_TYPES = ("image/", "audio/", "video/", "font/", "application/pdf", "application/zip")
 ARCHIVE_SUFFIX = ".page"
+# URLs in messages are cut to this many characters.
+SHOWN_URL_CHARS = 200
 META_SUFFIX = ".json"
 
 # Sleeping is indirect so tests can record the waits instead of spending them.
@@ -108,6 +115,9 @@ def make_client(options: FetchOptions) -> httpx.Client:
     return httpx.Client(
         transport=transport,
         follow_redirects=False,
+        # httpx builds the next request from a redirect's Location even when not following it, and
+        # a Location such as `mailto:a@b.c` fails there: the hook refuses it first, in plain words.
+        event_hooks={"response": [_check_redirect]},
         timeout=httpx.Timeout(options.timeout),
         headers={"User-Agent": user_agent(), "Accept": ACCEPT},
         trust_env=False,  # a proxy from the environment would bypass the private-address check
@@ -146,7 +156,35 @@ def _guarded_backend(inner: Any) -> Any:
 
 
 def fetch_page(client: httpx.Client, url: str, options: FetchOptions) -> Fetched:
-    """Fetch one page, following redirects, retrying 429/5xx, within the deadline and size cap."""
+    """Fetch one page, following redirects, retrying 429/5xx, within the deadline and size cap.
+
+    Raises FetchError, and only FetchError, for anything this URL or its site makes go wrong.
+    """
+    try:
+        return _fetch_page(client, url, options)
+    except FetchError:
+        raise
+    # A bad URL or a hostile site must never end the run: whatever the libraries raise for it is
+    # this fetch's failure (KeyboardInterrupt and the like are not Exceptions and still stop it).
+    except Exception as error:
+        raise FetchError(_failure(error)) from error
+
+
+def _failure(error: Exception) -> str:
+    """One line for an exception a fetch met."""
+    import httpx
+
+    reason = (str(error).strip().splitlines() or [""])[0] or type(error).__name__
+    if isinstance(error, httpx.InvalidURL | httpx.UnsupportedProtocol):
+        return f"invalid URL: {reason}"
+    if isinstance(error, UnicodeError):
+        return f"invalid host name: {reason}"
+    if isinstance(error, ValueError):
+        return f"invalid URL: {reason}"
+    return f"{type(error).__name__}: {reason}"
+
+
+def _fetch_page(client: httpx.Client, url: str, options: FetchOptions) -> Fetched:
     end = time.monotonic() + options.deadline
     current = url
     for _hop in range(MAX_REDIRECTS + 1):
@@ -156,7 +194,7 @@ def fetch_page(client: httpx.Client, url: str, options: FetchOptions) -> Fetched
             location = headers.get("Location")
             if not location:
                 raise FetchError(f"HTTP {status} redirect without a Location")
-            current = urljoin(current, location)
+            current = redirect_target(current, location)
             continue
         if status >= 400:
             raise FetchError(
@@ -170,16 +208,53 @@ def fetch_page(client: httpx.Client, url: str, options: FetchOptions) -> Fetched
     raise FetchError(f"more than {MAX_REDIRECTS} redirects")
 
 
+def redirect_target(current: str, location: str) -> str:
+    """Where a redirect from `current` leads; FetchError for a target that is not fetched."""
+    location = location.strip()
+    try:
+        own_scheme = urlsplit(location).scheme
+        target = urljoin(current, location)
+        scheme = urlsplit(target).scheme.lower()
+    except ValueError as error:
+        raise FetchError(f"redirect to an invalid URL ({error}): {_short(location)}") from error
+    if scheme not in ALLOWED_SCHEMES:  # mailto:, data:, javascript:, about:, tel:, urn:, ftp:…
+        raise FetchError(
+            f"only http and https URLs are fetched, not {scheme}: redirect to {_short(location)}"
+        )
+    # A Location with a scheme but no `//` (`http:foo`) names no host: urljoin would take it as
+    # relative, httpx refuses it; neither is a page.
+    if own_scheme and not location[len(own_scheme) + 1 :].startswith("//"):
+        raise FetchError(f"redirect to a URL without a host, not followed: {_short(location)}")
+    return target
+
+
+def _check_redirect(response: httpx.Response) -> None:
+    """Client hook: a redirect whose Location is not a fetched URL fails before httpx parses it."""
+    location = response.headers.get("Location")
+    if response.status_code in REDIRECT_STATUSES and location:
+        redirect_target(str(response.request.url), location)
+
+
 def check_url(url: str, *, allow_private: bool) -> None:
     """Refuse other schemes, and (unless allowed) hosts that resolve to non-public addresses."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port
+    except ValueError as error:  # "Invalid IPv6 URL", "Port out of range 0-65535"
+        raise FetchError(f"invalid URL ({error}): {_short(url)}") from error
     if parts.scheme.lower() not in ALLOWED_SCHEMES:
-        raise FetchError(f"only http and https URLs are fetched, not {parts.scheme or 'a bare path'}: {url}")
-    host = parts.hostname
+        raise FetchError(
+            f"only http and https URLs are fetched, not {parts.scheme or 'a bare path'}: {_short(url)}"
+        )
     if not host:
-        raise FetchError(f"URL without a host: {url}")
+        raise FetchError(f"URL without a host: {_short(url)}")
     if not allow_private:
-        _public_addresses(host, parts.port)
+        _public_addresses(host, port)
+
+
+def _short(url: str) -> str:
+    """A URL as shown in a message: a 100k-character path is cut."""
+    return url if len(url) <= SHOWN_URL_CHARS else url[:SHOWN_URL_CHARS] + "…"
 
 
 def _public_addresses(host: str, port: int | None) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
@@ -202,8 +277,9 @@ def _resolve(host: str, port: int | None) -> list[ipaddress.IPv4Address | ipaddr
         return [_unmapped(address) for address in literal]
     try:
         infos = socket.getaddrinfo(host, port or 443, type=socket.SOCK_STREAM)
-    except OSError as error:
-        raise FetchError(f"cannot resolve {host}: {error}") from error
+    # The IDNA codec refuses some host names (a label over 63 characters) with a UnicodeError.
+    except (OSError, UnicodeError) as error:
+        raise FetchError(f"cannot resolve {_short(host)}: {error}") from error
     return [_unmapped(ipaddress.ip_address(str(info[4][0]).split("%")[0])) for info in infos]
 
 
@@ -254,7 +330,7 @@ def _get_once(
             f"{what} reached after {_elapsed(end, options):.1f} s ({type(error).__name__})"
         ) from error
     except httpx.HTTPError as error:
-        raise FetchError(f"{type(error).__name__}: {error}") from error
+        raise FetchError(_failure(error)) from error
 
 
 def _read_body(response: httpx.Response, options: FetchOptions, end: float) -> bytes:

@@ -18,10 +18,7 @@ import stat
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, BinaryIO, Literal
-
-if TYPE_CHECKING:
-    from email.message import Message
+from typing import BinaryIO, Literal
 
 # Enough of the start of a file to tell its format (and to find an MHTML header block).
 HEAD_BYTES = 65_536
@@ -64,8 +61,6 @@ MHTML_CONTENT_TYPE = re.compile(
     rb"^content-type:\s*(?:multipart/related|text/html)", re.IGNORECASE | re.MULTILINE
 )
 MIME_VERSION = re.compile(rb"^mime-version:", re.IGNORECASE | re.MULTILINE)
-# Where an MHTML file records the page's address, after the HTML part's own Content-Location.
-MHTML_URL_HEADERS = ("Snapshot-Content-Location", "Content-Location")
 HEADER_END = re.compile(rb"\r?\n\r?\n")
 # HTML by content: a document-level tag, or several ordinary tags, in the first part of the text.
 HTML_SNIFF_CHARS = 65_536
@@ -112,14 +107,27 @@ class Document:
     part: str | None = None
 
 
-def iter_documents(open_stream: Opener, *, max_bytes: int) -> Iterator[Document]:
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """A page of a container refused while the rest is read (a WARC record past the size cap):
+    counted and named like any refused page. `part` as in Document."""
+
+    part: str
+    reason: str
+
+
+def iter_documents(open_stream: Opener, *, max_bytes: int) -> Iterator[Document | Refused]:
     """The pages in a file, by content: WARC records, a gzip-compressed page, MHTML, or the page itself.
 
     `open_stream` is called again when a container must be read from its start. Raises
     FormatError for bytes that are not a page; a WARC that breaks part-way raises after the pages
-    before the break have been yielded.
+    before the break have been yielded. A WARC record past `max_bytes` is yielded as Refused.
     """
     with open_stream() as stream:
+        if _size_left(stream) == 0:
+            # Never read: /proc files report 0 bytes and may hold anything (/proc/self/environ) or
+            # block for ever (/proc/kmsg); a file that is really empty holds no page either.
+            raise FormatError("empty file (its size is 0)")
         head = stream.read(HEAD_BYTES)
         if not head.startswith((WARC_MAGIC, GZIP_MAGIC)):
             # No local holds the rest: while the page is decoded, its bytes are held once, not twice.
@@ -214,38 +222,15 @@ def _single(data: bytes, max_bytes: int) -> Document:
 
 def mhtml_document(data: bytes) -> Document:
     """The HTML part of an MHTML file, decoded from its transfer encoding, with its address."""
-    # The email package's header parser is slow to import (docs/design-perf.md): loaded for MHTML files only.
-    import email.parser
-    import email.policy
+    from collector.inputs.mhtml import MimeError, read_mhtml  # loaded for MHTML files only
 
-    message = email.parser.BytesParser(policy=email.policy.default).parsebytes(data)
-    part = _html_part(message)
-    if part is None:
+    try:
+        page = read_mhtml(data)
+    except MimeError as error:
+        raise FormatError(f"unreadable MHTML: {error}") from error
+    if page is None:
         raise FormatError("MHTML file without an HTML part")
-    payload = part.get_payload(decode=True)
-    if not isinstance(payload, bytes):
-        raise FormatError("MHTML file with an unreadable HTML part")
-    if part.get_content_maintype() == "text":
-        # MIME's canonical line end is CRLF; the page's own are almost always LF. Undoing it gives
-        # the MHTML copy the bytes (and sha256) of the same page saved as .html.
-        payload = payload.replace(b"\r\n", b"\n")
-    url = next(
-        filter(None, (part.get("Content-Location"), *(message.get(key) for key in MHTML_URL_HEADERS))), None
-    )
-    return Document(payload, charset=part.get_content_charset(), url=str(url) if url else None)
-
-
-def _html_part(message: Message) -> Message | None:
-    """The root part: the one `start` names, else the first text/html part."""
-    if not message.is_multipart():
-        return message if message.get_content_type() in HTML_MEDIA_TYPES else None
-    start = message.get_param("start")
-    parts = [part for part in message.walk() if not part.is_multipart()]
-    if isinstance(start, str):
-        for part in parts:
-            if part.get("Content-ID", "").strip() == start.strip():
-                return part
-    return next((part for part in parts if part.get_content_type() in HTML_MEDIA_TYPES), None)
+    return Document(page.data, charset=page.charset, url=page.url)
 
 
 def _gzipped_warc(open_stream: Opener) -> bool:
@@ -292,7 +277,7 @@ def _size_left(stream: BinaryIO) -> int | None:
         return None
 
 
-def _warc_documents(open_stream: Opener, max_bytes: int) -> Iterator[Document]:
+def _warc_documents(open_stream: Opener, max_bytes: int) -> Iterator[Document | Refused]:
     # warcio (and the six it brings) is slow to import (docs/design-perf.md): loaded for WARC files only.
     from warcio.archiveiterator import ArchiveIterator
 
@@ -302,7 +287,10 @@ def _warc_documents(open_stream: Opener, max_bytes: int) -> Iterator[Document]:
             records = ArchiveIterator(stream)
             for record in records:
                 document = _warc_document(record, max_bytes)
-                if document is not None:
+                if isinstance(document, Refused):
+                    count += 1
+                    yield Refused(f"#{count}", document.reason)
+                elif document is not None:
                     count += 1
                     yield Document(document.data, document.charset, document.url, f"#{count}")
             # A download that stopped mid-record leaves bytes warcio skips without a word.
@@ -315,7 +303,7 @@ def _warc_documents(open_stream: Opener, max_bytes: int) -> Iterator[Document]:
             raise FormatError(f"broken WARC after {count} pages ({error})") from error
 
 
-def _warc_document(record: object, max_bytes: int) -> Document | None:
+def _warc_document(record: object, max_bytes: int) -> Document | Refused | None:
     """The page in a WARC record, or None when the record is not an HTML page (request, 404, image)."""
     rec_type = record.rec_type  # type: ignore[attr-defined]
     if rec_type not in WARC_PAGE_TYPES:
@@ -330,10 +318,15 @@ def _warc_document(record: object, max_bytes: int) -> Document | None:
         content_type = record.rec_headers.get_header("Content-Type")  # type: ignore[attr-defined]
     if (content_type or "").split(";")[0].strip().lower() not in HTML_MEDIA_TYPES:
         return None
+    url = record.rec_headers.get_header("WARC-Target-URI")  # type: ignore[attr-defined]
+    # An oversized record is refused (by its declared length, unread, when it declares one) and
+    # the rest of the archive still read.
+    oversized = Refused("", f"larger than the {_mb(max_bytes)} limit ({url})")
+    if (getattr(record, "length", None) or 0) > max_bytes + HEAD_BYTES:
+        return oversized
     data = record.content_stream().read(max_bytes + 1)  # type: ignore[attr-defined]
     if len(data) > max_bytes:
-        return None  # an oversized record is skipped, the rest of the archive still read
-    url = record.rec_headers.get_header("WARC-Target-URI")  # type: ignore[attr-defined]
+        return oversized
     # warcio hands out a cut-off record's bytes without complaint; what its Content-Length
     # promised but the file lacks is left unread.
     if getattr(record.raw_stream, "limit", 0) > 0:  # type: ignore[attr-defined]

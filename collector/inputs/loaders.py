@@ -28,6 +28,7 @@ from collector.inputs.fetch import (
 from collector.inputs.formats import (
     FormatError,
     Kind,
+    Refused,
     iter_documents,
 )
 from collector.inputs.pages import LoadError, Page, make_page, pages_from_bytes
@@ -79,6 +80,7 @@ class InputOptions:
     deadline: float = DEFAULT_DEADLINE
     retries: int = DEFAULT_RETRIES
     local_max_bytes: int = LOCAL_MAX_BYTES
+    follow_links: bool = False  # inside folders, follow symlinks that lead out of the folder
 
     def fetch_options(self) -> FetchOptions:
         return FetchOptions(
@@ -123,16 +125,18 @@ def is_local(arg: str) -> bool:
     return arg != STDIN and not URL_SCHEME.match(arg)
 
 
-def iter_files(args: Sequence[str], *, stats: LoadStats | None = None) -> Iterator[Path | LoadError]:
+def iter_files(
+    args: Sequence[str], *, stats: LoadStats | None = None, follow_links: bool = False
+) -> Iterator[Path | LoadError]:
     """The page files that local path arguments name (folders walked, globs expanded), unread.
 
     For ingest's worker processes, which read each file themselves (collector.parallel); give
-    stdin and URLs to `iter_pages`.
+    stdin and URLs to `iter_pages`. `follow_links`: see InputOptions.
     """
     counts = stats if stats is not None else LoadStats()
     seen: set[tuple[int, int]] = set()
     for arg in args:
-        for item in expand(arg, counts, seen):
+        for item in expand(arg, counts, seen, follow_links):
             yield item if isinstance(item, Path | LoadError) else LoadError(arg, "not a local path")
 
 
@@ -153,9 +157,9 @@ def _sources(
 ) -> Iterator[Source]:
     seen: set[tuple[int, int]] = set()
     for arg in args:
-        yield from expand(arg, stats, seen)
+        yield from expand(arg, stats, seen, options.follow_links)
     if options.from_file is not None:
-        yield from list_sources(options.from_file, stdin, stats, seen)
+        yield from list_sources(options.from_file, stdin, stats, seen, options.follow_links)
 
 
 def _file_pages(path: Path, options: InputOptions) -> Iterator[Page | LoadError]:
@@ -164,7 +168,11 @@ def _file_pages(path: Path, options: InputOptions) -> Iterator[Page | LoadError]
     try:
         for document in iter_documents(lambda: path.open("rb"), max_bytes=options.local_max_bytes):
             found = True
-            yield make_page(source, document)
+            yield (
+                LoadError(f"{source}{document.part}", document.reason)
+                if isinstance(document, Refused)
+                else make_page(source, document)
+            )
     except FormatError as error:
         yield LoadError(source, str(error))
         return

@@ -18,6 +18,7 @@ from collector.inputs.formats import (
     Document,
     FormatError,
     Kind,
+    Refused,
     classify_text,
     iter_documents,
 )
@@ -69,6 +70,9 @@ def pages_from_bytes(
     """The pages in bytes already in memory (stdin, a fetched body), told apart by content."""
     try:
         for document in iter_documents(lambda: io.BytesIO(data), max_bytes=max_bytes):
+            if isinstance(document, Refused):
+                yield LoadError(f"{source}{document.part}", document.reason)
+                continue
             if charset and document.charset is None and document.data is data:
                 document = Document(document.data, charset, document.url, document.part)
             yield make_page(source, document, fetched)

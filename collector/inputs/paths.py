@@ -11,6 +11,7 @@ import errno
 import glob
 import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,35 +58,35 @@ Source = Path | Url | str | LoadError
 
 
 def list_sources(
-    list_path: str, stdin: BinaryIO | None, stats: LoadStats, seen: set[tuple[int, int]]
+    list_path: str, stdin: BinaryIO | None, stats: LoadStats, seen: set[tuple[int, int]], follow_links: bool
 ) -> Iterator[Source]:
     """Paths and URLs, one per line; blank lines and lines starting with # are ignored."""
     if list_path == STDIN:
         if stdin is None or stdin.closed:
             yield LoadError(STDIN, "stdin is closed; no list to read")
             return
-        yield from _list_entries(list_path, stdin, stats, seen)
+        yield from _list_entries(list_path, stdin, stats, seen, follow_links)
         return
     try:
         with open(list_path, "rb") as lines:
-            yield from _list_entries(list_path, lines, stats, seen)
+            yield from _list_entries(list_path, lines, stats, seen, follow_links)
     except OSError as error:
         yield LoadError(list_path, os_reason(error, Path(list_path)))
 
 
 def _list_entries(
-    list_path: str, lines: BinaryIO, stats: LoadStats, seen: set[tuple[int, int]]
+    list_path: str, lines: BinaryIO, stats: LoadStats, seen: set[tuple[int, int]], follow_links: bool
 ) -> Iterator[Source]:
     try:
         for raw in lines:
             entry = raw.decode("utf-8", "replace").strip()
             if entry and not entry.startswith(LIST_COMMENT):
-                yield from expand(entry, stats, seen)
+                yield from expand(entry, stats, seen, follow_links)
     except (OSError, ValueError) as error:
         yield LoadError(list_path, f"cannot read the list: {error}")
 
 
-def expand(arg: str, stats: LoadStats, seen: set[tuple[int, int]]) -> Iterator[Source]:
+def expand(arg: str, stats: LoadStats, seen: set[tuple[int, int]], follow_links: bool) -> Iterator[Source]:
     if arg == STDIN:
         yield STDIN
     elif URL_SCHEME.match(arg):
@@ -94,19 +95,19 @@ def expand(arg: str, stats: LoadStats, seen: set[tuple[int, int]]) -> Iterator[S
         else:
             yield LoadError(arg, f"only http and https URLs are fetched, not {arg.split(':', 1)[0]}")
     elif os.path.lexists(arg):
-        yield from _expand_path(Path(arg), stats, seen, explicit=True)
+        yield from _expand_path(Path(arg), stats, seen, follow_links)
     elif GLOB_CHARS.search(arg):
         matches = sorted(glob.iglob(arg, recursive=True))
         if not matches:
             yield LoadError(arg, "no files match this pattern")
         for match in matches:
-            yield from _expand_path(Path(match), stats, seen, explicit=True)
+            yield from _expand_path(Path(match), stats, seen, follow_links)
     else:
         yield LoadError(arg, "no such file or directory")
 
 
 def _expand_path(
-    path: Path, stats: LoadStats, seen: set[tuple[int, int]], *, explicit: bool
+    path: Path, stats: LoadStats, seen: set[tuple[int, int]], follow_links: bool
 ) -> Iterator[Source]:
     try:
         status = path.stat()
@@ -114,7 +115,11 @@ def _expand_path(
         yield LoadError(str(path), os_reason(error, path))
         return
     if path.is_dir():
-        yield from _walk(path, stats, seen)
+        yield from _walk(path, stats, seen, follow_links)
+        return
+    if stat.S_ISCHR(status.st_mode) or stat.S_ISBLK(status.st_mode):
+        # /dev/zero never ends, /dev/tty waits for a keyboard: a device is no saved page.
+        yield LoadError(str(path), "a device, not a page file; not read")
         return
     identity = (status.st_dev, status.st_ino)
     if identity in seen:
@@ -123,8 +128,14 @@ def _expand_path(
     yield path
 
 
-def _walk(root: Path, stats: LoadStats, seen: set[tuple[int, int]]) -> Iterator[Source]:
-    """Depth-first in name order, following symlinks but never into a folder being read (a loop)."""
+def _walk(root: Path, stats: LoadStats, seen: set[tuple[int, int]], follow_links: bool) -> Iterator[Source]:
+    """Depth-first in name order, following symlinks but never into a folder being read (a loop).
+
+    A symlink that leads out of the folder (`ln -s /etc`, `ln -s /proc/self/environ e.txt`) is not
+    followed unless `follow_links`: a folder given to ingest is that folder's pages, not whatever
+    its links reach.
+    """
+    inside = _real(root)
     root_status = root.stat()
     ancestors: list[tuple[int, int]] = [(root_status.st_dev, root_status.st_ino)]
     stack: list[Iterator[os.DirEntry[str] | LoadError]] = [_entries(root)]
@@ -143,6 +154,12 @@ def _walk(root: Path, stats: LoadStats, seen: set[tuple[int, int]]) -> Iterator[
         except OSError as error:
             yield LoadError(str(path), os_reason(error, path))
             continue
+        if not follow_links and entry.is_symlink() and (outside := _outside(path, inside)) is not None:
+            yield LoadError(
+                str(path),
+                f"symbolic link to {outside}, outside the folder; not followed (use --follow-links)",
+            )
+            continue
         identity = (status.st_dev, status.st_ino)
         if entry.is_dir():
             if _is_companion_folder(path):
@@ -160,6 +177,21 @@ def _walk(root: Path, stats: LoadStats, seen: set[tuple[int, int]]) -> Iterator[
             yield path
         elif identity not in seen:
             stats.skipped += 1
+
+
+def _real(path: Path) -> str:
+    return os.path.realpath(path)
+
+
+def _outside(link: Path, inside: str) -> str | None:
+    """Where a symlink says it leads, when its real target is outside the folder `inside`; else None."""
+    target = _real(link)
+    if target == inside or target.startswith(inside.rstrip(os.sep) + os.sep):
+        return None
+    try:
+        return os.fsencode(os.readlink(link)).decode("utf-8", "backslashreplace")
+    except OSError:
+        return target
 
 
 def _is_companion_folder(folder: Path) -> bool:
@@ -196,6 +228,8 @@ def is_page_file(path: Path) -> bool:
     if path.suffix:
         return False
     try:
+        if path.stat().st_size == 0:
+            return False  # empty, or a /proc-like file whose reads may never end: never opened
         with path.open("rb") as stream:
             head = stream.read(HEAD_BYTES)
     except OSError:

@@ -2,6 +2,7 @@
 
 Records are plain dicts (the archive's export record: see db.records.RECORD_KEYS); this module
 knows nothing about the database. Lists become JSON arrays, or space-separated cells in CSV.
+An export to a file is written whole or not at all (`atomic_output`).
 """
 
 from __future__ import annotations
@@ -10,9 +11,13 @@ import contextlib
 import csv
 import gc
 import json
+import os
 import re
+import secrets
+import stat
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TextIO
 
 FORMATS = ("csv", "json", "jsonl")
@@ -42,6 +47,92 @@ _TEXT: frozenset[type] = frozenset({str, type(None)})
 _NUMBERS: frozenset[type] = frozenset({int, type(None)})
 _NONE = type(None)
 _LISTS: frozenset[type] = frozenset({list, tuple})
+
+
+# A new file's mode before the umask, as open() would create it.
+NEW_FILE_MODE = 0o666
+TEMPORARY_SUFFIX = ".tmp"
+
+
+class OutputError(Exception):
+    """An export file that could not be written; str() is one line, and the old file is intact."""
+
+
+class OpenError(OutputError):
+    """The export file could not even be started (no such folder, no permission)."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(path, reason)
+        self.path, self.reason = path, reason
+
+    def __str__(self) -> str:
+        return f"cannot write {self.path}: {self.reason}"
+
+
+@contextlib.contextmanager
+def atomic_output(path: str) -> Iterator[TextIO]:
+    """`path` opened for UTF-8 text (newlines as given), replaced only once it is written whole.
+
+    The export goes to a temporary file beside the target, flushed to disk, then renamed over it:
+    a full disk, an I/O error or Ctrl-C leaves the old file as it was (and no temporary behind), so
+    a failed export never truncates yesterday's. Raises OpenError when the file cannot be started,
+    OutputError (one line) when writing fails. A target that is not a regular file (`/dev/null`,
+    a FIFO) cannot be replaced and is written in place; a symlink's own file is replaced.
+    """
+    target = Path(os.path.realpath(path))
+    try:
+        current = target.stat()
+    except FileNotFoundError:
+        current = None
+    except OSError as error:
+        raise OpenError(path, error.strerror or str(error)) from None
+    if current is not None and not stat.S_ISREG(current.st_mode):
+        yield from _in_place(path)
+        return
+    temporary, out = _start_temporary(path, target, current)
+    try:
+        with out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, target)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        reason = error.strerror or str(error)
+        raise OutputError(f"cannot write {path}: {reason}; {path} is left as it was") from None
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _start_temporary(path: str, target: Path, current: os.stat_result | None) -> tuple[Path, TextIO]:
+    """A new file beside `target`, with the mode the target has (or a new file would get)."""
+    temporary = target.with_name(f".{target.name}.{secrets.token_hex(6)}{TEMPORARY_SUFFIX}")
+    try:
+        # O_EXCL: never someone else's file; the umask applies as it would to the target itself.
+        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, NEW_FILE_MODE)
+    except OSError as error:
+        raise OpenError(path, error.strerror or str(error)) from None
+    try:
+        if current is not None:
+            os.chmod(handle, stat.S_IMODE(current.st_mode))
+        return temporary, open(handle, "w", encoding="utf-8", newline="")
+    except BaseException:
+        os.close(handle)
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _in_place(path: str) -> Iterator[TextIO]:
+    try:
+        out = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 (closed below)
+    except OSError as error:
+        raise OpenError(path, error.strerror or str(error)) from None
+    try:
+        with out:
+            yield out
+    except OSError as error:
+        raise OutputError(f"cannot write {path}: {error.strerror or error}") from None
 
 
 @dataclass(frozen=True, slots=True)

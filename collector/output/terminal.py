@@ -2,6 +2,11 @@
 
 Pure functions from data to lines; the CLI decides where they go (stdout for results, stderr for
 progress). Widths are counted in terminal cells: CJK and emoji take two, combining marks none.
+
+Everything shown comes from pages someone else wrote (post texts, names, titles, URLs, file
+names), so one rule, `shown`, makes it harmless before a terminal receives it: a control character
+(an ESC opening `ESC [2J` or an OSC-8 link, a C1 CSI, a bell, a carriage return) or a bidi override
+becomes a space, and the terminal prints the rest as text.
 """
 
 from __future__ import annotations
@@ -13,7 +18,6 @@ import os
 import shutil
 import textwrap
 import time
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
@@ -38,6 +42,14 @@ PROGRESS_BAR_WIDTH = 24
 REDRAW_SECONDS = 0.1
 # ANSI "erase to end of line": a shorter redraw leaves no stale characters behind.
 CLEAR_TO_END = "\x1b[K"
+# What a terminal must never receive from data: C0 controls, DEL and the C1 controls (ESC and CSI
+# open escape sequences), and the bidi embeddings, overrides and isolates, which reorder the rest
+# of the line ("Trojan Source"). Each is shown as a space; line feeds are kept where lines are.
+_BIDI_CONTROLS = (*range(0x202A, 0x202F), *range(0x2066, 0x206A))
+_UNSAFE = str.maketrans(dict.fromkeys([*range(0x20), *range(0x7F, 0xA0), *_BIDI_CONTROLS], " "))
+_UNSAFE_BUT_LINES = str.maketrans(
+    dict.fromkeys([*range(0x20), *range(0x7F, 0xA0), *_BIDI_CONTROLS], " ") | {0x0A: "\n"}
+)
 
 
 def cell_width(text: str) -> int:
@@ -59,12 +71,19 @@ def _width() -> Callable[[str], int]:
     return width
 
 
+def shown(text: str, *, lines: bool = False) -> str:
+    """`text` safe for a terminal: control characters and bidi overrides as spaces (the module
+    docstring says why); with `lines`, its line breaks are kept, as line feeds."""
+    if lines:
+        return "\n".join(text.splitlines()).translate(_UNSAFE_BUT_LINES)
+    return text.translate(_UNSAFE)
+
+
 def one_line(text: str | None) -> str:
     """`text` on one line: line breaks shown as a mark, other control characters as spaces."""
     if not text:
         return ""
-    joined = LINE_BREAK_MARK.join(part.strip() for part in text.splitlines() if part.strip())
-    return "".join(" " if unicodedata.category(c) == "Cc" else c for c in joined)
+    return shown(LINE_BREAK_MARK.join(part.strip() for part in text.splitlines() if part.strip()))
 
 
 def fit(text: str, width: int) -> str:
@@ -149,7 +168,7 @@ def bar_chart(pairs: Sequence[tuple[str, int]], width: int) -> list[str]:
     count_width = len(str(top))
     bar_width = max(BAR_MIN_WIDTH, width - label_width - count_width - 2 * len(COLUMN_GAP))
     return [
-        f"{fit(label, label_width)}{COLUMN_GAP}{str(count).rjust(count_width)}{COLUMN_GAP}"
+        f"{fit(shown(label), label_width)}{COLUMN_GAP}{str(count).rjust(count_width)}{COLUMN_GAP}"
         f"{bar(count, top, bar_width)}".rstrip()
         for label, count in pairs
     ]
@@ -225,7 +244,7 @@ def post_lines(
         title = quoting.get("title") or "(untitled)"
         lines.extend(wrap(f"  {number}. {title}", width))
         lines.append(f"     {quoting.get('url') or quoting.get('source')}")
-    return lines
+    return [shown(line) for line in lines]
 
 
 class ProgressBar:
@@ -268,9 +287,9 @@ class ProgressBar:
         return columns or shutil.get_terminal_size().columns
 
     def message(self, line: str) -> None:
-        """Print one line (an error about one input) above the bar."""
+        """Print one line (an error about one input, naming it) above the bar, made `shown`."""
         self.clear()
-        self.stream.write(line + "\n")
+        self.stream.write(shown(line) + "\n")
         self.stream.flush()
 
     def clear(self) -> None:

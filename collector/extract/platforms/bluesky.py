@@ -38,7 +38,9 @@ PROFILE_URL = re.compile(r"^https?://(?:www\.)?bsky\.app/profile/[^/?#]+/?(?:[?#
 MEDIA_PLACEHOLDER = "[image or embed]"
 # "May 13, 2025 at 11:37 PM", "20 novembre 2024 à 14:43": the clock time is cut off when the date
 # parser does not read the whole string.
-TIME_OF_DAY = re.compile(r"[\s,]+(?:[^\s\d]+\s+)?\d{1,2}[:.h]\d{2}(?:\s*[ap]\.?m\.?)?\s*$", re.IGNORECASE)
+TIME_OF_DAY = re.compile(
+    r"(?<![\s,])[\s,]++(?:[^\s\d]+\s+)?\d{1,2}[:.h]\d{2}(?:\s*[ap]\.?m\.?)?\s*$", re.IGNORECASE
+)
 # A UTC offset moves the shown day by at most one day from the UTC day.
 TIME_ZONE_SLACK = dt.timedelta(days=1)
 BYLINE_DASH = "—–-"

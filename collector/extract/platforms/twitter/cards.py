@@ -9,6 +9,7 @@ import json
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from collector.extract.guards import check_nesting
 from collector.extract.platforms.markup import attr, classes
 from collector.extract.platforms.twitter.urls import (
     TWEET_FORMS_INSIDE,
@@ -130,6 +131,7 @@ def _html_fragment(markup: str | None) -> tuple[str | None, tuple[str, ...]]:
     """Text and links of a small HTML string (the card JSON keeps tweet text as HTML)."""
     if not markup:
         return None, ()
+    check_nesting(markup)
     body = LexborHTMLParser(markup).body
     if body is None:
         return None, ()

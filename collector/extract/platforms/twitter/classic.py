@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections import deque
 from collections.abc import Callable
 
 from selectolax.lexbor import LexborNode
@@ -47,6 +48,7 @@ ASCII_DASHES = "-~"
 NAME_TRIM = " \u00a0\n\t"
 # An ASCII dash opening a byline: "text - Name (@handle)", the handle closing the text.
 ASCII_DASH_BYLINE = re.compile(r"(?:^|(?<=\s))(?P<dash>--?|~)\s+(?=[^\n]*\(\s*@\w{1,50}\s*\)\s*$)")
+ASCII_DASH = re.compile(r"(?:^|(?<=\s))(?P<dash>--?|~)\s+")
 # A byline ends in "(@handle)" right before its date link.
 BYLINE_END = re.compile(r"\(\s*@\w{1,50}\s*\)\s*$")
 # Where a blockquote has no status link, the URL may sit in one of these attributes.
@@ -405,8 +407,11 @@ def _byline_start(full: str) -> int:
     last_dash = max(full.rfind(dash) for dash in BYLINE_DASHES)
     if last_dash >= 0 and BYLINE_HANDLE.search(full, last_dash):
         return last_dash
-    for ascii_dash in ASCII_DASH_BYLINE.finditer(full, line_start):
-        last_dash = ascii_dash.start("dash")
+    # The lookahead is the same test for every dash of the last line: made once, not per dash
+    # (which rescanned the line for each: quadratic in a line of dashes).
+    if BYLINE_END.search(full, line_start):
+        for ascii_dash in ASCII_DASH.finditer(full, line_start):
+            last_dash = ascii_dash.start("dash")
     return last_dash
 
 
@@ -416,7 +421,7 @@ def _read_byline(byline: str) -> tuple[str | None, str | None]:
         byline = byline[1:]
     elif byline[:1] in ASCII_DASHES:
         byline = byline.lstrip(ASCII_DASHES)
-    handles = list(BYLINE_HANDLE.finditer(byline))
+    handles = deque(BYLINE_HANDLE.finditer(byline), maxlen=1)  # the last only: a byline may hold 100k
     if not handles:
         name = byline.strip(NAME_TRIM)
         return (name or None), None
