@@ -41,6 +41,7 @@ PLATFORM_WORDS = (
     "twitter", "tweet", "instagram", "instgrm", "fb-", "facebook", "tiktok", "bluesky", "mastodon",
     "reddit", "text-post-media", "linkedin", "wp-block-embed", "kg-", "onebox",
 )  # fmt: skip
+CMS_BLOCKS = ("wp-block-embed", "kg-card")
 EMBED_TAGS = frozenset({"blockquote", "iframe", "twitter-widget"})
 UNQUOTABLE = re.compile(r"^[^\s\"'=<>`]+$")
 SPACE_RUN = re.compile(r"[ \t\n\r\f]+")
@@ -339,7 +340,11 @@ def _provider(token: Token) -> str:
 
 
 def _embed_start(token: Token) -> bool:
+    """An element to wrap: an embed, not a CMS block already (one is never put in another)."""
     tag = token.tag
+    names = dict(token.attrs).get("class") or ""
+    if any(block in names for block in CMS_BLOCKS):
+        return False
     return tag in EMBED_TAGS or tag.startswith(("amp-", "bento-")) or _is_root(token)
 
 

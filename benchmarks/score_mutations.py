@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote_plus
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -34,8 +35,19 @@ DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "realworld"
 FIXTURES = REPO / "fixtures"
 SIGNATURE = re.compile(r"\(\s*@\w{1,50}\s*\)")
 WIDGET_TAGS = ("amp-", "bento-", "twitter-widget")
-# Wrappers whose text holds markup (consent layers): their content is looked into too.
-TEXT_WRAPPERS = "textarea, template"
+# Consent wrappers whose content holds markup: looked into too.
+WRAPPERS = "textarea, template, [data-content]"
+# Hosts of the platforms' own embed frames: such a frame is told by its address.
+EMBED_HOSTS = (
+    "platform.twitter.com",
+    "platform.x.com",
+    "instagram.com/",
+    "facebook.com/",
+    "qiita.com/embed-contents/tweet",
+    "embed.bsky.app",
+    "linkedin.com/embed/",
+    "tiktok.com/embed",
+)
 
 
 @dataclass(frozen=True)
@@ -84,22 +96,30 @@ def expected_posts(mutation: str, page: GoldPage) -> list[dict[str, Any]]:
 
 
 @lru_cache(maxsize=8)
-def _attribute_index(markup: str) -> list[tuple[LexborNode, str]]:
-    """Every element of the page (and of consent wrappers' markup) with its attribute values."""
-    trees = [LexborHTMLParser(markup)]
-    for wrapper in trees[0].css(TEXT_WRAPPERS):
-        inner = wrapper.text(deep=True) if wrapper.tag == "textarea" else (wrapper.html or "")
-        if "<" in inner:
-            trees.append(LexborHTMLParser(inner))
+def _attribute_index(markup: str) -> list[tuple[LexborNode, str, bool]]:
+    """Every element of the page and of wrappers' markup: (element, its attribute values, whether
+    the mutation rewrote it). A consent textarea or a `data-content` attribute holds its markup
+    as text, which the mutation never touches: embeds there keep their classes."""
+    trees = [(LexborHTMLParser(markup), True)]
+    for wrapper in trees[0][0].css(WRAPPERS):
+        if wrapper.tag == "template":  # lexbor keeps template content out of the tree
+            outer = wrapper.html or ""
+            trees.append((LexborHTMLParser(outer[outer.find(">") + 1 : outer.rfind("<")]), True))
+        elif wrapper.tag == "textarea":
+            trees.append((LexborHTMLParser(wrapper.text(deep=True)), False))
+        else:
+            trees.append(
+                (LexborHTMLParser(unquote_plus(wrapper.attributes.get("data-content") or "")), False)
+            )
     index = []
-    for tree in trees:
+    for tree, rewritten in trees:
         root = tree.root
         if root is None:
             continue
         for node in root.traverse():
             values = " ".join(v for v in node.attributes.values() if v)
             if values:
-                index.append((node, values))
+                index.append((node, values, rewritten))
     return index
 
 
@@ -107,15 +127,16 @@ def survives_without_classes(post: dict[str, Any], markup: str) -> bool:
     ident = post.get("post_id")
     if not ident:
         return False
-    for node, values in _attribute_index(markup):
-        if ident in values and _told_without_classes(node, post):
+    for node, values, rewritten in _attribute_index(markup):
+        if ident in values and (not rewritten or _told_without_classes(node, post)):
             return True
     return False
 
 
 def _told_without_classes(holder: LexborNode, post: dict[str, Any]) -> bool:
     if holder.tag == "iframe":
-        return True
+        source = f"{holder.attributes.get('src') or ''} {holder.attributes.get('data-src') or ''}"
+        return "data-tweet-id" in holder.attributes or any(host in source for host in EMBED_HOSTS)
     chain: list[LexborNode] = []
     node: LexborNode | None = holder
     while node is not None:

@@ -2,6 +2,7 @@
 
 One module per embed form, and the candidate dispatched to it by its tag and classes:
 - `classic`: the embed code's blockquote (`twitter-tweet` / `twitter-video`) and CMS copies of it;
+- `classless`: that blockquote after a sanitizer or reader dropped its class, told by its shape;
 - `widgets`: what widgets.js leaves in a saved rendered page (iframes, `<twitter-widget>`), AMP's
   `amp-twitter` / `bento-twitter`, Qiita's tweet frames;
 - `cards`: WordPress embed figures whose oEmbed failed, note.com figures, Substack tweet cards;
@@ -23,6 +24,7 @@ from collector.extract.platforms.twitter.classic import (
     parse_div,
     parse_segments,
 )
+from collector.extract.platforms.twitter.classless import GATE, parse_classless
 from collector.extract.platforms.twitter.urls import PLATFORM, TWEET_BLOCKQUOTES, status_parts
 from collector.extract.platforms.twitter.widgets import parse_amp, parse_widget
 from collector.values import Post
@@ -48,8 +50,8 @@ MARKERS = (
     b"amp-twitter",
     b"bento-twitter",
     b"wp-block-embed-twitter",
-    b'embedded-service="twitter"',
-    b'class="tweet"',
+    b"embedded-service",
+    b"tweet-header",
     b"twitter-embed",
     b"embed-contents/tweet",
 )
@@ -59,8 +61,10 @@ def parse_node(node: LexborNode) -> list[Post]:
     """Posts for one candidate node; [] when the node is not a tweet embed of ours."""
     tag = node.tag
     names = classes(node)
-    if tag == "blockquote" and ("twitter-tweet" in names or "twitter-video" in names):
-        return parse_blockquote(node)
+    if tag == "blockquote":
+        if "twitter-tweet" in names or "twitter-video" in names:
+            return parse_blockquote(node)
+        return parse_classless(node)
     if tag == "div" and "twitter-tweet" in names:
         return parse_div(node)
     if tag in ("iframe", "twitter-widget"):
@@ -74,6 +78,6 @@ def parse_node(node: LexborNode) -> list[Post]:
     return []
 
 
-DETECTOR = Detector(platform=PLATFORM, selector=SELECTOR, markers=MARKERS, parse=parse_node)
+DETECTOR = Detector(platform=PLATFORM, selector=SELECTOR, markers=MARKERS, parse=parse_node, gated=(GATE,))
 
 __all__ = ["DETECTOR", "TWEET_BLOCKQUOTES", "parse_classic", "parse_node", "parse_segments", "status_parts"]

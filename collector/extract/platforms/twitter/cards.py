@@ -24,6 +24,8 @@ from collector.values import Post, Quoted
 
 # created_at in Twitter's v1.1 API, which Substack copies into its card JSON.
 API_DATE_FORMAT = "%a %b %d %H:%M:%S %z %Y"
+# Embeds a wrapping figure may hold, each its own candidate: the embed forms and Substack's cards.
+CARD_FORMS_INSIDE = f"{TWEET_FORMS_INSIDE}, div:is(.tweet, .twitter-tweet, .twitter-embed)"
 SUBSTACK_TEXT_SKIP = (
     "tweet-header",
     "tweet-footer",
@@ -36,7 +38,7 @@ SUBSTACK_TEXT_SKIP = (
 
 def parse_figure(node: LexborNode) -> list[Post]:
     """WordPress embed figure whose oEmbed failed (bare URL), or note.com's figure."""
-    if node.css_first(TWEET_FORMS_INSIDE) is not None:
+    if node.css_first(CARD_FORMS_INSIDE) is not None:
         return []  # the embed inside is its own candidate
     places = [attr(node, "data-src") or "", *(attr(a, "href") or "" for a in node.css("a[href]"))]
     for place in [*places, node.text(deep=True)]:

@@ -15,8 +15,8 @@ from selectolax.lexbor import LexborNode
 
 from collector.extract.platforms.markup import attr
 from collector.extract.platforms.twitter.classic import date_anchors
+from collector.extract.platforms.twitter.classless import is_classless_tweet
 from collector.extract.platforms.twitter.urls import (
-    TWEET_BLOCKQUOTES,
     TWEET_ID,
     is_tweet,
     make_post,
@@ -29,8 +29,9 @@ from collector.values import Post
 WIDGET_FRAME_PATH = re.compile(r"/embed/(?:Tweet|index)\.html$", re.IGNORECASE)
 WIDGET_HOSTS = ("platform.twitter.com", "platform.x.com")
 QIITA_TWEET_FRAME = "qiita.com/embed-contents/tweet"
-# How far around a rendered widget to look for the original blockquote it replaced.
-TWIN_SEARCH_DEPTH = 3
+# How far around a rendered widget to look for the original blockquote it replaced: its parent,
+# then a theme's or CMS's wrappers (a WordPress block is a figure and a div).
+TWIN_SEARCH_DEPTH = 4
 TWIN_SIBLINGS = 3
 
 
@@ -94,14 +95,14 @@ def _near_siblings(node: LexborNode) -> list[LexborNode]:
 
 
 def _tweets_in(node: LexborNode) -> list[LexborNode]:
-    if is_tweet(node):
-        return [node]
-    return list(node.css(TWEET_BLOCKQUOTES))
+    """Tweet blockquotes in or at node: with the embed class, or without it (classless)."""
+    quotes = [node] if node.tag == "blockquote" else node.css("blockquote")
+    return [quote for quote in quotes if is_tweet(quote) or is_classless_tweet(quote)]
 
 
 def parse_amp(node: LexborNode) -> list[Post]:
     # A placeholder blockquote inside carries the full embed and is parsed on its own.
-    if node.css_first(TWEET_BLOCKQUOTES) is not None:
+    if _tweets_in(node):
         return []
     post_id = attr(node, "data-tweetid") or ""
     return [make_post(post_id)] if TWEET_ID.match(post_id) else []

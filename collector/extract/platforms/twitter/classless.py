@@ -1,0 +1,85 @@
+"""Tweet blockquotes that lost their class: recognised by their shape, not by `twitter-tweet`.
+
+Feed readers and HTML sanitizers keep the embed code's blockquote but drop its class: Mozilla
+Readability (Firefox Reader View, clippers, read-it-later apps), sanitize-html, nh3/ammonia and
+bleach with their defaults, oEmbed consumers that sanitize the HTML they get, GitHub-rendered
+Markdown. What survives is the shape: the text (a `<p>`, or bare text when bleach strips the
+tags), then the signature `— Name (@handle)` and the status link showing the date. A blockquote
+is a tweet here only with all three: a dated status link, right after a dash-led `(@handle)`.
+So pull quotes ("— Jane Doe, CEO"), quoted speech, a quoted article with a link to a status, a
+bio with a handle, a link-only blockquote (a quoted link) and look-alikes such as the Artifact
+Hub widget (`— Open in <a>Artifact Hub</a>`) are not.
+
+bleach's default escapes the `<p>` instead of removing it: the text then starts with the literal
+tag, which is taken off (its `lang` kept), and a literal `<br>` reads as a line break.
+
+The shape is looked for only on pages holding a status URL and a blockquote (a gated form: a
+query for every blockquote would cost every page). A class-less blockquote holding another
+blockquote is left alone: only the innermost is read (a known limit; pasted double embeds keep
+their classes in every copy we have seen).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from selectolax.lexbor import LexborNode
+
+from collector.extract.platforms.base import GatedForm
+from collector.extract.platforms.twitter.classic import anchor_date_text, date_anchors, parse_blockquote
+from collector.extract.text import TEXT_TAG, collapse_spaces
+from collector.values import Post
+
+SELECTOR = "blockquote"
+# A status URL and a blockquote, in the spellings pages use (old editors wrote tags in capitals).
+GATE = GatedForm(selector=SELECTOR, markers=((b"/status",), (b"<blockquote", b"<BLOCKQUOTE")))
+# The signature right before the date link: a dash, a name (maybe none), "(@handle)".
+SIGNATURE_END = re.compile(r"(?:[—–―]|(?:^|\s)(?:--?|~)(?=\s))[^—–―\n]{0,200}\(\s*@\w{1,50}\s*\)\s*$")
+# Enough of the text before the date link to hold any signature.
+SIGNATURE_WINDOW = 300
+# bleach (default, not strip) writes the disallowed <p> as text.
+ESCAPED_PARAGRAPH = re.compile(r"^<p\b(?P<attrs>[^<>]{0,300})>")
+ESCAPED_CLOSE = re.compile(r"</p\s*>")
+ESCAPED_BREAK = re.compile(r"\s*<br\s*/?>\s*")
+ESCAPED_LANG = re.compile(r"""\blang\s*=\s*["']?(?P<lang>[\w-]{1,20})""")
+
+
+def is_classless_tweet(node: LexborNode) -> bool:
+    """True when a blockquote without the embed class still has a tweet's shape."""
+    if len(node.css("blockquote")) > 1:  # the node itself, and one inside it
+        return False
+    anchors = date_anchors(node)
+    if not anchors or anchor_date_text(anchors[-1]) is None:
+        return False
+    return bool(SIGNATURE_END.search(_text_before(anchors[-1])[-SIGNATURE_WINDOW:]))
+
+
+def parse_classless(node: LexborNode) -> list[Post]:
+    if not is_classless_tweet(node):
+        return []
+    return [_unescape_paragraph(post) for post in parse_blockquote(node)]
+
+
+def _text_before(anchor: LexborNode) -> str:
+    """The text of the anchor's earlier siblings, up to the nearest block (the text paragraph)."""
+    pieces: list[str] = []
+    sibling = anchor.prev
+    while sibling is not None and len(pieces) < SIGNATURE_WINDOW:
+        if sibling.tag == "p":
+            break
+        if sibling.tag == TEXT_TAG or (sibling.tag and not sibling.tag.startswith("-")):
+            pieces.append(collapse_spaces(sibling.text(deep=True)))
+        sibling = sibling.prev
+    return "".join(reversed(pieces))
+
+
+def _unescape_paragraph(post: Post) -> Post:
+    """bleach's escaped `<p lang>`: the literal tags off the text, the lang taken from them."""
+    text = post.text or ""
+    opening = ESCAPED_PARAGRAPH.match(text)
+    if opening is None:
+        return post
+    body = ESCAPED_BREAK.sub("\n", ESCAPED_CLOSE.sub("", text[opening.end() :])).strip(" \n")
+    lang = ESCAPED_LANG.search(opening["attrs"])
+    return dataclasses.replace(post, text=body or None, lang=post.lang or (lang["lang"] if lang else None))
