@@ -5,7 +5,10 @@ One module per embed form, and the candidate dispatched to it by its tag and cla
 - `classless`: that blockquote after a sanitizer or reader dropped its class, told by its shape;
 - `widgets`: what widgets.js leaves in a saved rendered page (iframes, `<twitter-widget>`), AMP's
   `amp-twitter` / `bento-twitter`, Qiita's tweet frames;
-- `cards`: WordPress embed figures whose oEmbed failed, note.com figures, Substack tweet cards;
+- `cards`: WordPress embed figures whose oEmbed failed, note.com figures, Substack tweet cards
+  (web and email);
+- `carriers`: other tools' own renderings: Discourse oneboxes, Ghost email cards, Medium's
+  Embedly frames, s9e MediaEmbed frames;
 - `urls`: status URLs and ids, and the post every form builds from them.
 
 Not posts: timelines, share/follow buttons, a `div.twitter-tweet` without a tweet inside.
@@ -18,6 +21,12 @@ from selectolax.lexbor import LexborNode
 from collector.extract.platforms.base import Detector
 from collector.extract.platforms.markup import classes
 from collector.extract.platforms.twitter.cards import parse_card, parse_figure
+from collector.extract.platforms.twitter.carriers import (
+    EMBEDLY_PATH,
+    parse_frame,
+    parse_ghost_card,
+    parse_onebox,
+)
 from collector.extract.platforms.twitter.classic import (
     parse_blockquote,
     parse_classic,
@@ -35,7 +44,10 @@ SELECTOR = ", ".join(
     (
         "blockquote:is(.twitter-tweet, .twitter-video)",
         "div:is(.twitter-tweet, .tweet, .twitter-embed)",
-        "iframe:is([data-tweet-id], [id^='twitter-widget-'])",
+        "iframe:is([data-tweet-id], [id^='twitter-widget-'], [data-s9e-mediaembed='twitter'], "
+        f"[src*='{EMBEDLY_PATH}'], [data-src*='{EMBEDLY_PATH}'])",
+        "aside.twitterstatus",
+        "table.kg-twitter-card",
         "twitter-widget",
         "amp-twitter",
         "bento-twitter",
@@ -54,6 +66,10 @@ MARKERS = (
     b"tweet-header",
     b"twitter-embed",
     b"embed-contents/tweet",
+    b"twitterstatus",
+    b"kg-twitter-card",
+    b"schema=twitter",
+    b"twitter.min.html",
 )
 
 
@@ -67,7 +83,9 @@ def parse_node(node: LexborNode) -> list[Post]:
         return parse_classless(node)
     if tag == "div" and "twitter-tweet" in names:
         return parse_div(node)
-    if tag in ("iframe", "twitter-widget"):
+    if tag == "iframe":
+        return parse_widget(node) or parse_frame(node)
+    if tag == "twitter-widget":
         return parse_widget(node)
     if tag in ("amp-twitter", "bento-twitter"):
         return parse_amp(node)
@@ -75,6 +93,10 @@ def parse_node(node: LexborNode) -> list[Post]:
         return parse_figure(node)
     if tag == "div" and ("tweet" in names or "twitter-embed" in names):
         return parse_card(node)
+    if tag == "aside":
+        return parse_onebox(node)
+    if tag == "table":
+        return parse_ghost_card(node)
     return []
 
 
