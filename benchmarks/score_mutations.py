@@ -44,6 +44,8 @@ EMBED_HOSTS = (
     "instagram.com/",
     "facebook.com/",
     "qiita.com/embed-contents/tweet",
+    "/widgets/media.html",  # Embedly (Medium)
+    "s9e.github.io/iframe/",
     "embed.bsky.app",
     "linkedin.com/embed/",
     "tiktok.com/embed",

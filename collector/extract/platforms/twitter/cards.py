@@ -24,8 +24,12 @@ from collector.values import Post, Quoted
 
 # created_at in Twitter's v1.1 API, which Substack copies into its card JSON.
 API_DATE_FORMAT = "%a %b %d %H:%M:%S %z %Y"
-# Embeds a wrapping figure may hold, each its own candidate: the embed forms and Substack's cards.
-CARD_FORMS_INSIDE = f"{TWEET_FORMS_INSIDE}, div:is(.tweet, .twitter-tweet, .twitter-embed)"
+# Embeds a wrapping figure may hold, each its own candidate: the embed forms, Substack's cards,
+# the carriers of other tools (carriers.py).
+CARD_FORMS_INSIDE = (
+    f"{TWEET_FORMS_INSIDE}, div:is(.tweet, .twitter-tweet, .twitter-embed), "
+    "aside.twitterstatus, table.kg-twitter-card"
+)
 # Where a quoted tweet sits inside a card (Substack's quote card, a onebox's `div.quoted`).
 QUOTE_CLASSES = frozenset({"quote-tweet", "quoted"})
 SUBSTACK_TEXT_SKIP = (

@@ -14,7 +14,8 @@ bleach's default escapes the `<p>` instead of removing it: the text then starts 
 tag, which is taken off (its `lang` kept), and a literal `<br>` reads as a line break.
 
 The shape is looked for only on pages holding a status URL and a blockquote (a gated form: a
-query for every blockquote would cost every page). A class-less blockquote holding another
+query for every blockquote would cost every page), and only in the blockquote's children: the
+date link closes the blockquote or its last paragraph. A class-less blockquote holding another
 blockquote is left alone: only the innermost is read (a known limit; pasted double embeds keep
 their classes in every copy we have seen).
 """
@@ -27,7 +28,9 @@ import re
 from selectolax.lexbor import LexborNode
 
 from collector.extract.platforms.base import GatedForm
-from collector.extract.platforms.twitter.classic import anchor_date_text, date_anchors, parse_blockquote
+from collector.extract.platforms.markup import attr
+from collector.extract.platforms.twitter.classic import anchor_date_text, parse_blockquote
+from collector.extract.platforms.twitter.urls import status_parts
 from collector.extract.text import TEXT_TAG, collapse_spaces
 from collector.values import Post
 
@@ -36,6 +39,8 @@ SELECTOR = "blockquote"
 GATE = GatedForm(selector=SELECTOR, markers=((b"/status",), (b"<blockquote", b"<BLOCKQUOTE")))
 # The signature right before the date link: a dash, a name (maybe none), "(@handle)".
 SIGNATURE_END = re.compile(r"(?:[—–―]|(?:^|\s)(?:--?|~)(?=\s))[^—–―\n]{0,200}\(\s*@\w{1,50}\s*\)\s*$")
+# Elements that may follow the date link inside the blockquote without ending the shape.
+TRAILING_TAGS = frozenset({"br", "script"})
 # Enough of the text before the date link to hold any signature.
 SIGNATURE_WINDOW = 300
 # bleach (default, not strip) writes the disallowed <p> as text.
@@ -46,13 +51,40 @@ ESCAPED_LANG = re.compile(r"""\blang\s*=\s*["']?(?P<lang>[\w-]{1,20})""")
 
 
 def is_classless_tweet(node: LexborNode) -> bool:
-    """True when a blockquote without the embed class still has a tweet's shape."""
-    if len(node.css("blockquote")) > 1:  # the node itself, and one inside it
+    """True when a blockquote without the embed class still has a tweet's shape.
+
+    Only the blockquote's children (and its last paragraph's) are looked at, never the whole
+    subtree: every blockquote of a gated page is asked, and a hostile page nests thousands.
+    """
+    anchor = _closing_link(node)
+    if anchor is None or status_parts(attr(anchor, "href") or "") is None:
         return False
-    anchors = date_anchors(node)
-    if not anchors or anchor_date_text(anchors[-1]) is None:
+    if anchor_date_text(anchor) is None:
         return False
-    return bool(SIGNATURE_END.search(_text_before(anchors[-1])[-SIGNATURE_WINDOW:]))
+    return bool(SIGNATURE_END.search(_text_before(anchor)[-SIGNATURE_WINDOW:]))
+
+
+def _closing_link(node: LexborNode) -> LexborNode | None:
+    """The link that closes the blockquote: its last element, or the last element of its last
+    paragraph (WordPress's byline paragraph); None when a blockquote sits directly inside."""
+    last = None
+    for child in _elements(node):
+        if child.tag == "blockquote":
+            return None
+        last = child
+    if last is not None and last.tag == "p":
+        inner = _elements(last)
+        last = inner[-1] if inner else None
+    return last if last is not None and last.tag == "a" else None
+
+
+def _elements(node: LexborNode) -> list[LexborNode]:
+    """Element children, without the ones that add nothing after a date link."""
+    return [
+        child
+        for child in node.iter()
+        if child.tag and not child.tag.startswith("-") and child.tag not in TRAILING_TAGS
+    ]
 
 
 def parse_classless(node: LexborNode) -> list[Post]:
