@@ -2,9 +2,8 @@
 
 The fast path (collector.extract.extract_posts) takes two shortcuts; the reference takes neither:
 
-1. No byte prefilter: every page, and every consent wrapper's content, is parsed, and the gated
-   forms' selectors are queried on every page, so a marker list or a gate that misses a form
-   shows up as a page whose posts the fast path lost.
+1. No byte prefilter: every page, and every consent wrapper's content, is parsed, so a marker
+   list that misses a form shows up as a page whose posts the fast path lost.
 2. No combined selector: each detector's own selector (and the wrapper selector) is queried on its
    own, and the candidates are merged back into document order by one walk of the tree, so a
    selector that the combined list breaks (a comma inside `:is()`, a duplicate match) shows up.
@@ -34,12 +33,7 @@ from collector.extract.page import (
 from collector.extract.platforms import DETECTORS
 from collector.values import Post
 
-# The gated forms too, on every page: a gate that misses a page's form shows up as a difference.
-SELECTORS: tuple[str, ...] = (
-    *(d.selector for d in DETECTORS),
-    *(form.selector for d in DETECTORS for form in d.gated),
-    WRAPPER_SELECTOR,
-)
+SELECTORS: tuple[str, ...] = (*(d.selector for d in DETECTORS), WRAPPER_SELECTOR)
 # Saved RSS/Atom documents also carry item HTML in these elements.
 FEED_SELECTORS: tuple[str, ...] = (*SELECTORS, FEED_WRAPPER_SELECTOR)
 

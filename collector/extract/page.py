@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import itertools
 import re
-from functools import lru_cache
 from typing import AnyStr, Literal
 from urllib.parse import unquote_plus
 
@@ -26,7 +25,6 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from collector.extract.markdown import extract_markdown
 from collector.extract.metadata import extract_metadata, text_metadata
 from collector.extract.platforms import DETECTORS
-from collector.extract.platforms.base import GatedForm
 from collector.extract.textforms import extract_text_posts
 from collector.values import Extraction, Post, natural_key
 
@@ -126,35 +124,23 @@ _BYTE_GROUPS = tuple(
     (gate.encode(), tuple(marker.encode() for marker in markers)) for gate, markers in _TEXT_GROUPS
 )
 _WINDOW = max(map(len, _TEXT_MARKERS))
-# Forms told by their shape: queried only where the page holds all their markers.
-GATED_FORMS: tuple[GatedForm, ...] = tuple(form for detector in DETECTORS for form in detector.gated)
+# Forms told by their shape have no marker of their own: a page may hold one when it holds all of
+# the form's markers (each in one of its spellings). Scanned only on pages without any marker.
+_SHAPE_MARKERS = tuple(d.shape_markers for d in DETECTORS if d.shape_markers)
+_TEXT_SHAPE_MARKERS = tuple(
+    tuple(tuple(s.decode("ascii") for s in spellings) for spellings in markers) for markers in _SHAPE_MARKERS
+)
 
 
 def has_markers(data: bytes | str) -> bool:
     """True when the page may hold an embed: any detector's marker occurs in it."""
     if isinstance(data, str):
-        return _has_any(data, _TEXT_GROUPS) or bool(gated_forms(data))
-    return _has_any(data, _BYTE_GROUPS) or bool(gated_forms(data))
+        return _has_any(data, _TEXT_GROUPS) or _has_shape(data, _TEXT_SHAPE_MARKERS)
+    return _has_any(data, _BYTE_GROUPS) or _has_shape(data, _SHAPE_MARKERS)
 
 
-def gated_forms(data: bytes | str) -> tuple[GatedForm, ...]:
-    """The gated forms whose markers all occur in the page (one scan per marker spelling at most)."""
-    if isinstance(data, str):
-        return tuple(
-            form
-            for form in GATED_FORMS
-            if all(any(s.decode() in data for s in spellings) for spellings in form.markers)
-        )
-    return tuple(
-        form for form in GATED_FORMS if all(any(s in data for s in spellings) for spellings in form.markers)
-    )
-
-
-@lru_cache(maxsize=16)
-def page_selector(gated: tuple[GatedForm, ...], *, feed: bool = False) -> str:
-    """The combined query for a page: every detector's selector, plus the gated forms it holds."""
-    base = _FEED_SELECTOR if feed else COMBINED_SELECTOR
-    return group_by_tag([base, *(form.selector for form in gated)]) if gated else base
+def _has_shape(data: AnyStr, forms: tuple[tuple[tuple[AnyStr, ...], ...], ...]) -> bool:
+    return any(all(any(s in data for s in spellings) for spellings in markers) for markers in forms)
 
 
 def _has_any(data: AnyStr, groups: tuple[tuple[AnyStr, tuple[AnyStr, ...]], ...]) -> bool:
@@ -176,10 +162,9 @@ def extract_posts(html: str | bytes, *, source: str | None = None) -> list[Post]
     """
     if not has_markers(html):
         return []
-    gated = gated_forms(html)
     if not is_xml(html):
-        return find_posts(LexborHTMLParser(html), gated=gated)
-    return find_posts(LexborHTMLParser(unwrap_cdata(html)), feed=True, gated=gated)
+        return find_posts(LexborHTMLParser(html))
+    return find_posts(LexborHTMLParser(unwrap_cdata(html)), feed=True)
 
 
 def is_xml(html: str | bytes) -> bool:
@@ -197,15 +182,9 @@ def unwrap_cdata(html: str | bytes) -> str | bytes:
     return html.replace(_CDATA_OPEN, "").replace(_CDATA_CLOSE, "")
 
 
-def find_posts(
-    tree: LexborHTMLParser, *, feed: bool = False, gated: tuple[GatedForm, ...] | None = None
-) -> list[Post]:
-    """Run every detector over an already parsed page (`feed`: a saved RSS/Atom document).
-
-    `gated`: the gated forms the page's bytes hold (`gated_forms`); None queries them all.
-    """
-    selector = page_selector(GATED_FORMS if gated is None else gated, feed=feed)
-    found = _find_all(tree, depth=0, selector=selector)
+def find_posts(tree: LexborHTMLParser, *, feed: bool = False) -> list[Post]:
+    """Run every detector over an already parsed page (`feed`: a saved RSS/Atom document)."""
+    found = _find_all(tree, depth=0, selector=_FEED_SELECTOR if feed else COMBINED_SELECTOR)
     live = {post_key(post) for post, held_back in found if not held_back}
     return [post for post, held_back in found if not held_back or post_key(post) not in live]
 
@@ -237,7 +216,7 @@ def _wrapped_posts(node: LexborNode, depth: int) -> list[tuple[Post, bool]]:
     content = wrapped_markup(node)
     if not content or not has_markers(content):
         return []
-    return _find_all(LexborHTMLParser(content), depth + 1, page_selector(gated_forms(content)))
+    return _find_all(LexborHTMLParser(content), depth + 1)
 
 
 def wrapped_markup(node: LexborNode) -> str | None:

@@ -33,7 +33,8 @@ from collector.extract.platforms.twitter.classic import (
     parse_div,
     parse_segments,
 )
-from collector.extract.platforms.twitter.classless import GATE, parse_classless
+from collector.extract.platforms.twitter.classless import SELECTOR as CLASSLESS_SELECTOR
+from collector.extract.platforms.twitter.classless import SHAPE_MARKERS, parse_classless
 from collector.extract.platforms.twitter.urls import PLATFORM, TWEET_BLOCKQUOTES, status_parts
 from collector.extract.platforms.twitter.widgets import parse_amp, parse_widget
 from collector.values import Post
@@ -43,6 +44,7 @@ from collector.values import Post
 SELECTOR = ", ".join(
     (
         "blockquote:is(.twitter-tweet, .twitter-video)",
+        CLASSLESS_SELECTOR,
         "div:is(.twitter-tweet, .tweet, .twitter-embed)",
         "iframe:is([data-tweet-id], [id^='twitter-widget-'], [data-s9e-mediaembed='twitter'], "
         f"[src*='{EMBEDLY_PATH}'], [data-src*='{EMBEDLY_PATH}'])",
@@ -100,6 +102,8 @@ def parse_node(node: LexborNode) -> list[Post]:
     return []
 
 
-DETECTOR = Detector(platform=PLATFORM, selector=SELECTOR, markers=MARKERS, parse=parse_node, gated=(GATE,))
+DETECTOR = Detector(
+    platform=PLATFORM, selector=SELECTOR, markers=MARKERS, parse=parse_node, shape_markers=SHAPE_MARKERS
+)
 
 __all__ = ["DETECTOR", "TWEET_BLOCKQUOTES", "parse_classic", "parse_node", "parse_segments", "status_parts"]

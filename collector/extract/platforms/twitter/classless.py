@@ -13,11 +13,11 @@ Hub widget (`— Open in <a>Artifact Hub</a>`) are not.
 bleach's default escapes the `<p>` instead of removing it: the text then starts with the literal
 tag, which is taken off (its `lang` kept), and a literal `<br>` reads as a line break.
 
-The shape is looked for only on pages holding a status URL and a blockquote (a gated form: a
-query for every blockquote would cost every page), and only in the blockquote's children: the
-date link closes the blockquote or its last paragraph. A class-less blockquote holding another
-blockquote is left alone: only the innermost is read (a known limit; pasted double embeds keep
-their classes in every copy we have seen).
+Only blockquotes with a status link among their children (or their paragraphs') are candidates
+(a query for every blockquote would cost every page that has many), and the shape is read from
+the blockquote's children only: the date link closes the blockquote or its last paragraph. A
+class-less blockquote holding another blockquote is left alone: only the innermost is read (a
+known limit; pasted double embeds keep their classes in every copy we have seen).
 """
 
 from __future__ import annotations
@@ -27,16 +27,19 @@ import re
 
 from selectolax.lexbor import LexborNode
 
-from collector.extract.platforms.base import GatedForm
 from collector.extract.platforms.markup import attr
 from collector.extract.platforms.twitter.classic import anchor_date_text, parse_blockquote
 from collector.extract.platforms.twitter.urls import status_parts
 from collector.extract.text import TEXT_TAG, collapse_spaces
 from collector.values import Post
 
-SELECTOR = "blockquote"
-# A status URL and a blockquote, in the spellings pages use (old editors wrote tags in capitals).
-GATE = GatedForm(selector=SELECTOR, markers=((b"/status",), (b"<blockquote", b"<BLOCKQUOTE")))
+# Blockquotes with a status link among their children or their paragraphs' children: the only
+# ones the shape can fit. Queried on every page: lexbor tests :has() on each blockquote in C,
+# which costs less than scanning the page's bytes for a gate (docs/design-perf.md).
+SELECTOR = 'blockquote:has(> a[href*="/status"], > p > a[href*="/status"])'
+# The prefilter's markers for pages without any other: a status URL and a blockquote, in the
+# spellings pages use (old editors wrote tags in capitals).
+SHAPE_MARKERS = ((b"/status",), (b"<blockquote", b"<BLOCKQUOTE"))
 # The signature right before the date link: a dash, a name (maybe none), "(@handle)".
 SIGNATURE_END = re.compile(r"(?:[—–―]|(?:^|\s)(?:--?|~)(?=\s))[^—–―\n]{0,200}\(\s*@\w{1,50}\s*\)\s*$")
 # Elements that may follow the date link inside the blockquote without ending the shape.
@@ -54,7 +57,7 @@ def is_classless_tweet(node: LexborNode) -> bool:
     """True when a blockquote without the embed class still has a tweet's shape.
 
     Only the blockquote's children (and its last paragraph's) are looked at, never the whole
-    subtree: every blockquote of a gated page is asked, and a hostile page nests thousands.
+    subtree: a hostile page nests thousands of blockquotes, each a candidate.
     """
     anchor = _closing_link(node)
     if anchor is None or status_parts(attr(anchor, "href") or "") is None:
