@@ -131,3 +131,17 @@ def test_bench_hostile_prints_a_growth_factor_for_each_class() -> None:
     )
     assert "worst growth per doubling" in done.stdout, done.stderr[-2000:]
     assert "nested MIME" in done.stdout
+
+
+def test_score_mutations_scores_each_mutation_of_a_few_pages(tmp_path: Path) -> None:
+    for folder in ("pages", "expected"):
+        (tmp_path / folder).mkdir()
+    for name in SCORED_FIXTURES:
+        shutil.copy(FIXTURES / f"{name}.html", tmp_path / "pages" / f"{name}.html")
+        shutil.copy(FIXTURES / f"{name}.json", tmp_path / "expected" / f"{name}.json")
+    out = run(
+        "score_mutations", "--corpus", str(tmp_path), "--no-fixtures", "--only", "identity", "tags-upper"
+    )
+    gold = sum(len(json.loads((FIXTURES / f"{n}.json").read_text())["posts"]) for n in SCORED_FIXTURES)
+    assert f"| identity | {gold} | {gold} | {gold} | 1.000 | 1.000 | 1.000 |" in out
+    assert f"| tags-upper | {gold} | {gold} | {gold} | 1.000 | 1.000 | 1.000 |" in out

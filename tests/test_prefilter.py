@@ -36,3 +36,12 @@ def test_marker_after_many_gate_words_is_found() -> None:
     page = b"twitter " * 5000 + b'<blockquote class="instagram-media">' + b" embed" * 5000
     assert has_markers(page)
     assert not has_markers(b"twitter " * 5000 + b" embed" * 5000)
+
+
+def test_a_status_url_and_a_blockquote_let_a_page_through_without_a_marker() -> None:
+    # Class-less tweet blockquotes (sanitizers, readers) have no marker of their own.
+    quote = b'<blockquote><p>hi</p>- A (@a) <a href="https://x.com/a/status/1">May 1, 2020</a></blockquote>'
+    assert has_markers(FILLER + quote + FILLER)
+    assert has_markers((FILLER + quote.replace(b"blockquote", b"BLOCKQUOTE") + FILLER).decode())
+    assert not has_markers(FILLER + quote.replace(b"/status", b"/post") + FILLER)
+    assert not has_markers(FILLER + quote.replace(b"blockquote", b"div") + FILLER)

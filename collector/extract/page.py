@@ -125,13 +125,23 @@ _BYTE_GROUPS = tuple(
     (gate.encode(), tuple(marker.encode() for marker in markers)) for gate, markers in _TEXT_GROUPS
 )
 _WINDOW = max(map(len, _TEXT_MARKERS))
+# Forms told by their shape have no marker of their own: a page may hold one when it holds all of
+# the form's markers (each in one of its spellings). Scanned only on pages without any marker.
+_SHAPE_MARKERS = tuple(d.shape_markers for d in DETECTORS if d.shape_markers)
+_TEXT_SHAPE_MARKERS = tuple(
+    tuple(tuple(s.decode("ascii") for s in spellings) for spellings in markers) for markers in _SHAPE_MARKERS
+)
 
 
 def has_markers(data: bytes | str) -> bool:
     """True when the page may hold an embed: any detector's marker occurs in it."""
     if isinstance(data, str):
-        return _has_any(data, _TEXT_GROUPS)
-    return _has_any(data, _BYTE_GROUPS)
+        return _has_any(data, _TEXT_GROUPS) or _has_shape(data, _TEXT_SHAPE_MARKERS)
+    return _has_any(data, _BYTE_GROUPS) or _has_shape(data, _SHAPE_MARKERS)
+
+
+def _has_shape(data: AnyStr, forms: tuple[tuple[tuple[AnyStr, ...], ...], ...]) -> bool:
+    return any(all(any(s in data for s in spellings) for spellings in markers) for markers in forms)
 
 
 def _has_any(data: AnyStr, groups: tuple[tuple[AnyStr, tuple[AnyStr, ...]], ...]) -> bool:

@@ -10,7 +10,7 @@ import json
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from collector.extract.guards import check_nesting
-from collector.extract.platforms.markup import attr, classes
+from collector.extract.platforms.markup import attr, classes, has_ancestor
 from collector.extract.platforms.twitter.urls import (
     TWEET_FORMS_INSIDE,
     make_post,
@@ -25,6 +25,14 @@ from collector.values import Post, Quoted
 
 # created_at in Twitter's v1.1 API, which Substack copies into its card JSON.
 API_DATE_FORMAT = "%a %b %d %H:%M:%S %z %Y"
+# Embeds a wrapping figure may hold, each its own candidate: the embed forms, Substack's cards,
+# the carriers of other tools (carriers.py).
+CARD_FORMS_INSIDE = (
+    f"{TWEET_FORMS_INSIDE}, div:is(.tweet, .twitter-tweet, .twitter-embed), "
+    "aside.twitterstatus, table.kg-twitter-card"
+)
+# Where a quoted tweet sits inside a card (Substack's quote card, a onebox's `div.quoted`).
+QUOTE_CLASSES = frozenset({"quote-tweet", "quoted"})
 SUBSTACK_TEXT_SKIP = (
     "tweet-header",
     "tweet-footer",
@@ -37,7 +45,7 @@ SUBSTACK_TEXT_SKIP = (
 
 def parse_figure(node: LexborNode) -> list[Post]:
     """WordPress embed figure whose oEmbed failed (bare URL), or note.com's figure."""
-    if node.css_first(TWEET_FORMS_INSIDE) is not None:
+    if node.css_first(CARD_FORMS_INSIDE) is not None:
         return []  # the embed inside is its own candidate
     places = [attr(node, "data-src") or "", *(attr(a, "href") or "" for a in node.css("a[href]"))]
     for place in [*places, node.text(deep=True)]:
@@ -55,19 +63,18 @@ def parse_card(node: LexborNode) -> list[Post]:
     `twitter-embed` with only `data-attrs`) are read from that JSON instead; its `date` is the
     tweet's UTC time, not a shown date, so it gives `date` but no `date_text`.
     """
-    if node.css_first(TWEET_FORMS_INSIDE) is not None:
-        return []  # a site's wrapper around a real embed, which is its own candidate
+    if node.css_first(TWEET_FORMS_INSIDE) is not None or has_ancestor(node, _is_onebox):
+        return []  # a wrapper around a real embed, or a onebox's body: those are candidates of their own
     data = _card_data(node)
-    parts = status_parts(str(data.get("url") or ""))
-    if parts is None:
-        anchor = node.css_first("a[href]")
-        parts = status_parts(attr(anchor, "href") or "") if anchor is not None else None
-    if parts is None:
-        return []
-    url, post_id, user = parts
+    parts = status_parts(str(data.get("url") or "")) or _card_status(node)
     name = _first_text(node, ".tweet-author-name")
     handle = (_first_text(node, ".tweet-author-handle, .tweet-author") or "").lstrip("@")
     text_node = node.css_first(".tweet-text")
+    if parts is None and not (handle and text_node is not None):
+        return []
+    # Substack's email cards link only to substack.com/redirect/…: a card without a status link
+    # anywhere is keyed like an id-less post, by handle, date and text.
+    url, post_id, user = parts if parts is not None else (None, None, None)
 
     def skip(candidate: LexborNode) -> bool:
         return any(cls in SUBSTACK_TEXT_SKIP for cls in classes(candidate))
@@ -79,7 +86,7 @@ def parse_card(node: LexborNode) -> list[Post]:
         text = node_text(node, exclude=skip)
     else:
         text = None  # a site's own wrapper with a link in it: no card text to read
-    if not (name or handle or text) and data:
+    if not (name or handle or text) and data and post_id:
         return [_card_from_data(data, post_id, url, user)]
     links = tuple(
         href
@@ -100,7 +107,26 @@ def parse_card(node: LexborNode) -> list[Post]:
     ]
 
 
-def _card_from_data(data: dict[str, object], post_id: str, url: str, user: str | None) -> Post:
+def _card_status(node: LexborNode) -> tuple[str, str, str | None] | None:
+    """The card's own status URL: the first in any `href` (Substack's email cards put it on a
+    likes or retweets `<span href>`, cut as "…/status/ID?s=20/likes"), never one inside the
+    quoted tweet."""
+    for element in node.css("[href]"):
+        parts = status_parts(attr(element, "href") or "")
+        if parts is not None and not inside(element, node, _is_quote):
+            return parts
+    return None
+
+
+def _is_quote(node: LexborNode) -> bool:
+    return node.tag == "blockquote" or any(name in QUOTE_CLASSES for name in classes(node))
+
+
+def _is_onebox(node: LexborNode) -> bool:
+    return node.tag == "aside" and "onebox" in classes(node)
+
+
+def _card_from_data(data: dict[str, object], post_id: str, url: str | None, user: str | None) -> Post:
     text, links = _html_fragment(_str(data.get("full_text")))
     expanded = data.get("expanded_url")
     if isinstance(expanded, dict) and (card_url := _str(expanded.get("url"))):

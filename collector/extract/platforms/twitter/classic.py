@@ -106,7 +106,7 @@ def date_anchors(node: LexborNode) -> list[LexborNode]:
         return found
     last_id = status_id(found[-1])
     same = [index for index, anchor in enumerate(found) if status_id(anchor) == last_id]
-    dated = [index for index in same if _date_text(found[index])]
+    dated = [index for index in same if anchor_date_text(found[index])]
     last = dated[0] if dated else same[-1]
     earlier = found[: same[0]]
     anchors = [a for a in earlier if _after_byline(a) and status_id(a) != last_id]
@@ -170,7 +170,7 @@ def _segment_post(segment: _Segment, profile_in_byline: Callable[[str, str], boo
         url=url,
         author_name=name,
         handle=handle or user,
-        date_text=_date_text(segment.anchor),
+        date_text=anchor_date_text(segment.anchor),
         text=text,
         links=links if text else (),
         lang=segment.lang,
@@ -430,7 +430,7 @@ def _read_byline(byline: str) -> tuple[str | None, str | None]:
     return (name or None), last[1]
 
 
-def _date_text(anchor: LexborNode) -> str | None:
+def anchor_date_text(anchor: LexborNode) -> str | None:
     """The date link's text when it shows a date (not a URL or "Tweet may have been deleted")."""
     shown = node_text(anchor)
     if not shown or STATUS_URL.search(shown):

@@ -55,7 +55,7 @@ def is_tweet(node: LexborNode) -> bool:
 
 
 def make_post(
-    post_id: str,
+    post_id: str | None,
     *,
     url: str | None = None,
     author_name: str | None = None,
@@ -68,13 +68,13 @@ def make_post(
 ) -> Post:
     return Post(
         platform=PLATFORM,
-        post_id=post_id,
+        post_id=post_id or None,
         url=url,
         author_name=author_name or None,
         handle=handle or None,
         date_text=date_text or None,
         date=parse_date_text(date_text) if date_text else None,
-        posted_at=twitter_time(post_id),
+        posted_at=twitter_time(post_id) if post_id else None,
         text=text,
         links=links,
         lang=lang,

@@ -2,7 +2,8 @@
 
 An iframe with `data-tweet-id` or `Tweet.html?id=`, or an empty `<twitter-widget data-tweet-id>`.
 When the original blockquote survives beside it, the pair is one post and the blockquote speaks
-for it. AMP `amp-twitter` / `bento-twitter` carry `data-tweetid`; Qiita's tweet frames keep the
+for it. AMP `amp-twitter` / `bento-twitter` carry `data-tweetid`: an id, or (as AMP's own
+cleanup accepts) a status URL, handle and URL read from it, or "ID?ref_src=…"; Qiita's tweet frames keep the
 status URL percent-encoded in `data-content`.
 """
 
@@ -15,8 +16,8 @@ from selectolax.lexbor import LexborNode
 
 from collector.extract.platforms.markup import attr
 from collector.extract.platforms.twitter.classic import date_anchors
+from collector.extract.platforms.twitter.classless import is_classless_tweet
 from collector.extract.platforms.twitter.urls import (
-    TWEET_BLOCKQUOTES,
     TWEET_ID,
     is_tweet,
     make_post,
@@ -29,8 +30,11 @@ from collector.values import Post
 WIDGET_FRAME_PATH = re.compile(r"/embed/(?:Tweet|index)\.html$", re.IGNORECASE)
 WIDGET_HOSTS = ("platform.twitter.com", "platform.x.com")
 QIITA_TWEET_FRAME = "qiita.com/embed-contents/tweet"
-# How far around a rendered widget to look for the original blockquote it replaced.
-TWIN_SEARCH_DEPTH = 3
+# amp-twitter's data-tweetid as "ID?ref_src=twsrc%5Etfw" (amphtml 3p/twitter.js cleanupTweetId_).
+AMP_ID_WITH_QUERY = re.compile(r"^(?P<id>\d{1,20})\?ref")
+# How far around a rendered widget to look for the original blockquote it replaced: its parent,
+# then a theme's or CMS's wrappers (a WordPress block is a figure and a div).
+TWIN_SEARCH_DEPTH = 4
 TWIN_SIBLINGS = 3
 
 
@@ -94,14 +98,22 @@ def _near_siblings(node: LexborNode) -> list[LexborNode]:
 
 
 def _tweets_in(node: LexborNode) -> list[LexborNode]:
-    if is_tweet(node):
-        return [node]
-    return list(node.css(TWEET_BLOCKQUOTES))
+    """Tweet blockquotes in or at node: with the embed class, or without it (classless)."""
+    quotes = [node] if node.tag == "blockquote" else node.css("blockquote")
+    return [quote for quote in quotes if is_tweet(quote) or is_classless_tweet(quote)]
 
 
 def parse_amp(node: LexborNode) -> list[Post]:
     # A placeholder blockquote inside carries the full embed and is parsed on its own.
-    if node.css_first(TWEET_BLOCKQUOTES) is not None:
+    if _tweets_in(node):
         return []
-    post_id = attr(node, "data-tweetid") or ""
-    return [make_post(post_id)] if TWEET_ID.match(post_id) else []
+    value = attr(node, "data-tweetid") or ""
+    if TWEET_ID.match(value):
+        return [make_post(value)]
+    # AMP's cleanupTweetId_ also takes a status URL (which the validator allows) or "ID?ref_src=…".
+    parts = status_parts(value)
+    if parts is not None:
+        url, post_id, user = parts
+        return [make_post(post_id, url=url, handle=user)]
+    with_query = AMP_ID_WITH_QUERY.match(value)
+    return [make_post(with_query["id"])] if with_query else []
