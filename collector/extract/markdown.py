@@ -51,6 +51,8 @@ HTML_ELEMENTS = frozenset(
     input ins kbd label mark meter object output p picture q s samp script select small source span
     strike strong style sub sup svg template textarea time track tt u var video wbr""".split()  # noqa: SIM905
 )
+# A line that opens like a signature: a dash, then a name or the handle before a `(@`.
+SIGNATURE_START = re.compile(r"^(?:[—–―]|--)\s*[^\s(@]?[^(\n]{0,80}\(@|^(?:[—–―]|--)\s*@\w")
 # An image's alt text that is an emoji (no letters or digits): twemoji and wp-emoji draw them.
 EMOJI_ALT = re.compile(r"^[^\w\s]{1,16}$")
 
@@ -90,10 +92,12 @@ def inline_lines(children: Sequence[Token]) -> tuple[Line, ...]:
     parts: list[str] = []
     links: list[Link] = []
     opened: list[tuple[str, int]] = []  # (target, where its text starts in parts)
-    for child in children:
+    for position, child in enumerate(children):
         kind = child.type
         if kind in ("text", "code_inline"):
             parts.append(child.content)
+        elif kind == "softbreak" and _signature_follows(children, position):
+            _end_line(lines, parts, links)
         elif kind == "softbreak":
             parts.append(" ")
         elif kind == "hardbreak" or (kind == "html_inline" and HTML_BREAK.match(child.content)):
@@ -108,6 +112,17 @@ def inline_lines(children: Sequence[Token]) -> tuple[Line, ...]:
             _html_inline(child.content, parts, links, opened)
     _end_line(lines, parts, links)
     return tuple(lines)
+
+
+def _signature_follows(children: Sequence[Token], position: int) -> bool:
+    """A soft break before a signature's dash is a line of its own: the converter left out the
+    blank line between a post's text and its signature (`-- Name (@handle) [date](…)`)."""
+    following = children[position + 1] if position + 1 < len(children) else None
+    return (
+        following is not None
+        and following.type == "text"
+        and SIGNATURE_START.match(following.content) is not None
+    )
 
 
 def _html_inline(markup: str, parts: list[str], links: list[Link], opened: list[tuple[str, int]]) -> None:

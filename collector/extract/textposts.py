@@ -52,6 +52,10 @@ WIDGET_HANDLE = re.compile(r"^(?:(?P<name>.+?)\s+)?@(?P<handle>\w{1,50})$")
 # Widget lines between the handle and the text, and the Substack card's avatar caption.
 WIDGET_CHROME = re.compile(r"^(?:·|Follow(?: @\w+)?|Twitter avatar for @\w+|X avatar for @\w+)$")
 WIDGET_REACH = 12
+# A signature wrapped at 40 columns takes three or four lines.
+MAX_SIGNATURE_LINES = 4
+# A dash and a display name alone on a line (the rest wrapped below): at most this long.
+MAX_NAME_LINE = 90
 # Sentence ends of an article's paragraph (Latin and CJK punctuation, closing quotes after them).
 PROSE_ENDS = (".", ":", "!", "?", "…", ".”", '."', "。", "！", "？", "：", ".»", "!”", "?”")
 # List items as text dumps write them (lynx * + o, w3m •, inscriptis *): the article's structure.
@@ -91,7 +95,7 @@ class _Page:
     signatures: dict[tuple[int, int], tuple[Signature, int] | None] = field(default_factory=dict)
 
     def signature(self, at: tuple[int, int]) -> tuple[Signature, int] | None:
-        """The signature starting on line `at`, and how many lines it spans (a wrapped one: 2)."""
+        """The signature starting on line `at`, and how many lines it spans (wrapped: more than 1)."""
         if at not in self.signatures:
             self.signatures[at] = _signature(self.blocks[at[0]].lines, at[1])
         return self.signatures[at]
@@ -117,20 +121,31 @@ def _positions(blocks: list[Block]) -> Iterator[tuple[int, int]]:
 def _signature(lines: tuple[Line, ...], index: int) -> tuple[Signature, int] | None:
     text = lines[index].text
     if "@" not in text:
-        return None
-    signature = read_signature(text) or _cut_at_date_link(lines[index])
-    if signature is not None:
+        # Wrapped, the name may stand alone on the signature's first line.
+        if not LEADING_DASH.match(text) or len(text) > MAX_NAME_LINE:
+            return None
+        signature = None
+    else:
+        signature = read_signature(text) or _cut_at_date_link(lines[index])
+    if signature is not None and signature.date is not None:
         return signature, 1
-    # A signature the tool wrapped onto two lines: "— Name (@handle) December" / "11, 2016".
-    if (
-        index + 1 < len(lines)
-        and len(text) < MAX_SIGNATURE_CHARS
-        and not LEADING_DASH.match(lines[index + 1].text)
-    ):
-        joined = read_signature(f"{text} {lines[index + 1].text}")
-        if joined is not None and joined.before is None:
-            return joined, 2
-    return None
+    found = (signature, 1) if signature is not None else None
+    # A signature the tool wrapped onto more lines (the narrower the width, the more):
+    # "— Name" / "(@handle) 25. September" / "2018". The first dated reading wins.
+    joined = text
+    for span in range(2, MAX_SIGNATURE_LINES + 1):
+        if index + span > len(lines) or LEADING_DASH.match(lines[index + span - 1].text):
+            break
+        joined = f"{joined} {lines[index + span - 1].text}"
+        if len(joined) > MAX_SIGNATURE_CHARS:
+            break
+        longer = read_signature(joined)
+        if longer is None or longer.before is not None:
+            continue
+        if longer.date is not None:
+            return longer, span
+        found = found or (longer, span)
+    return found
 
 
 def _cut_at_date_link(line: Line) -> Signature | None:
