@@ -1,12 +1,13 @@
 """Score the text and Markdown forms of saved pages: recall, precision and fields for each tool.
 
-    python -m benchmarks.score_textforms [--corpus DIR] [--forms DIR] [--render] [--misses] [--json]
+    python -m benchmarks.score_textforms [--corpus DIR] [--forms DIR] [--render] [--every] [--misses] [--json]
 
 The pages of a corpus (`pages/*.html` beside `expected/*.json`, or a fixtures folder with
 `<slug>.html` beside `<slug>.json`) are rendered by the tools in ../shared/tools/textforms (lynx,
 w3m, inscriptis text; pandoc, html2text, Readability+Turndown, trafilatura Markdown), or read from
 renderings already made (`--forms`, `/tmp/forms` for the real-world corpus when /tmp/forms.done
-exists). Each rendering goes through the loaders and extraction, as `quotes ingest` reads a file.
+exists; `--every` scores each `<form>` folder there, such as `benchmarks/render_more.sh` writes). Each
+rendering goes through the loaders and extraction, as `quotes ingest` reads a file.
 
 Expected posts per rendering come from the page's HTML gold by issue 14's rule: a post is expected
 when its `(@handle)` signature and the start of its text survive in the rendering. Expected fields:
@@ -268,7 +269,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="corpus or fixtures folder")
     parser.add_argument("--forms", help="folder of renderings <form>/<slug>.* (made there with --render)")
     parser.add_argument("--render", action="store_true", help="render the pages with the tools first")
-    parser.add_argument("--form", action="append", choices=FORMS, help="score only this form (repeatable)")
+    parser.add_argument("--form", action="append", help="score only this form (repeatable)")
+    parser.add_argument("--every", action="store_true", help="score every <form> folder of --forms")
     parser.add_argument("--misses", action="store_true", help="list every miss, extra and wrong field")
     parser.add_argument("--json", action="store_true", help="one JSON object per form instead of a table")
     args = parser.parse_args(argv)
@@ -279,7 +281,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as scratch:
         forms = forms_folder(args, pages, Path(scratch))
         rows, misses = [], []
-        for form in args.form or FORMS:
+        names = sorted(p.name for p in forms.iterdir() if p.is_dir()) if args.every else FORMS
+        for form in args.form or names:
             score, read = score_form(pages, forms, form)
             rows.append(figures(form, score, read))
             misses.extend(f"{form}: {miss}" for miss in score.misses)

@@ -169,14 +169,15 @@ def _signed_post(page: _Page, at: tuple[int, int]) -> Post | None:
         return None
     signature, span = found
     links = _lines_links(page.blocks[at[0]].lines[at[1] : at[1] + span])
-    if signature.date is None:
-        dated = _date_below(page.blocks, at, span)
-        if dated is None:
-            return None
+    dated = _date_below(page.blocks, at, span) if signature.date is None else None
+    if dated is not None:
         signature = Signature(
             signature.platform, signature.name, signature.handle, *dated[0], status_url=signature.status_url
         )
         links += dated[1]
+    elif signature.date is None and not _has_permalink(signature, links):
+        # Undated and unlinked: an author's bio, a pull quote's attribution, quoted speech.
+        return None
     taken = _text_above(page, at, signature.platform, signature.before)
     if taken is None:
         return None
@@ -195,6 +196,14 @@ def _date_below(
         below = blocks[block + 1].lines[0]
     shown = read_date(below.text) if below is not None else None
     return (shown, below.links) if shown is not None and below is not None else None
+
+
+def _has_permalink(signature: Signature, links: tuple[Link, ...]) -> bool:
+    """A status link on an undated signature line makes it an embed's: the date link's text was
+    empty (a CMS's embed code) or did not survive, its target did (a Markdown clip keeps it)."""
+    if signature.status_url:
+        return True
+    return _permalink(links, signature.platform)[1] is not None
 
 
 def _post(signature: Signature, links: tuple[Link, ...], text: str, text_links: tuple[str, ...]) -> Post:
