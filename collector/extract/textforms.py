@@ -20,6 +20,7 @@ import re
 import unicodedata
 from collections import Counter
 
+from collector.extract.signatures import read_signature
 from collector.extract.textposts import Block, Line, find_posts
 from collector.values import Post
 
@@ -155,11 +156,19 @@ def _logical(run: list[str], width: int | None) -> tuple[Line, ...]:
     logical = [run[0].strip()]
     for previous, line in itertools.pairwise(run):
         text = line.strip()
-        if width is not None and _wrapped(previous, text, width):
+        if width is not None and _wrapped(previous, text, width) and not _signed(logical[-1]):
             logical[-1] = _join(logical[-1], text)
         else:
             logical.append(text)
     return tuple(Line(text) for text in logical)
+
+
+def _signed(line: str) -> bool:
+    """A whole dated signature: the line after it is the article's again, however short it is."""
+    if "@" not in line or not LINE_START.match(line):
+        return False
+    signature = read_signature(line)
+    return signature is not None and signature.date is not None and signature.before is None
 
 
 def _wrapped(previous: str, text: str, width: int) -> bool:
