@@ -370,13 +370,12 @@ def _instagram_post(page: _Page, at: tuple[int, int]) -> Post | None:
     """ "A post shared by Name (@handle) on <date>" (localized) below the caption."""
     line = page.blocks[at[0]].lines[at[1]]
     prefix = instagram.ATTRIBUTION_PREFIX.match(line.text.lstrip("—–- "))
-    if prefix is None or "(@" not in line.text:
+    if prefix is None:
         return None
-    attribution = instagram.ATTRIBUTION.match(line.text.lstrip("—–- ")[prefix.end() :])
-    if attribution is None:
+    found = _attribution(page.blocks[at[0]].lines, at[1], prefix.end())
+    if found is None:
         return None
-    after = line.text.lstrip("—–- ")[prefix.end() + attribution.end() :].strip()
-    shown = read_date(SHORT_WORD.sub("", after)) if after else None
+    attribution, shown, line = found
     taken = _text_above(page, at, "instagram", None)
     text = taken[0] if taken is not None else None
     links = line.links + (_links_in_text(page, at) if text else ())
@@ -397,6 +396,30 @@ def _instagram_post(page: _Page, at: tuple[int, int]) -> Post | None:
         posted_at=instagram_time(code) if code else None,
         text=text,
     )
+
+
+def _attribution(
+    lines: tuple[Line, ...], index: int, start: int
+) -> tuple[re.Match[str], tuple[str, dt.date] | None, Line] | None:
+    """The attribution from line `index` on, wrapped over up to MAX_SIGNATURE_LINES lines at a
+    narrow width: (name and handle, the shown date if any, the lines as one)."""
+    text, links = lines[index].text, lines[index].links
+    best = None
+    for span in range(1, MAX_SIGNATURE_LINES + 1):
+        if span > 1:
+            if index + span > len(lines) or len(text) > MAX_SIGNATURE_CHARS:
+                break
+            text, links = f"{text} {lines[index + span - 1].text}", links + lines[index + span - 1].links
+        body = text.lstrip("—–- ")[start:]
+        attribution = instagram.ATTRIBUTION.match(body) if "(@" in text else None
+        if attribution is None:
+            continue
+        after = body[attribution.end() :].strip()
+        shown = read_date(SHORT_WORD.sub("", after)) if after else None
+        if shown is not None:
+            return attribution, shown, Line(text, links)
+        best = best or (attribution, None, Line(text, links))
+    return best
 
 
 def _links_in_text(page: _Page, at: tuple[int, int]) -> tuple[Link, ...]:
