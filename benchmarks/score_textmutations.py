@@ -233,6 +233,12 @@ def _bullets(mark: str) -> Callable[[str], str]:
     return lambda text: BULLET.sub(lambda m: m[1] + mark, text)
 
 
+def _nbsp(line: str) -> str:
+    """Every other space between words and the space after a signature's dash as no-break spaces
+    (a line holding markup is left alone: embed code printed as text stays code)."""
+    return DASH_SPACE.sub("\\1\u00a0", _every_other(INNER_SPACE, "\u00a0")(line))
+
+
 def _smart(text: str) -> str:
     return APOSTROPHE.sub("\u2019", text)
 
@@ -247,7 +253,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("crlf", lambda text: text.replace("\n", "\r\n")),
     Mutation("tabs", leading_tabs(8), forms=tuple(f for f in FORMS if f not in MARKDOWN_FORMS)),
     Mutation("tabs", leading_tabs(4), forms=MARKDOWN_FORMS),
-    Mutation("nbsp", lambda text: DASH_SPACE.sub("\\1\u00a0", _every_other(INNER_SPACE, "\u00a0")(text))),
+    Mutation("nbsp", _lines(lambda line: line if "<" in line else _nbsp(line))),
     Mutation("blank-x3", blank_lines(3)),
     Mutation("no-blank", no_blank_lines, forms=tuple(f for f in FORMS if f not in MARKDOWN_FORMS)),
     Mutation("no-blank", no_quote_blank_lines, forms=MARKDOWN_FORMS),
