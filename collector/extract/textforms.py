@@ -45,7 +45,8 @@ FULL_SHARE = 0.1
 MAX_WIDE_PROSE = 1 / 3
 # Prose lines longer than any wrapping width: one in a hundred lines at the wall at most.
 MAX_LONG_PROSE = 0.01
-PROSE_LINE = re.compile(r"\S \S(?!.*\S {2,}\S)")
+WORD_GAP = re.compile(r"\S \S")
+TABLE_GAP = re.compile(r"\S {2,}\S")
 TAB_SIZE = 8
 # A signature, list item or quoted line starts a line of its own: never the rest of a wrap.
 LINE_START = re.compile(r"^(?:[—–―]|--?\s|[*+•>]\s)")
@@ -101,7 +102,7 @@ def wrap_width(lines: list[str]) -> int | None:
     wall (see WALL_DIVISOR), when the page has one. Prose lines far wider than the wall (a word
     boundary a wrapping tool would have broken at) tell a page of one paragraph a line."""
     widths = Counter(_width(line.rstrip()) for line in lines if line.strip())
-    prose = Counter(_width(line.rstrip()) for line in lines if PROSE_LINE.search(line.strip()))
+    prose = Counter(_width(line.rstrip()) for line in lines if _prose(line))
     total = sum(widths.values())
     if not total:
         return None
@@ -126,6 +127,15 @@ def wrap_width(lines: list[str]) -> int | None:
     if best is None:
         return None
     return max(w for w in range(best - max(MIN_WALL, best // WALL_DIVISOR), best + 1) if widths.get(w))
+
+
+def _prose(line: str) -> bool:
+    """Words one space apart (no table's column gap) on a line that could be wider than a wall."""
+    return (
+        len(line) > MIN_WRAP_WIDTH
+        and WORD_GAP.search(line) is not None
+        and TABLE_GAP.search(line.strip()) is None
+    )
 
 
 def _cumulative(widths: Counter[int]) -> list[int]:

@@ -130,6 +130,8 @@ def _signature(lines: tuple[Line, ...], index: int) -> tuple[Signature, int] | N
     if signature is not None and signature.date is not None:
         return signature, 1
     found = (signature, 1) if signature is not None else None
+    if not LEADING_DASH.match(text):
+        return found  # a wrapped signature starts with its dash
     # A signature the tool wrapped onto more lines (the narrower the width, the more):
     # "— Name" / "(@handle) 25. September" / "2018". The first dated reading wins.
     joined = text
