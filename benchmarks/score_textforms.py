@@ -52,6 +52,8 @@ SIGNATURE_WINDOW = 4000
 WORD = re.compile(r"\w+")
 # Markdown syntax a reader does not see: link targets, backslash escapes, quote markers.
 LINK_TARGET = re.compile(r"\]\([^()\s]*(?:\([^()\s]*\)[^()\s]*)*(?:\s+\"[^\"]*\")?\)")
+# A referenced link's label (`[text][4]`, Turndown's linkStyle "referenced").
+REFERENCE = re.compile(r"\]\[[^\[\]\s]{1,20}\]")
 ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 SPACES = re.compile(r"\s+")
 # lynx writes `&apos;` as U+02BC (modifier letter apostrophe); a reader sees an apostrophe.
@@ -113,7 +115,7 @@ def extract_file(path: Path) -> list[Post]:
 def haystack(text: str) -> str:
     """The rendering as a reader sees its words, without link targets, escapes or any spacing (tools
     wrap CJK text inside words)."""
-    text = ESCAPE.sub(r"\1", LINK_TARGET.sub("", text)).replace("[", "")
+    text = ESCAPE.sub(r"\1", LINK_TARGET.sub("", REFERENCE.sub("]", text))).replace("[", "")
     return SPACES.sub("", unicodedata.normalize("NFC", text)).casefold().translate(READER_FOLD)
 
 
