@@ -36,7 +36,6 @@ import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from benchmarks.score_textforms import (
     DEFAULT_CORPUS,
@@ -46,6 +45,7 @@ from benchmarks.score_textforms import (
     corpus_pages,
     expected_posts,
     extract_file,
+    figures,
     rendering,
     score_posts,
     tool_environment,
@@ -372,7 +372,9 @@ def print_rows(rows: Mapping[str, Mapping[str, Score | None]], forms: Sequence[s
         for name, row in rows.items():
             for form, score in row.items():
                 if score is not None:
-                    print(json.dumps(figures(name, form, score)))
+                    row = {"mutation": name, **figures(form, score, 0)}
+                    del row["renderings"]  # not counted per mutation
+                    print(json.dumps(row))
         return
     print("recall/precision/fields per tool (expected posts: those of the unchanged rendering)")
     print("| mutation | " + " | ".join(forms) + " |")
@@ -392,19 +394,6 @@ def worst(rows: Mapping[str, Mapping[str, Score | None]], form: str) -> str:
     precision = min(s.precision for s in scores if s is not None)
     fields = min(s.field_accuracy for s in scores if s is not None and s.matched)
     return f"{recall:.2f}/{precision:.2f}/{fields:.2f}"
-
-
-def figures(mutation: str, form: str, score: Score) -> dict[str, Any]:
-    return {
-        "mutation": mutation,
-        "form": form,
-        "expected": score.gold,
-        "counted": score.predicted,
-        "matched": score.matched,
-        "recall": round(score.recall, 4),
-        "precision": round(score.precision, 4),
-        "fields": round(score.field_accuracy, 4),
-    }
 
 
 if __name__ == "__main__":
