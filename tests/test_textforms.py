@@ -168,3 +168,20 @@ def test_cheap_mutations_of_the_real_world_renderings_meet_the_targets() -> None
         assert row["recall"] >= MIN_RECALL, row
         assert row["precision"] >= MIN_PRECISION, row
         assert row["fields"] >= MIN_FIELDS, row
+
+
+def test_markdown_raw_blockquote_is_read_as_a_quote_block() -> None:
+    """A README quoting a tweet as class-less raw HTML (no embed script, no status link): the quote's
+    dated signature is a post; an undated attribution in the same form (a pull quote) is not."""
+    page = (
+        "# Notes\n\nUsers wrote:\n\n"
+        '<blockquote data-lang="en"><p lang="en" dir="ltr">Tried it on my data &amp; it works '
+        '<a href="https://t.co/AbC1">pic.twitter.com/AbC1</a></p>&mdash; Ana Costa (@anacosta_ex) '
+        "March 4, 2024</blockquote>\n\n"
+        "<blockquote><p>&ldquo;It will not close again.&rdquo;</p>"
+        "&mdash; Jane Doe (@janedoe_ex)</blockquote>\n"
+    )
+    (post,) = extract_page(page, kind="markdown").posts
+    assert (post.handle, post.author_name, post.date_text) == ("anacosta_ex", "Ana Costa", "March 4, 2024")
+    assert post.text == "Tried it on my data & it works pic.twitter.com/AbC1"
+    assert post.links == ("https://t.co/AbC1",)

@@ -40,6 +40,10 @@ BREAK_OPENS = frozenset(
 BREAK_CLOSES = frozenset({"bullet_list_close", "ordered_list_close", "table_close"})
 LIST_OPENS = frozenset({"bullet_list_open", "ordered_list_open", "table_open", "heading_open"})
 LIST_CLOSES = frozenset({"bullet_list_close", "ordered_list_close", "table_close", "heading_close"})
+# A raw HTML block that is a quote (a README quoting a tweet), its tags, and the tags that end a line.
+HTML_QUOTE_BLOCK = re.compile(r"^\s*<blockquote\b", re.IGNORECASE)
+HTML_PIECE = re.compile(r"(<[^<>]*>)")
+HTML_LINE_END = re.compile(r"^</?(?:p|br|div|blockquote)\b[^>]*>$", re.IGNORECASE)
 HTML_BREAK = re.compile(r"^<br\s*/?>$", re.IGNORECASE)
 HTML_EMOJI_IMAGE = re.compile(
     r"^<img\b(?=[^>]*\bclass=[\"'][^\"']*\b(?:emoji|wp-smiley)\b)[^>]*\balt=[\"']([^\"']{1,16})[\"']", re.I
@@ -78,12 +82,37 @@ def markdown_blocks(text: str) -> list[Block]:
         if kind in BREAK_OPENS or kind in BREAK_CLOSES:
             blocks.append(BREAK)
         hidden += (kind in LIST_OPENS) - (kind in LIST_CLOSES)
+        if kind == "html_block" and not hidden and HTML_QUOTE_BLOCK.match(token.content):
+            count += 1
+            depth = len(containers)
+            lines = html_quote_lines(token.content)
+            if lines:
+                blocks.append(Block(lines, depth, count, distinct=True, exact=True))
         if kind == "inline" and not hidden:
             lines = inline_lines(token.children or [])
             if lines:
                 depth = len(containers) - 1
                 blocks.append(Block(lines, depth, containers[-1], distinct=depth > 0, exact=depth > 0))
     return blocks
+
+
+def html_quote_lines(markup: str) -> tuple[Line, ...]:
+    """A raw `<blockquote>` block's reader text, a line per paragraph or `<br>`, with its links:
+    GitHub and every Markdown renderer show it as a quote (READMEs quote tweets so, often
+    class-less and without the embed script)."""
+    lines: list[Line] = []
+    parts: list[str] = []
+    links: list[Link] = []
+    opened: list[tuple[str, int]] = []
+    for piece in HTML_PIECE.split(markup):
+        if not piece.startswith("<"):
+            parts.append(html.unescape(piece))
+        elif HTML_LINE_END.match(piece):
+            _end_line(lines, parts, links)
+        else:
+            _html_inline(piece, parts, links, opened)
+    _end_line(lines, parts, links)
+    return tuple(lines)
 
 
 def inline_lines(children: Sequence[Token]) -> tuple[Line, ...]:
