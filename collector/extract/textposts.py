@@ -323,10 +323,23 @@ def _lines_above(page: _Page, at: tuple[int, int], crosses_blank: bool) -> Itera
             line = len(block.lines)
         line -= 1
         text = blocks[index].lines[line].text
-        if page.signature((index, line)) is not None or WIDGET_TIME.match(text):
+        if (
+            page.signature((index, line)) is not None
+            or WIDGET_TIME.match(text)
+            or _signature_rest(page, index, line)
+        ):
             return
         if text != bluesky.MEDIA_PLACEHOLDER and not instagram.PLACEHOLDER.match(text):
             yield index, blocks[index].lines[line]  # media placeholders are no text
+
+
+def _signature_rest(page: _Page, index: int, line: int) -> bool:
+    """The line is the wrapped rest of a signature that starts a line or three above it."""
+    for back in range(1, min(line, MAX_SIGNATURE_LINES - 1) + 1):
+        found = page.signature((index, line - back))
+        if found is not None and found[1] > back:
+            return True
+    return False
 
 
 def _same_region(block: Block, home: Block) -> bool:
@@ -468,4 +481,6 @@ def _any_lines_above(blocks: list[Block], at: tuple[int, int], reach: int) -> It
                 return
             line = len(blocks[index].lines)
         line -= 1
+        if WIDGET_TIME.match(blocks[index].lines[line].text.strip()):
+            return  # another card's (or its quoted post's) time: that card ends here
         yield index, blocks[index].lines[line]
