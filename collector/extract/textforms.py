@@ -188,7 +188,8 @@ def _wrapped(previous: str, text: str, width: int) -> bool:
     if _is_wide(previous[-1]) and _is_wide(text[0]):
         # No word boundary in CJK text: a near-full line was wrapped (w3m counts a CJK
         # character as two columns, lynx as one).
-        return max(len(previous), _display_width(previous)) >= width - CJK_SLACK
+        # A line wider than the width was not wrapped there (pandoc keeps a run of CJK whole).
+        return any(width - CJK_SLACK <= w <= width for w in (len(previous), _display_width(previous)))
     word = text.split(" ", 1)[0]
     return _width(previous) + 1 + _width(word) > width
 
