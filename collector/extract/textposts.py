@@ -122,7 +122,8 @@ def _signature(lines: tuple[Line, ...], index: int) -> tuple[Signature, int] | N
     text = lines[index].text
     if "@" not in text:
         # Wrapped, the name may stand alone on the signature's first line.
-        if not LEADING_DASH.match(text) or len(text) > MAX_NAME_LINE:
+        lead = LEADING_DASH.match(text)
+        if lead is None or lead.end() == len(text) or len(text) > MAX_NAME_LINE:
             return None
         signature = None
     else:
@@ -146,8 +147,7 @@ def _signature(lines: tuple[Line, ...], index: int) -> tuple[Signature, int] | N
             continue
         if longer.date is not None:
             return longer, span
-        found = found or (longer, span)
-    return found
+    return found  # joined lines count only when they give a date: else they are text
 
 
 def _cut_at_date_link(line: Line) -> Signature | None:
@@ -196,7 +196,8 @@ def _date_below(
     below = lines[line + span] if line + span < len(lines) else None
     if below is None and block + 1 < len(blocks) and blocks[block + 1].lines:
         below = blocks[block + 1].lines[0]
-    shown = read_date(below.text) if below is not None else None
+    # A line that opens with a dash is a signature or a list item, never the date of the one above.
+    shown = read_date(below.text) if below is not None and not LEADING_DASH.match(below.text) else None
     return (shown, below.links) if shown is not None and below is not None else None
 
 
