@@ -1,12 +1,13 @@
 """Score the text and Markdown forms of saved pages: recall, precision and fields for each tool.
 
-    python -m benchmarks.score_textforms [--corpus DIR] [--forms DIR] [--render] [--misses] [--json]
+    python -m benchmarks.score_textforms [--corpus DIR] [--forms DIR] [--render] [--every] [--misses] [--json]
 
 The pages of a corpus (`pages/*.html` beside `expected/*.json`, or a fixtures folder with
 `<slug>.html` beside `<slug>.json`) are rendered by the tools in ../shared/tools/textforms (lynx,
 w3m, inscriptis text; pandoc, html2text, Readability+Turndown, trafilatura Markdown), or read from
 renderings already made (`--forms`, `/tmp/forms` for the real-world corpus when /tmp/forms.done
-exists). Each rendering goes through the loaders and extraction, as `quotes ingest` reads a file.
+exists; `--every` scores each `<form>` folder there, such as `benchmarks/render_more.sh` writes). Each
+rendering goes through the loaders and extraction, as `quotes ingest` reads a file.
 
 Expected posts per rendering come from the page's HTML gold by issue 14's rule: a post is expected
 when its `(@handle)` signature and the start of its text survive in the rendering. Expected fields:
@@ -51,6 +52,8 @@ SIGNATURE_WINDOW = 4000
 WORD = re.compile(r"\w+")
 # Markdown syntax a reader does not see: link targets, backslash escapes, quote markers.
 LINK_TARGET = re.compile(r"\]\([^()\s]*(?:\([^()\s]*\)[^()\s]*)*(?:\s+\"[^\"]*\")?\)")
+# A referenced link's label (`[text][4]`, Turndown's linkStyle "referenced").
+REFERENCE = re.compile(r"\]\[[^\[\]\s]{1,20}\]")
 ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 SPACES = re.compile(r"\s+")
 # lynx writes `&apos;` as U+02BC (modifier letter apostrophe); a reader sees an apostrophe.
@@ -112,7 +115,7 @@ def extract_file(path: Path) -> list[Post]:
 def haystack(text: str) -> str:
     """The rendering as a reader sees its words, without link targets, escapes or any spacing (tools
     wrap CJK text inside words)."""
-    text = ESCAPE.sub(r"\1", LINK_TARGET.sub("", text)).replace("[", "")
+    text = ESCAPE.sub(r"\1", LINK_TARGET.sub("", REFERENCE.sub("]", text))).replace("[", "")
     return SPACES.sub("", unicodedata.normalize("NFC", text)).casefold().translate(READER_FOLD)
 
 
@@ -170,9 +173,23 @@ def norm(value: Any) -> Any:
     return value
 
 
-def score_rendering(slug: str, golds: Sequence[Mapping[str, Any]], raw: str, posts: Sequence[Post]) -> Score:
+def expected_posts(golds: Sequence[Mapping[str, Any]], raw: str) -> list[dict[str, Any]]:
+    """The gold posts a rendering should give, with the fields it can give (issue 14's rule)."""
     seen = haystack(raw)
-    expected = [expected_record(g, raw) for g in golds if survives(g, seen)]
+    return [expected_record(g, raw) for g in golds if survives(g, seen)]
+
+
+def score_rendering(slug: str, golds: Sequence[Mapping[str, Any]], raw: str, posts: Sequence[Post]) -> Score:
+    return score_posts(slug, golds, expected_posts(golds, raw), posts)
+
+
+def score_posts(
+    slug: str,
+    golds: Sequence[Mapping[str, Any]],
+    expected: Sequence[Mapping[str, Any]],
+    posts: Sequence[Post],
+) -> Score:
+    """Found posts against the expected ones; a real post of the page not expected counts neither way."""
     found = [{name: post_record(p)[name] for name in FIELDS} for p in posts]
     score = Score(gold=len(expected))
     unmatched = list(range(len(found)))
@@ -254,7 +271,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="corpus or fixtures folder")
     parser.add_argument("--forms", help="folder of renderings <form>/<slug>.* (made there with --render)")
     parser.add_argument("--render", action="store_true", help="render the pages with the tools first")
-    parser.add_argument("--form", action="append", choices=FORMS, help="score only this form (repeatable)")
+    parser.add_argument("--form", action="append", help="score only this form (repeatable)")
+    parser.add_argument("--every", action="store_true", help="score every <form> folder of --forms")
     parser.add_argument("--misses", action="store_true", help="list every miss, extra and wrong field")
     parser.add_argument("--json", action="store_true", help="one JSON object per form instead of a table")
     args = parser.parse_args(argv)
@@ -265,7 +283,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as scratch:
         forms = forms_folder(args, pages, Path(scratch))
         rows, misses = [], []
-        for form in args.form or FORMS:
+        names = sorted(p.name for p in forms.iterdir() if p.is_dir()) if args.every else FORMS
+        for form in args.form or names:
             score, read = score_form(pages, forms, form)
             rows.append(figures(form, score, read))
             misses.extend(f"{form}: {miss}" for miss in score.misses)

@@ -40,6 +40,10 @@ BREAK_OPENS = frozenset(
 BREAK_CLOSES = frozenset({"bullet_list_close", "ordered_list_close", "table_close"})
 LIST_OPENS = frozenset({"bullet_list_open", "ordered_list_open", "table_open", "heading_open"})
 LIST_CLOSES = frozenset({"bullet_list_close", "ordered_list_close", "table_close", "heading_close"})
+# A raw HTML block that is a quote (a README quoting a tweet), its tags, and the tags that end a line.
+HTML_QUOTE_BLOCK = re.compile(r"^\s*<blockquote\b", re.IGNORECASE)
+HTML_PIECE = re.compile(r"(<[^<>]*>)")
+HTML_LINE_END = re.compile(r"^</?(?:p|br|div|blockquote)\b[^>]*>$", re.IGNORECASE)
 HTML_BREAK = re.compile(r"^<br\s*/?>$", re.IGNORECASE)
 HTML_EMOJI_IMAGE = re.compile(
     r"^<img\b(?=[^>]*\bclass=[\"'][^\"']*\b(?:emoji|wp-smiley)\b)[^>]*\balt=[\"']([^\"']{1,16})[\"']", re.I
@@ -51,6 +55,8 @@ HTML_ELEMENTS = frozenset(
     input ins kbd label mark meter object output p picture q s samp script select small source span
     strike strong style sub sup svg template textarea time track tt u var video wbr""".split()  # noqa: SIM905
 )
+# A line that opens like a signature: a dash, then a name or the handle before a `(@`.
+SIGNATURE_START = re.compile(r"^(?:[—–―]|--)\s*[^\s(@]?[^(\n]{0,80}\(@|^(?:[—–―]|--)\s*@\w")
 # An image's alt text that is an emoji (no letters or digits): twemoji and wp-emoji draw them.
 EMOJI_ALT = re.compile(r"^[^\w\s]{1,16}$")
 
@@ -76,6 +82,12 @@ def markdown_blocks(text: str) -> list[Block]:
         if kind in BREAK_OPENS or kind in BREAK_CLOSES:
             blocks.append(BREAK)
         hidden += (kind in LIST_OPENS) - (kind in LIST_CLOSES)
+        if kind == "html_block" and not hidden and HTML_QUOTE_BLOCK.match(token.content):
+            count += 1
+            depth = len(containers)
+            lines = html_quote_lines(token.content)
+            if lines:
+                blocks.append(Block(lines, depth, count, distinct=True, exact=True))
         if kind == "inline" and not hidden:
             lines = inline_lines(token.children or [])
             if lines:
@@ -84,16 +96,37 @@ def markdown_blocks(text: str) -> list[Block]:
     return blocks
 
 
+def html_quote_lines(markup: str) -> tuple[Line, ...]:
+    """A raw `<blockquote>` block's reader text, a line per paragraph or `<br>`, with its links:
+    GitHub and every Markdown renderer show it as a quote (READMEs quote tweets so, often
+    class-less and without the embed script)."""
+    lines: list[Line] = []
+    parts: list[str] = []
+    links: list[Link] = []
+    opened: list[tuple[str, int]] = []
+    for piece in HTML_PIECE.split(markup):
+        if not piece.startswith("<"):
+            parts.append(html.unescape(piece))
+        elif HTML_LINE_END.match(piece):
+            _end_line(lines, parts, links)
+        else:
+            _html_inline(piece, parts, links, opened)
+    _end_line(lines, parts, links)
+    return tuple(lines)
+
+
 def inline_lines(children: Sequence[Token]) -> tuple[Line, ...]:
     """A paragraph's reader text, split at hard breaks, with each line's links (text, target)."""
     lines: list[Line] = []
     parts: list[str] = []
     links: list[Link] = []
     opened: list[tuple[str, int]] = []  # (target, where its text starts in parts)
-    for child in children:
+    for position, child in enumerate(children):
         kind = child.type
         if kind in ("text", "code_inline"):
             parts.append(child.content)
+        elif kind == "softbreak" and _signature_follows(children, position):
+            _end_line(lines, parts, links)
         elif kind == "softbreak":
             parts.append(" ")
         elif kind == "hardbreak" or (kind == "html_inline" and HTML_BREAK.match(child.content)):
@@ -108,6 +141,17 @@ def inline_lines(children: Sequence[Token]) -> tuple[Line, ...]:
             _html_inline(child.content, parts, links, opened)
     _end_line(lines, parts, links)
     return tuple(lines)
+
+
+def _signature_follows(children: Sequence[Token], position: int) -> bool:
+    """A soft break before a signature's dash is a line of its own: the converter left out the
+    blank line between a post's text and its signature (`-- Name (@handle) [date](…)`)."""
+    following = children[position + 1] if position + 1 < len(children) else None
+    return (
+        following is not None
+        and following.type == "text"
+        and SIGNATURE_START.match(following.content) is not None
+    )
 
 
 def _html_inline(markup: str, parts: list[str], links: list[Link], opened: list[tuple[str, int]]) -> None:

@@ -271,9 +271,13 @@ def parse_candidate(node: LexborNode) -> list[Post]:
 
 
 def _text_page_posts(page: str) -> list[Post]:
-    """Signed posts, and embed code a text dump prints as text (inscriptis writes a consent
-    layer's `<textarea>` out verbatim): each post once, the embed's copy where both have it."""
-    posts = extract_text_posts(page)
+    return _with_embed_code(page, extract_text_posts(page))
+
+
+def _with_embed_code(page: str, posts: list[Post]) -> list[Post]:
+    """Signed posts, and embed code a text or Markdown page holds as it is (inscriptis writes a
+    consent layer's `<textarea>` out verbatim; html2markdown and hand-written Markdown keep the
+    embed's `<blockquote>` as raw HTML): each post once, the embed's copy where both have it."""
     if "<blockquote" not in page or not has_markers(page):
         return posts
     embedded = extract_posts(page)
@@ -293,5 +297,6 @@ def extract_page(
     if kind == "text":
         return Extraction(meta=text_metadata(page), posts=tuple(_text_page_posts(page)))
     if kind == "markdown":
-        return extract_markdown(page)
+        clip = extract_markdown(page)
+        return Extraction(meta=clip.meta, posts=tuple(_with_embed_code(page, list(clip.posts))))
     return Extraction(meta=extract_metadata(page), posts=tuple(extract_posts(page if utf8 is None else utf8)))

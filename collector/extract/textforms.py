@@ -20,18 +20,33 @@ import re
 import unicodedata
 from collections import Counter
 
+from collector.extract.signatures import read_signature
 from collector.extract.textposts import Block, Line, find_posts
 from collector.values import Post
 
-# Widths wrapping tools use: pandoc 72, lynx ~77, html2text 78, w3m 80 (plus indentation).
-MAX_WRAP_WIDTH = 100
-MIN_WRAP_WIDTH = 60
-# ... and fills many of them: lines within FULL_SLACK of the width, at least this many.
-FULL_SLACK = 12
+# A wrapped page has a wall: many lines end just short of the width the tool wrapped at (the next
+# word did not fit), and almost none is wider (an unbreakable URL, a table row). The wall is looked
+# for at every width from MIN_WRAP_WIDTH to MAX_WRAP_WIDTH (lynx -width, w3m -cols, pandoc
+# --columns, html2text body_width, fmt and email clients: 40 to 120 and more, plus indentation).
+MIN_WRAP_WIDTH = 30
+MAX_WRAP_WIDTH = 160
+# The wall's thickness at width w: lines within w // WALL_DIVISOR (at least MIN_WALL) of it.
+WALL_DIVISOR = 10
+MIN_WALL = 3
+# Lines just past the wall may be at most this share of the lines at it, lines wider still
+# (unbreakable URLs, tables, preformatted text) at most MAX_WIDE_SHARE of the page's non-blank
+# lines; the lines at the wall must be at least MIN_FULL_LINES and FULL_SHARE of them.
+MAX_PAST_WALL = 0.1
+MAX_WIDE_SHARE = 0.1
 MIN_FULL_LINES = 3
-FULL_SHARE = 0.2
-# A page is wrapped when almost none of its lines is wider than a wrapping tool writes.
-MAX_WIDE_SHARE = 0.02
+FULL_SHARE = 0.1
+# Prose lines (words one space apart: no table, no URL) wider than the wall, against the lines at
+# it: preformatted text in a wrapped page stays below this, a page of one paragraph a line above.
+MAX_WIDE_PROSE = 1 / 3
+# Prose lines longer than any wrapping width: one in a hundred lines at the wall at most.
+MAX_LONG_PROSE = 0.01
+WORD_GAP = re.compile(r"\S \S")
+TABLE_GAP = re.compile(r"\S {2,}\S")
 TAB_SIZE = 8
 # A signature, list item or quoted line starts a line of its own: never the rest of a wrap.
 LINE_START = re.compile(r"^(?:[—–―]|--?\s|[*+•>]\s)")
@@ -81,18 +96,50 @@ def clean_text(text: str) -> str:
 
 
 def wrap_width(lines: list[str]) -> int | None:
-    """The width the page was wrapped at, or None when its lines are not wrapped."""
-    widths = [_width(line) for line in lines if line.strip()]
-    if not widths:
+    """The width the page was wrapped at, or None when its lines are not wrapped.
+
+    Read from the distribution of line widths, not from one width: the widest line at the page's
+    wall (see WALL_DIVISOR), when the page has one. Prose lines far wider than the wall (a word
+    boundary a wrapping tool would have broken at) tell a page of one paragraph a line."""
+    widths = Counter(_width(line.rstrip()) for line in lines if line.strip())
+    prose = Counter(_width(line.rstrip()) for line in lines if _prose(line))
+    total = sum(widths.values())
+    if not total:
         return None
-    narrow = [w for w in widths if w <= MAX_WRAP_WIDTH]
-    if len(widths) - len(narrow) > MAX_WIDE_SHARE * len(widths) or not narrow:
+    # below[w]: lines at most w wide, so a window of widths is counted in constant time.
+    below, prose_below = _cumulative(widths), _cumulative(prose)
+    prose_total = sum(prose.values())
+    long_prose = prose_total - prose_below[MAX_WRAP_WIDTH]
+    best, best_count = None, max(MIN_FULL_LINES, FULL_SHARE * total) - 1
+    for width in range(MIN_WRAP_WIDTH, MAX_WRAP_WIDTH + 1):
+        wall = max(MIN_WALL, width // WALL_DIVISOR)
+        at_wall = below[width] - below[width - wall]
+        past_wall = below[width + wall] - below[width]
+        wide, wide_prose = total - below[width + wall], prose_total - prose_below[width + wall]
+        if (
+            at_wall > best_count
+            and past_wall <= MAX_PAST_WALL * at_wall
+            and wide <= MAX_WIDE_SHARE * total
+            and wide_prose < MAX_WIDE_PROSE * at_wall
+            and long_prose <= MAX_LONG_PROSE * at_wall
+        ):
+            best, best_count = width, at_wall
+    if best is None:
         return None
-    width = max(narrow)
-    full = sum(w >= width - FULL_SLACK for w in narrow)
+    return max(w for w in range(best - max(MIN_WALL, best // WALL_DIVISOR), best + 1) if widths.get(w))
+
+
+def _prose(line: str) -> bool:
+    """Words one space apart (no table's column gap) on a line that could be wider than a wall."""
     return (
-        width if width >= MIN_WRAP_WIDTH and full >= max(MIN_FULL_LINES, FULL_SHARE * len(widths)) else None
+        len(line) > MIN_WRAP_WIDTH
+        and WORD_GAP.search(line) is not None
+        and TABLE_GAP.search(line.strip()) is None
     )
+
+
+def _cumulative(widths: Counter[int]) -> list[int]:
+    return list(itertools.accumulate(widths.get(w, 0) for w in range(MAX_WRAP_WIDTH * 2 + 1)))
 
 
 def _width(line: str) -> int:
@@ -119,11 +166,19 @@ def _logical(run: list[str], width: int | None) -> tuple[Line, ...]:
     logical = [run[0].strip()]
     for previous, line in itertools.pairwise(run):
         text = line.strip()
-        if width is not None and _wrapped(previous, text, width):
+        if width is not None and _wrapped(previous, text, width) and not _signed(logical[-1]):
             logical[-1] = _join(logical[-1], text)
         else:
             logical.append(text)
     return tuple(Line(text) for text in logical)
+
+
+def _signed(line: str) -> bool:
+    """A whole dated signature: the line after it is the article's again, however short it is."""
+    if "@" not in line or not LINE_START.match(line):
+        return False
+    signature = read_signature(line)
+    return signature is not None and signature.date is not None and signature.before is None
 
 
 def _wrapped(previous: str, text: str, width: int) -> bool:
@@ -133,7 +188,8 @@ def _wrapped(previous: str, text: str, width: int) -> bool:
     if _is_wide(previous[-1]) and _is_wide(text[0]):
         # No word boundary in CJK text: a near-full line was wrapped (w3m counts a CJK
         # character as two columns, lynx as one).
-        return max(len(previous), _display_width(previous)) >= width - CJK_SLACK
+        # A line wider than the width was not wrapped there (pandoc keeps a run of CJK whole).
+        return any(width - CJK_SLACK <= w <= width for w in (len(previous), _display_width(previous)))
     word = text.split(" ", 1)[0]
     return _width(previous) + 1 + _width(word) > width
 

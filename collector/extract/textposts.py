@@ -52,6 +52,10 @@ WIDGET_HANDLE = re.compile(r"^(?:(?P<name>.+?)\s+)?@(?P<handle>\w{1,50})$")
 # Widget lines between the handle and the text, and the Substack card's avatar caption.
 WIDGET_CHROME = re.compile(r"^(?:·|Follow(?: @\w+)?|Twitter avatar for @\w+|X avatar for @\w+)$")
 WIDGET_REACH = 12
+# A signature wrapped at 40 columns takes three or four lines.
+MAX_SIGNATURE_LINES = 4
+# A dash and a display name alone on a line (the rest wrapped below): at most this long.
+MAX_NAME_LINE = 90
 # Sentence ends of an article's paragraph (Latin and CJK punctuation, closing quotes after them).
 PROSE_ENDS = (".", ":", "!", "?", "…", ".”", '."', "。", "！", "？", "：", ".»", "!”", "?”")
 # List items as text dumps write them (lynx * + o, w3m •, inscriptis *): the article's structure.
@@ -91,7 +95,7 @@ class _Page:
     signatures: dict[tuple[int, int], tuple[Signature, int] | None] = field(default_factory=dict)
 
     def signature(self, at: tuple[int, int]) -> tuple[Signature, int] | None:
-        """The signature starting on line `at`, and how many lines it spans (a wrapped one: 2)."""
+        """The signature starting on line `at`, and how many lines it spans (wrapped: more than 1)."""
         if at not in self.signatures:
             self.signatures[at] = _signature(self.blocks[at[0]].lines, at[1])
         return self.signatures[at]
@@ -117,20 +121,33 @@ def _positions(blocks: list[Block]) -> Iterator[tuple[int, int]]:
 def _signature(lines: tuple[Line, ...], index: int) -> tuple[Signature, int] | None:
     text = lines[index].text
     if "@" not in text:
-        return None
-    signature = read_signature(text) or _cut_at_date_link(lines[index])
-    if signature is not None:
+        # Wrapped, the name may stand alone on the signature's first line.
+        lead = LEADING_DASH.match(text)
+        if lead is None or lead.end() == len(text) or len(text) > MAX_NAME_LINE:
+            return None
+        signature = None
+    else:
+        signature = read_signature(text) or _cut_at_date_link(lines[index])
+    if signature is not None and signature.date is not None:
         return signature, 1
-    # A signature the tool wrapped onto two lines: "— Name (@handle) December" / "11, 2016".
-    if (
-        index + 1 < len(lines)
-        and len(text) < MAX_SIGNATURE_CHARS
-        and not LEADING_DASH.match(lines[index + 1].text)
-    ):
-        joined = read_signature(f"{text} {lines[index + 1].text}")
-        if joined is not None and joined.before is None:
-            return joined, 2
-    return None
+    found = (signature, 1) if signature is not None else None
+    if not LEADING_DASH.match(text):
+        return found  # a wrapped signature starts with its dash
+    # A signature the tool wrapped onto more lines (the narrower the width, the more):
+    # "— Name" / "(@handle) 25. September" / "2018". The first dated reading wins.
+    joined = text
+    for span in range(2, MAX_SIGNATURE_LINES + 1):
+        if index + span > len(lines) or LEADING_DASH.match(lines[index + span - 1].text):
+            break
+        joined = f"{joined} {lines[index + span - 1].text}"
+        if len(joined) > MAX_SIGNATURE_CHARS:
+            break
+        longer = read_signature(joined)
+        if longer is None or longer.before is not None:
+            continue
+        if longer.date is not None:
+            return longer, span
+    return found  # joined lines count only when they give a date: else they are text
 
 
 def _cut_at_date_link(line: Line) -> Signature | None:
@@ -154,14 +171,15 @@ def _signed_post(page: _Page, at: tuple[int, int]) -> Post | None:
         return None
     signature, span = found
     links = _lines_links(page.blocks[at[0]].lines[at[1] : at[1] + span])
-    if signature.date is None:
-        dated = _date_below(page.blocks, at, span)
-        if dated is None:
-            return None
+    dated = _date_below(page.blocks, at, span) if signature.date is None else None
+    if dated is not None:
         signature = Signature(
             signature.platform, signature.name, signature.handle, *dated[0], status_url=signature.status_url
         )
         links += dated[1]
+    elif signature.date is None and not _has_permalink(signature, links):
+        # Undated and unlinked: an author's bio, a pull quote's attribution, quoted speech.
+        return None
     taken = _text_above(page, at, signature.platform, signature.before)
     if taken is None:
         return None
@@ -178,8 +196,17 @@ def _date_below(
     below = lines[line + span] if line + span < len(lines) else None
     if below is None and block + 1 < len(blocks) and blocks[block + 1].lines:
         below = blocks[block + 1].lines[0]
-    shown = read_date(below.text) if below is not None else None
+    # A line that opens with a dash is a signature or a list item, never the date of the one above.
+    shown = read_date(below.text) if below is not None and not LEADING_DASH.match(below.text) else None
     return (shown, below.links) if shown is not None and below is not None else None
+
+
+def _has_permalink(signature: Signature, links: tuple[Link, ...]) -> bool:
+    """A status link on an undated signature line makes it an embed's: the date link's text was
+    empty (a CMS's embed code) or did not survive, its target did (a Markdown clip keeps it)."""
+    if signature.status_url:
+        return True
+    return _permalink(links, signature.platform)[1] is not None
 
 
 def _post(signature: Signature, links: tuple[Link, ...], text: str, text_links: tuple[str, ...]) -> Post:
@@ -297,10 +324,23 @@ def _lines_above(page: _Page, at: tuple[int, int], crosses_blank: bool) -> Itera
             line = len(block.lines)
         line -= 1
         text = blocks[index].lines[line].text
-        if page.signature((index, line)) is not None or WIDGET_TIME.match(text):
+        if (
+            page.signature((index, line)) is not None
+            or WIDGET_TIME.match(text)
+            or _signature_rest(page, index, line)
+        ):
             return
         if text != bluesky.MEDIA_PLACEHOLDER and not instagram.PLACEHOLDER.match(text):
             yield index, blocks[index].lines[line]  # media placeholders are no text
+
+
+def _signature_rest(page: _Page, index: int, line: int) -> bool:
+    """The line is the wrapped rest of a signature that starts a line or three above it."""
+    for back in range(1, min(line, MAX_SIGNATURE_LINES - 1) + 1):
+        found = page.signature((index, line - back))
+        if found is not None and found[1] > back:
+            return True
+    return False
 
 
 def _same_region(block: Block, home: Block) -> bool:
@@ -346,13 +386,12 @@ def _instagram_post(page: _Page, at: tuple[int, int]) -> Post | None:
     """ "A post shared by Name (@handle) on <date>" (localized) below the caption."""
     line = page.blocks[at[0]].lines[at[1]]
     prefix = instagram.ATTRIBUTION_PREFIX.match(line.text.lstrip("—–- "))
-    if prefix is None or "(@" not in line.text:
+    if prefix is None:
         return None
-    attribution = instagram.ATTRIBUTION.match(line.text.lstrip("—–- ")[prefix.end() :])
-    if attribution is None:
+    found = _attribution(page.blocks[at[0]].lines, at[1], prefix.end())
+    if found is None:
         return None
-    after = line.text.lstrip("—–- ")[prefix.end() + attribution.end() :].strip()
-    shown = read_date(SHORT_WORD.sub("", after)) if after else None
+    attribution, shown, line = found
     taken = _text_above(page, at, "instagram", None)
     text = taken[0] if taken is not None else None
     links = line.links + (_links_in_text(page, at) if text else ())
@@ -373,6 +412,30 @@ def _instagram_post(page: _Page, at: tuple[int, int]) -> Post | None:
         posted_at=instagram_time(code) if code else None,
         text=text,
     )
+
+
+def _attribution(
+    lines: tuple[Line, ...], index: int, start: int
+) -> tuple[re.Match[str], tuple[str, dt.date] | None, Line] | None:
+    """The attribution from line `index` on, wrapped over up to MAX_SIGNATURE_LINES lines at a
+    narrow width: (name and handle, the shown date if any, the lines as one)."""
+    text, links = lines[index].text, lines[index].links
+    best = None
+    for span in range(1, MAX_SIGNATURE_LINES + 1):
+        if span > 1:
+            if index + span > len(lines) or len(text) > MAX_SIGNATURE_CHARS:
+                break
+            text, links = f"{text} {lines[index + span - 1].text}", links + lines[index + span - 1].links
+        body = text.lstrip("—–- ")[start:]
+        attribution = instagram.ATTRIBUTION.match(body) if "(@" in text else None
+        if attribution is None:
+            continue
+        after = body[attribution.end() :].strip()
+        shown = read_date(SHORT_WORD.sub("", after)) if after else None
+        if shown is not None:
+            return attribution, shown, Line(text, links)
+        best = best or (attribution, None, Line(text, links))
+    return best
 
 
 def _links_in_text(page: _Page, at: tuple[int, int]) -> tuple[Link, ...]:
@@ -419,4 +482,6 @@ def _any_lines_above(blocks: list[Block], at: tuple[int, int], reach: int) -> It
                 return
             line = len(blocks[index].lines)
         line -= 1
+        if WIDGET_TIME.match(blocks[index].lines[line].text.strip()):
+            return  # another card's (or its quoted post's) time: that card ends here
         yield index, blocks[index].lines[line]

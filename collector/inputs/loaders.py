@@ -140,7 +140,6 @@ def iter_files(
             yield item if isinstance(item, Path | LoadError) else LoadError(arg, "not a local path")
 
 
-
 def count_files(args: Sequence[str]) -> int | None:
     """How many page files the local path arguments name, for a progress bar's total.
 
