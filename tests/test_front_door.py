@@ -83,7 +83,10 @@ def test_ingest_search_export_end_to_end(db: Path) -> None:
     assert [json.loads(line)["handle"] for line in found.stdout.splitlines()] == ["DavisColby"]
     table = quotes(db, "search", "--author", "mcfaul")
     assert table.returncode == 0
-    assert table.stdout.splitlines()[1].startswith("2022-01-07  McFaul")
+    row_id, rest = table.stdout.splitlines()[1].split(maxsplit=1)
+    assert rest.startswith("2022-01-07  McFaul")
+    # The table's first column is what `show` takes (the seed's text copy has no platform ids).
+    assert "@McFaul" in quotes(db, "show", row_id).stdout.splitlines()[0]
 
 
 def test_a_missing_input_exits_1_after_ingesting_the_rest(db: Path) -> None:
@@ -240,7 +243,7 @@ def test_ctrl_c_keeps_whole_articles_and_says_how_far_it_got(db: Path) -> None:
     process.send_signal(signal.SIGINT)
     process.stdin.close()
     rest = process.stderr.read()
-    assert process.wait(timeout=60) == 1
+    assert process.wait(timeout=60) == 130  # the shell's code for SIGINT, after saving
     assert rest.splitlines() == [
         "interrupted; saved so far: pages read: 1, posts found: 3, new: 3, already known: 0, failed: 1, "
         "skipped: 0",
