@@ -143,7 +143,7 @@ def _fetch_marks(connection: Connection, row_ids: Column, marks: Marks) -> None:
             marks.tags.update((post_id, tuple(tags)) for post_id, tags in found.items())
         if marks.any_notes:
             noted = select(PostNote.post_id, PostNote.text).where(PostNote.post_id.in_(chunk))
-            marks.notes.update(connection.execute(noted).tuples())
+            marks.notes.update((post_id, note) for post_id, note in connection.execute(noted))
 
 
 def _mark_columns(row_ids: Column, marks: Marks) -> list[Column]:

@@ -30,6 +30,8 @@ AUTHOR_FIELDS = ("platform", "handle", "author_name", "post_count", "first_date"
 COLUMN_TITLES = {"author_name": "NAME", "post_count": "POSTS", "first_date": "FIRST", "last_date": "LAST"}
 ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T")
 ARTICLE_FIELDS = ("id", "title", "url", "published", "post_count", "ingested_at")
+# The table leaves out when an article was ingested, to give its title the room.
+ARTICLE_TABLE_FIELDS = ARTICLE_FIELDS[:-1]
 
 
 @click.command(epilog=SEARCH_SYNTAX)
@@ -178,7 +180,8 @@ def articles(ctx: click.Context, filters: Filters, fmt: str) -> None:
     """
     with reading(ctx) as session:
         rows = session.execute(select_articles(filters)).all()
-    emit_rows([dict(zip(ARTICLE_FIELDS, row, strict=True)) for row in rows], ARTICLE_FIELDS, fmt, flex=(2, 1))
+    records = [dict(zip(ARTICLE_FIELDS, row, strict=True)) for row in rows]
+    emit_rows(records, ARTICLE_TABLE_FIELDS if fmt == "table" else ARTICLE_FIELDS, fmt, flex=(2, 1))
 
 
 def emit_rows(
@@ -191,7 +194,7 @@ def emit_rows(
             export.write_records([{k: _iso(v) for k, v in row.items()} for row in rows], out, fmt, fields)
         return
     headers = [COLUMN_TITLES.get(field, field.replace("_", " ").upper()) for field in fields]
-    cells = [[_short(value) for value in row.values()] for row in rows]
+    cells = [[_short(row[field]) for field in fields] for row in rows]
     for line in terminal.grid_lines(cells, headers, terminal_width(), flex=flex):
         click.echo(line)
 
