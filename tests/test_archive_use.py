@@ -4,12 +4,15 @@ canonical URL, and the help that matches the options."""
 
 from __future__ import annotations
 
+import functools
 import html
+import http.server
 import json
 import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +22,7 @@ from click.testing import CliRunner, Result
 from sqlalchemy import text
 
 from collector.cli import cli
+from collector.values import normalize_url
 from db.engine import make_engine
 
 # Three pages: A quotes posts 1 and 2, B quotes 2 and 3, C (no canonical link) quotes nothing.
@@ -310,6 +314,41 @@ def test_a_saved_page_and_a_clip_of_it_are_one_article(db_url: str, tmp_path: Pa
     assert run(db_url, "ingest", "--jobs", "1", str(saved), str(clip)).exit_code == 0
     articles = jsonl(run(db_url, "articles", "--format", "jsonl"))
     assert len(articles) == 1 and articles[0]["post_count"] == 1
+
+
+def test_a_fetched_page_and_its_saved_copy_are_one_article(db_url: str, pages: Path) -> None:
+    handler = functools.partial(QuietHandler, directory=str(pages))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/a.html?utm_campaign=x"
+        fetched = run(db_url, "ingest", "--allow-private", "--archive-dir", str(pages.parent / "copies"), url)
+        assert fetched.exit_code == 0, fetched.stderr
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert run(db_url, "ingest", "--jobs", "1", str(pages / "a.html")).exit_code == 0
+    (article,) = jsonl(run(db_url, "articles", "--format", "jsonl"))
+    assert (article["url"], article["post_count"]) == ("https://news.example/alpha", 2)
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    ("spelling", "key"),
+    [
+        ("HTTPS://News.Example:443/a/b/?utm_source=x&id=3&fbclid=9#top", "https://news.example/a/b?id=3"),
+        ("http://news.example:80", "http://news.example/"),
+        ("http://news.example:8080/a?", "http://news.example:8080/a"),
+        ("https://news.example/a?b=c%20d&UTM_Medium=e&gclid=1", "https://news.example/a?b=c%20d"),
+        ("pages/a.html", "pages/a.html"),
+    ],
+)
+def test_urls_are_keyed_in_one_spelling(spelling: str, key: str) -> None:
+    assert normalize_url(spelling) == key
 
 
 # --- show: wrapping and time zones; --tz ------------------------------------------------------------

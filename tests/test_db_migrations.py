@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -40,7 +41,8 @@ FULL_TEXT_OBJECTS = ("posts_fts", "ix_posts_fts")
 
 def seed_at_revision(engine: Engine, article: Article, posts: Sequence[Post]) -> None:
     """Store a page as the writer of an older revision did: today's rows, cut to the columns the
-    database has at its revision (today's writer fills columns an old schema lacks)."""
+    database has at its revision (today's writer fills columns an old schema lacks), and the
+    article keyed by its URL as written (before revision 0006 normalised it)."""
     page = prepare_page(article, posts)
     now = dt.datetime.now(dt.UTC)
     with engine.begin() as connection:
@@ -53,9 +55,10 @@ def seed_at_revision(engine: Engine, article: Article, posts: Sequence[Post]) ->
             kept = {key: value for key, value in values.items() if key in table[name].c}
             return int(connection.execute(table[name].insert().values(kept)).inserted_primary_key[0])
 
-        article_id = insert(
-            "articles", {**dict(zip(ARTICLE_COLUMNS, page.row, strict=True)), "ingested_at": now}
-        )
+        article_row = dict(zip(ARTICLE_COLUMNS, page.row, strict=True))
+        if article_row["url"]:
+            article_row["identity"] = hashlib.sha256(f"url:{article_row['url']}".encode()).hexdigest()
+        article_id = insert("articles", {**article_row, "ingested_at": now})
         for position, (row, links) in enumerate(page.posts):
             values = dict(zip(POST_COLUMNS, row, strict=True))
             author = insert(
@@ -179,3 +182,35 @@ def test_opening_an_archive_at_head_does_not_load_alembic(tmp_path: Path) -> Non
     first = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     again = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert (first.stdout.strip(), again.stdout.strip()) == ("True", "False")
+
+
+def test_revision_0006_indexes_stored_cjk_posts_and_merges_articles_by_normalised_url(
+    db_url: str, tmp_path: Path
+) -> None:
+    engine = make_engine(db_url)
+    japanese = dataclasses.replace(SEED_POSTS[0], text="痴漢の犯人が逮捕された")
+    try:
+        upgrade_database(engine, "0003")
+        seed_at_revision(engine, make_article("a.html", url="https://news.example/a"), [japanese])
+        # The same article read from another spelling of its URL: two rows before 0006.
+        seed_at_revision(
+            engine, make_article("b.html", url="HTTPS://news.example/a/?utm_source=x"), SEED_POSTS[1:]
+        )
+        upgrade_database(engine)
+        with session_scope(engine, readonly=True) as session:
+            found = [r["text"] for r in iter_records(session, Filters(words="犯人"))]
+            urls = {tuple(r["article_urls"]) for r in iter_records(session, Filters())}
+        assert found == ["痴漢の犯人が逮捕された"]
+        assert urls == {("https://news.example/a",)}  # one article, the first ingested, quoting all three
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM articles")).scalar() == 1
+            assert connection.execute(text("SELECT count(*) FROM appearances")).scalar() == 3
+        with session_scope(engine) as session:
+            again = save_article(session, make_article("c.html", url="https://news.example/a#x"), SEED_POSTS)
+        assert (again.new_posts, again.known_posts) == (0, 3)
+        with engine.connect() as connection:  # the same article, by its URL in another spelling
+            assert connection.execute(text("SELECT count(*) FROM articles")).scalar() == 1
+        downgrade(engine, "0003")
+        upgrade_database(engine)
+    finally:
+        engine.dispose()
