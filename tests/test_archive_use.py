@@ -16,7 +16,6 @@ import threading
 from pathlib import Path
 from typing import Any
 
-import click
 import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import text
@@ -409,19 +408,3 @@ def test_ctrl_c_ends_a_real_export_with_130_and_leaves_no_file(archive: str, tmp
     assert done.stderr.splitlines()[-1] == "Aborted!"
     assert not target.exists() and list(tmp_path.glob(".out.csv.*")) == []
     assert signal.SIGINT == 2  # 130 = 128 + SIGINT
-
-
-# --- help matches the options ----------------------------------------------------------------------
-
-
-def test_every_format_option_names_exactly_its_choices() -> None:
-    known = ("table", "text", "csv", "json", "jsonl", "xlsx")
-    for name, command in cli.commands.items():
-        for param in command.params:
-            if (
-                isinstance(param, click.Option)
-                and param.name == "fmt"
-                and isinstance(param.type, click.Choice)
-            ):
-                words = set((param.help or "").replace(",", " ").replace("(", " ").split())
-                assert words & set(known) == set(param.type.choices), (name, param.help)
