@@ -40,6 +40,8 @@ CJK_CHARACTERS = (
 )
 # Only their word characters (WORD): the ranges also hold punctuation (・) and combining marks.
 CJK_RUN = re.compile(f"(?:(?![\\W_])[{CJK_CHARACTERS}])+")
+# Whether a text holds any of them: one class, no lookahead (runs for every post saved).
+ANY_CJK = re.compile(f"[{CJK_CHARACTERS}]")
 # A term of the query: an optional '-', then a quoted phrase (with an optional '*') or a bare word.
 QUERY_TERM = re.compile(r'(?P<minus>-)?(?:"(?P<phrase>[^"]*)"(?P<star>\*)?|(?P<bare>[^\s"]+))')
 SPACE = re.compile(r"\s+")
@@ -165,14 +167,13 @@ def cjk_terms(*texts: str | None) -> str | None:
     Whole texts, not only their CJK words, so that a phrase mixing scripts (`犯人 arrested`) is
     found in this one column.
     """
-    if not any(text and CJK_RUN.search(text) for text in texts):
-        return None
+    holding = [text for text in texts if text and not text.isascii() and ANY_CJK.search(text)]
     parts = [
         " ".join(piece for word in WORD.findall(text) for piece in _word_pieces(word, last=False))
-        for text in texts
-        if text and CJK_RUN.search(text)
+        for text in holding
+        if CJK_RUN.search(text)
     ]
-    return " ".join(parts)
+    return " ".join(parts) if parts else None
 
 
 def has_cjk(term: Term) -> bool:
