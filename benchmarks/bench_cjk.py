@@ -30,17 +30,12 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from benchmarks.bench_store import SEED, Corpus, build, fresh_postgres
+from benchmarks.bench_store import SEED, Corpus, build, fresh_postgres, percentile
 from db.engine import database_url, make_engine, session_scope
 from db.queries import Filters, select_post_ids
 
 RUNS = 100
 TARGET_P95_MS = 25.0
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def timed(run: Callable[[str], set[int]], words: list[str]) -> tuple[float, float, list[set[int]]]:
