@@ -91,8 +91,8 @@ def sqlite_comparison(path: Path, runs: int) -> list[str]:
     lines = [
         f"SQLite: archive index (unicode61 + bigrams) {sizes['posts_fts']:,.1f} MB "
         f"plus {bigrams / 1e6:,.1f} MB of bigrams in posts.cjk_terms; the index without bigrams "
-        f"{sizes['cmp_plain']:,.1f} MB (rebuilt in {builds['plain']:.0f} s); trigram index {sizes['cmp_trigram']:,.1f} MB (rebuilt in "
-        f"{builds['trigram']:.0f} s)",
+        f"{sizes['cmp_plain']:,.1f} MB (rebuilt in {builds['plain']:.0f} s); "
+        f"trigram index {sizes['cmp_trigram']:,.1f} MB (rebuilt in {builds['trigram']:.0f} s)",
         "",
         "| design | index | words | median ms | p95 ms (< 25 ms) | exactly the posts holding it |",
         "|---|---:|---|---:|---:|---|",
