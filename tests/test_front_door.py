@@ -252,3 +252,28 @@ def test_ctrl_c_keeps_whole_articles_and_says_how_far_it_got(db: Path) -> None:
     ]
     exported = quotes(db, "export", "--format", "jsonl")
     assert len(exported.stdout.splitlines()) == 3
+
+
+@pytest.mark.skipif(
+    not (ROOT.parent / "shared" / "corpus").is_dir(), reason="the shared corpus is not beside the repo"
+)
+def test_the_archive_as_people_use_it_end_to_end(db: Path) -> None:
+    """Issue 18 as a new user tried it: a Japanese word, an id to act on, newest first, a tag,
+    a workbook, forgetting an article; each through the real script."""
+    page = ROOT.parent / "shared" / "corpus" / "realworld" / "pages" / "gaijinpot-chikan.html"
+    assert quotes(db, "ingest", str(page), str(SEED_HTML)).returncode == 0
+    japanese = quotes(db, "search", "犯人")
+    assert japanese.returncode == 0 and len(japanese.stdout.splitlines()) == 4  # header + 3 posts
+    newest = quotes(db, "search", "--sort", "newest", "--limit", "1").stdout.splitlines()[1].split()[0]
+    assert quotes(db, "tag", newest, "chikan").returncode == 0
+    assert "Tags: chikan" in quotes(db, "show", newest).stdout.splitlines()
+    workbook = quotes(db, "export", "--tag", "chikan", "-o", "tagged.xlsx")
+    assert workbook.returncode == 0 and workbook.stderr == "1 posts written to tagged.xlsx\n"
+    assert (db.parent / "tagged.xlsx").read_bytes()[:2] == b"PK"  # a zip: a workbook, not CSV
+    refused = quotes(db, "export", "-o", "all.xls")
+    assert refused.returncode == 2 and not (db.parent / "all.xls").exists()
+    forgotten = quotes(db, "forget", str(page))
+    assert forgotten.returncode == 0 and forgotten.stderr.splitlines()[-1].startswith("forgot 1 articles, ")
+    assert quotes(db, "search", "犯人").stderr == "No posts match.\n"
+    stats = json.loads(quotes(db, "stats", "--format", "json").stdout)
+    assert stats["articles"] == 1
