@@ -134,6 +134,7 @@ class _Match(ColumnElement[bool]):
     _traverse_internals = [  # noqa: RUF012
         ("fts5", InternalTraversal.dp_clauseelement),
         ("tsquery", InternalTraversal.dp_clauseelement),
+        ("substrings", InternalTraversal.dp_clauseelement_list),
         ("exclusions_only", InternalTraversal.dp_boolean),
     ]
 
@@ -141,7 +142,9 @@ class _Match(ColumnElement[bool]):
         wanted = fulltext.fts5_match(query)
         self.exclusions_only = wanted is None
         self.fts5 = bindparam(None, wanted or fulltext.fts5_excluded(query), type_=Text(), unique=True)
-        self.tsquery = bindparam(None, fulltext.tsquery_text(query), type_=Text(), unique=True)
+        tsquery, words = fulltext.pg_search(query)
+        self.tsquery = bindparam(None, tsquery, type_=Text(), unique=True)
+        self.substrings = [bindparam(None, word, type_=Text(), unique=True) for word in words]
 
 
 def match_all(words: str) -> ColumnElement[bool]:
@@ -167,7 +170,12 @@ def _match_sqlite(element: _Match, compiler: Any, **kw: Any) -> str:
 @compiles(_Match, "postgresql")
 def _match_postgresql(element: _Match, compiler: Any, **kw: Any) -> str:
     bound = compiler.process(element.tsquery, **kw)
-    return f"{PG_DOCUMENT} @@ to_tsquery('{PG_TS_CONFIG}'::regconfig, {pg_folded(bound)})"
+    condition = f"{PG_DOCUMENT} @@ to_tsquery('{PG_TS_CONFIG}'::regconfig, {pg_folded(bound)})"
+    # CJK words asked for as their bigrams (db.fulltext.pg_search), held as written.
+    checks = [
+        f"strpos({PG_DOCUMENT_TEXT}, {compiler.process(word, **kw)}) > 0" for word in element.substrings
+    ]
+    return "(" + " AND ".join([condition, *checks]) + ")" if checks else condition
 
 
 @compiles(_Match)

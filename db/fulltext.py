@@ -245,22 +245,45 @@ def _lexeme(text: str, prefix: bool = False) -> str:
     return quoted + ":*" if prefix else quoted
 
 
-def tsquery_term(term: Term) -> str:
-    """One term as tsquery text. Other terms go to PostgreSQL's parser as written, so a search
-    finds what that parser made of the post (e-mail addresses, words with combining marks)."""
+def tsquery_term(term: Term, *, phrase: bool = True) -> str:
+    """One term as tsquery text. A CJK term is its bigrams, as a phrase (`<->`), or without
+    `phrase` all of them (`&`, for `pg_search`). Other terms go to PostgreSQL's parser as written,
+    so a search finds what that parser made of the post (e-mail addresses, words with marks)."""
     if has_cjk(term):
         pieces, prefix = term_pieces(term)
         lexemes = [_lexeme(piece) for piece in pieces[:-1]] + [_lexeme(pieces[-1], prefix)]
-        return "(" + " <-> ".join(lexemes) + ")"
+        return "(" + (" <-> " if phrase else " & ").join(lexemes) + ")"
     return _lexeme(term.text, term.prefix)
 
 
-def _tsquery_any(terms: tuple[Term, ...]) -> str:
-    return "(" + " | ".join(map(tsquery_term, terms)) + ")"
+def _tsquery_any(terms: tuple[Term, ...], substrings: frozenset[Term] = frozenset()) -> str:
+    return "(" + " | ".join(tsquery_term(term, phrase=term not in substrings) for term in terms) + ")"
 
 
-def tsquery_text(query: Query) -> str:
-    """The whole query as text for to_tsquery: groups ANDed, each excluded term negated."""
-    parts = [_tsquery_any(group) for group in query.groups]
+def tsquery_text(query: Query, substrings: frozenset[Term] = frozenset()) -> str:
+    """The whole query as text for to_tsquery: groups ANDed, each excluded term negated; the terms
+    in `substrings` as their bigrams without the phrase (see `pg_search`)."""
+    parts = [_tsquery_any(group, substrings) for group in query.groups]
     parts += [f"!{_tsquery_any((term,))}" for term in query.excluded]
     return " & ".join(parts)
+
+
+def _one_cjk_word(term: Term) -> bool:
+    """A term that is one word of CJK only, of three characters or more (two is one bigram)."""
+    words = term.words
+    return len(words) == 1 and len(words[0]) > 2 and CJK_RUN.fullmatch(words[0]) is not None
+
+
+def pg_search(query: Query) -> tuple[str, list[str]]:
+    """The query for PostgreSQL: tsquery text, and words every matching post holds as written.
+
+    PostgreSQL's GIN index keeps no positions, so a phrase's every candidate row is checked again
+    by computing its tsvector, and the bigrams of a CJK word of three characters or more are
+    common enough to make that the whole cost (measured: docs/design-db.md). Such a word, when it
+    is a term of its own (not in an OR, not excluded), is asked for as all its bigrams (`&`, which
+    the index answers exactly) and checked as a substring of the post's text instead: the same
+    posts, since a word of CJK characters only lies inside one run of one column.
+    """
+    substrings = frozenset(group[0] for group in query.groups if len(group) == 1 and _one_cjk_word(group[0]))
+    words = [term.words[0] for group in query.groups for term in group if term in substrings]
+    return tsquery_text(query, substrings), words

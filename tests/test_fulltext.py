@@ -23,6 +23,7 @@ from db.fulltext import (
     cjk_terms,
     fts5_match,
     parse_query,
+    pg_search,
     tsquery_text,
 )
 from db.queries import Filters, select_post_ids
@@ -112,6 +113,17 @@ def test_cjk_query_words_are_phrases_of_bigrams() -> None:
     )
 
 
+def test_postgresql_asks_for_a_lone_cjk_word_as_its_bigrams_and_a_substring() -> None:
+    # No phrase to recheck: the index answers '&' exactly, the substring test keeps it exact.
+    assert pg_search(parse_query("逮捕された geneva")) == (
+        "(('逮捕' & '捕さ' & 'され' & 'れた')) & ('geneva')",
+        ["逮捕された"],
+    )
+    # In an OR, excluded, two characters or mixed with Latin letters: the phrase as before.
+    for query in ("逮捕された OR x", "a -逮捕された", "犯人", "iPhone版が"):
+        assert pg_search(parse_query(query)) == (tsquery_text(parse_query(query)), [])
+
+
 CJK_POSTS = (
     "痴漢の犯人が逮捕された",
     "犯人は不明。警察が捜査中",
@@ -142,6 +154,10 @@ CJK_POSTS = (
         ("版", [5]),
         ("が出た", [5]),
         ("人が", [0, 2]),
+        ("が逮捕された", [0]),
+        ("の犯人が", [0]),
+        ("逮捕された 犯人", [0]),
+        ("罪の人", [2]),
     ],
 )
 def test_cjk_words_are_found_inside_runs_on_both_databases(
