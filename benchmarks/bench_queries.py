@@ -249,6 +249,51 @@ def index_sizes(path: Path) -> str:
     )
 
 
+COMPARED_INDEX = "cmp_words_only"
+
+
+def compare_index(path: Path, runs: int, rounds: int = 5) -> list[str]:
+    """Word searches on the archive's index against the index it had before the CJK bigrams (text,
+    author, handle only), rebuilt beside it: the same words, the two run alternately, `rounds`
+    times, so the machine's load falls on both alike. Raw sqlite3, every match's rowid."""
+    connection = raw_connection(path, mapped=True)
+    connection.execute(
+        f"CREATE VIRTUAL TABLE {COMPARED_INDEX} USING fts5(text, author_name, handle, content='posts', "
+        "content_rowid='id', tokenize='unicode61 remove_diacritics 2')"
+    )
+    connection.execute(f"INSERT INTO {COMPARED_INDEX}({COMPARED_INDEX}) VALUES ('rebuild')")
+    connection.commit()
+    corpus = Corpus()
+    rng = random.Random(SEED)
+    words = ['"' + corpus.words[rng.randrange(50, 5_000)] + '"' for _ in range(runs)]
+    times: dict[str, list[float]] = {"posts_fts": [], COMPARED_INDEX: []}
+    try:
+        for table in times:  # warm-up
+            for word in words:
+                connection.execute(f"SELECT rowid FROM {table} WHERE {table} MATCH ?", (word,)).fetchall()
+        for _ in range(rounds):
+            for word in words:
+                for table, spent in times.items():
+                    started = time.perf_counter()
+                    connection.execute(f"SELECT rowid FROM {table} WHERE {table} MATCH ?", (word,)).fetchall()
+                    spent.append((time.perf_counter() - started) * 1000)
+        (size,) = connection.execute(
+            "SELECT sum(pgsize) FROM dbstat WHERE name LIKE ?", (f"{COMPARED_INDEX}%",)
+        ).fetchone()
+    finally:
+        connection.execute(f"DROP TABLE {COMPARED_INDEX}")
+        connection.commit()
+        connection.close()
+    ours, before = (percentile(times[name], 0.95) for name in times)
+    medians = [statistics.median(spent) for spent in times.values()]
+    return [
+        f"word search, raw MATCH, every match, {rounds} alternating rounds of {runs} words: "
+        f"p95 {ours:.1f} ms with the bigram column, {before:.1f} ms on the index without it "
+        f"({ours / before:.2f}x); medians {medians[0]:.1f} and {medians[1]:.1f} ms; "
+        f"the index without bigrams is {size / 1e6:,.1f} MB"
+    ]
+
+
 def load() -> str:
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
@@ -263,6 +308,9 @@ def main() -> None:
     parser.add_argument("--export-runs", type=int, default=2)
     parser.add_argument("--cjk-every", type=int, default=DEFAULT_CJK_EVERY)
     parser.add_argument("--no-export", action="store_true", help="Only the index and the queries.")
+    parser.add_argument(
+        "--compare-index", action="store_true", help="Only: word searches against the index before bigrams."
+    )
     args = parser.parse_args()
     if post_count(args.db) < args.posts:
         args.db.parent.mkdir(parents=True, exist_ok=True)
@@ -276,6 +324,10 @@ def main() -> None:
     )
     print(index_sizes(args.db))
     print()
+    if args.compare_index:
+        for line in compare_index(args.db, args.runs):
+            print(line)
+        return
     verdicts = run_queries(args.db, args.runs)
     if args.no_export:
         for line in verdicts:
