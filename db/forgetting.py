@@ -7,6 +7,7 @@ each post from the FTS5 table, on PostgreSQL the GIN index follows the table.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -89,32 +90,33 @@ def forget_articles(session: Session, articles: Sequence[ArticleRef], *, dry_run
     """Remove the articles (see the module docstring); with `dry_run`, only count what would go."""
     article_ids = sorted({article.id for article in articles})
     posts = _posts_only_in(session, article_ids) if article_ids else []
-    authors: set[int] = set()
-    for chunk in _chunks(posts):
-        found = session.scalars(select(Post.author_id).where(Post.id.in_(chunk)).distinct())
-        authors.update(author for author in found if author is not None)
+    lonely = _authors_left_without(session, posts)
     appearances = sum(article.appearances for article in articles)
     if dry_run:
-        lonely = len(_authors_left_without(session, sorted(authors), posts))
-        return Forgetting(list(articles), appearances, len(posts), lonely)
+        return Forgetting(list(articles), appearances, len(posts), len(lonely))
     session.execute(delete(Appearance).where(Appearance.article_id.in_(article_ids)))
     for chunk in _chunks(posts):
         for model in (Link, PostTag, PostNote):
             session.execute(delete(model).where(model.post_id.in_(chunk)))
         session.execute(delete(Post).where(Post.id.in_(chunk)))
     session.execute(delete(Article).where(Article.id.in_(article_ids)))
-    gone = _authors_left_without(session, sorted(authors), [])
-    for chunk in _chunks(gone):
+    for chunk in _chunks(lonely):
         session.execute(delete(Author).where(Author.id.in_(chunk)))
-    return Forgetting(list(articles), appearances, len(posts), len(gone))
+    return Forgetting(list(articles), appearances, len(posts), len(lonely))
 
 
-def _authors_left_without(session: Session, authors: Sequence[int], going: Sequence[int]) -> list[int]:
-    """Of `authors`, those with no post left once the posts `going` are gone."""
+def _authors_left_without(session: Session, going: Sequence[int]) -> list[int]:
+    """The authors all of whose posts are among the posts `going` (counted, chunk by chunk)."""
+    leaving: Counter[int] = Counter()
+    for chunk in _chunks(going):
+        leaving.update(a for a in session.scalars(select(Post.author_id).where(Post.id.in_(chunk))) if a)
+    authors = sorted(leaving)
     lonely: list[int] = []
     for chunk in _chunks(authors):
-        kept = select(Post.id).where(Post.author_id == Author.id)
-        if going:
-            kept = kept.where(Post.id.not_in(going))
-        lonely += session.scalars(select(Author.id).where(Author.id.in_(chunk), ~kept.exists()))
-    return lonely
+        counted = (
+            select(Post.author_id, func.count()).where(Post.author_id.in_(chunk)).group_by(Post.author_id)
+        )
+        lonely += [
+            author for author, total in session.execute(counted) if author and total == leaving[author]
+        ]
+    return sorted(lonely)
