@@ -1,13 +1,19 @@
 """Search and export at archive scale: a 1M-post SQLite archive, p95 latencies, export rate and memory.
 
-    python -m benchmarks.bench_queries [--posts 1000000] [--db benchmarks/out/queries-1m.db] [--runs 200]
+    python -m benchmarks.bench_queries [--posts 1000000] [--db benchmarks/out/queries-1m-cjk.db]
+        [--runs 200] [--cjk-every 10]
 
 The archive is built once (kept in the gitignored benchmarks/out/) through the storage layer's
 batched path (`db.store.save_pages`, the pipeline's own writer) from the deterministic synthetic
 posts of benchmarks/bench_store.py: tweet-like ~200-character texts over a Zipf-like vocabulary,
-~640 posts per author, 15 years of dates. Then, on the same archive in one run:
+~640 posts per author, 15 years of dates; every `--cjk-every`th post is Japanese-like text instead
+(words of 2-4 kanji and kana without spaces). Then, on the same archive in one run:
+- the full-text index's size on disk (FTS5's shadow tables, by SQLite's dbstat), and the stored
+  CJK bigrams (`posts.cjk_terms`) beside it;
 - word search (FTS) for words from the 50th to the 5,000th most common, every match and the first
-  50; `--author` (handle); a 7-day `--since/--until` range. Each three times: the same SQL run with
+  50; CJK words of two characters (one bigram) and of three or four (a phrase of bigrams) from the
+  50th to the 5,000th most common, every match; `--author` (handle); a 7-day `--since/--until`
+  range. Each three times: the same SQL run with
   raw sqlite3 (the floor), the query alone through SQLAlchemy (`db.queries.select_post_ids`, every
   matching id fetched) and with every full export record (`db.records.iter_records`: the post, its
   links and the articles quoting it);
@@ -43,7 +49,8 @@ from db.records import iter_column_batches, iter_records
 
 REPO = Path(__file__).resolve().parents[1]
 
-DEFAULT_DB = REPO / "benchmarks" / "out" / "queries-1m.db"
+DEFAULT_DB = REPO / "benchmarks" / "out" / "queries-1m-cjk.db"
+DEFAULT_CJK_EVERY = 10
 QUOTES = Path(sys.executable).with_name("quotes")
 TARGET_FTS_P95_MS = 25.0
 TARGET_LOOKUP_P95_MS = 10.0
@@ -82,15 +89,28 @@ def measure(run: Callable[[Filters], int], filters: list[Filters]) -> tuple[floa
     return statistics.median(times), percentile(times, 0.95), statistics.median(rows)
 
 
+def cjk_words(corpus: Corpus, rng: random.Random, runs: int, sizes: tuple[int, ...]) -> list[str]:
+    """`runs` words of the CJK vocabulary from the 50th to the 5,000th most common, of these sizes."""
+    ranked = [word for word in corpus.cjk_words[50:5_000] if len(word) in sizes]
+    return [rng.choice(ranked) for _ in range(runs)]
+
+
 def query_cases(runs: int) -> list[tuple[str, list[Filters], float]]:
     corpus = Corpus()
     rng = random.Random(SEED)
     words = [corpus.words[rng.randrange(50, 5_000)] for _ in range(runs)]
     authors = [f"user{rng.randrange(AUTHORS)}" for _ in range(runs)]
     starts = [FIRST_DAY + dt.timedelta(days=rng.randrange(DAYS - 7)) for _ in range(runs)]
+    pairs, longer = cjk_words(corpus, rng, runs, (2,)), cjk_words(corpus, rng, runs, (3, 4))
     return [
         ("word search (FTS), every match", [Filters(words=w) for w in words], TARGET_FTS_P95_MS),
         ("word search (FTS), first 50", [Filters(words=w, limit=50) for w in words], TARGET_FTS_P95_MS),
+        ("CJK 2-character word (bigram), every match", [Filters(words=w) for w in pairs], TARGET_FTS_P95_MS),
+        (
+            "CJK 3-4-character word (bigrams), every match",
+            [Filters(words=w) for w in longer],
+            TARGET_FTS_P95_MS,
+        ),
         ("--author handle, every post", [Filters(author=a) for a in authors], TARGET_LOOKUP_P95_MS),
         (
             "7-day --since/--until, every post",
@@ -215,6 +235,65 @@ def high_water_kib(pid: int) -> int:
     return next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0)
 
 
+def index_sizes(path: Path) -> str:
+    """The full-text index's pages on disk (dbstat), the bigrams stored, and the posts holding them."""
+    with sqlite3.connect(path) as connection:
+        (fts,) = connection.execute("SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'posts_fts%'").fetchone()
+        bigrams, posts = connection.execute(
+            "SELECT sum(length(CAST(cjk_terms AS BLOB))), count(cjk_terms) FROM posts"
+        ).fetchone()
+        (total,) = connection.execute("SELECT count(*) FROM posts").fetchone()
+    return (
+        f"full-text index (posts_fts*): {fts / 1e6:,.1f} MB; posts.cjk_terms: {(bigrams or 0) / 1e6:,.1f} MB "
+        f"of bigrams in {posts:,} of {total:,} posts"
+    )
+
+
+COMPARED_INDEX = "cmp_words_only"
+
+
+def compare_index(path: Path, runs: int, rounds: int = 5) -> list[str]:
+    """Word searches on the archive's index against the index it had before the CJK bigrams (text,
+    author, handle only), rebuilt beside it: the same words, the two run alternately, `rounds`
+    times, so the machine's load falls on both alike. Raw sqlite3, every match's rowid."""
+    connection = raw_connection(path, mapped=True)
+    connection.execute(
+        f"CREATE VIRTUAL TABLE {COMPARED_INDEX} USING fts5(text, author_name, handle, content='posts', "
+        "content_rowid='id', tokenize='unicode61 remove_diacritics 2')"
+    )
+    connection.execute(f"INSERT INTO {COMPARED_INDEX}({COMPARED_INDEX}) VALUES ('rebuild')")
+    connection.commit()
+    corpus = Corpus()
+    rng = random.Random(SEED)
+    words = ['"' + corpus.words[rng.randrange(50, 5_000)] + '"' for _ in range(runs)]
+    times: dict[str, list[float]] = {"posts_fts": [], COMPARED_INDEX: []}
+    try:
+        for table in times:  # warm-up
+            for word in words:
+                connection.execute(f"SELECT rowid FROM {table} WHERE {table} MATCH ?", (word,)).fetchall()
+        for _ in range(rounds):
+            for word in words:
+                for table, spent in times.items():
+                    started = time.perf_counter()
+                    connection.execute(f"SELECT rowid FROM {table} WHERE {table} MATCH ?", (word,)).fetchall()
+                    spent.append((time.perf_counter() - started) * 1000)
+        (size,) = connection.execute(
+            "SELECT sum(pgsize) FROM dbstat WHERE name LIKE ?", (f"{COMPARED_INDEX}%",)
+        ).fetchone()
+    finally:
+        connection.execute(f"DROP TABLE {COMPARED_INDEX}")
+        connection.commit()
+        connection.close()
+    ours, before = (percentile(times[name], 0.95) for name in times)
+    medians = [statistics.median(spent) for spent in times.values()]
+    return [
+        f"word search, raw MATCH, every match, {rounds} alternating rounds of {runs} words: "
+        f"p95 {ours:.1f} ms with the bigram column, {before:.1f} ms on the index without it "
+        f"({ours / before:.2f}x); medians {medians[0]:.1f} and {medians[1]:.1f} ms; "
+        f"the index without bigrams is {size / 1e6:,.1f} MB"
+    ]
+
+
 def load() -> str:
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
@@ -227,19 +306,33 @@ def main() -> None:
     parser.add_argument("--db", type=Path, default=DEFAULT_DB)
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--export-runs", type=int, default=2)
+    parser.add_argument("--cjk-every", type=int, default=DEFAULT_CJK_EVERY)
+    parser.add_argument("--no-export", action="store_true", help="Only the index and the queries.")
+    parser.add_argument(
+        "--compare-index", action="store_true", help="Only: word searches against the index before bigrams."
+    )
     args = parser.parse_args()
     if post_count(args.db) < args.posts:
         args.db.parent.mkdir(parents=True, exist_ok=True)
         for suffix in ("", "-wal", "-shm"):
             Path(f"{args.db}{suffix}").unlink(missing_ok=True)
-        build(args.db, args.posts)
+        build(args.db, args.posts, args.cjk_every)
     posts = post_count(args.db)
     print(
         f"archive: {posts:,} posts, {args.db.stat().st_size / 1e6:,.0f} MB on disk; {args.runs} queries "
         f"each; load average {load()} (1, 5, 15 min) on {os.cpu_count()} cores"
     )
+    print(index_sizes(args.db))
     print()
+    if args.compare_index:
+        for line in compare_index(args.db, args.runs):
+            print(line)
+        return
     verdicts = run_queries(args.db, args.runs)
+    if args.no_export:
+        for line in verdicts:
+            print(f"target {line}")
+        return
     floor = raw_floor(args.db)
     storage = records_rate(args.db)
     runs = [run_export(args.db) for _ in range(args.export_runs)]

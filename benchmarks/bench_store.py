@@ -69,15 +69,41 @@ def make_vocabulary(rng: random.Random) -> list[str]:
     return sorted(words)
 
 
-class Corpus:
-    """Deterministic posts: post number n always has the same id, author, date and text."""
+# Japanese-like text: words of 2-4 characters from common kanji and hiragana, written without
+# spaces as Japanese is, a run of about 60 characters with a comma and a full stop.
+CJK_CHARACTERS = [chr(code) for code in range(0x4E00, 0x4E00 + 1_500)] + [
+    chr(code) for code in range(0x3042, 0x3094)
+]
+CJK_VOCABULARY = 8_000
+CJK_WORDS_PER_POST = 20
 
-    def __init__(self) -> None:
+
+def make_cjk_vocabulary(rng: random.Random) -> list[str]:
+    words: set[str] = set()
+    while len(words) < CJK_VOCABULARY:
+        words.add("".join(rng.choice(CJK_CHARACTERS) for _ in range(rng.choice((2, 2, 3, 4)))))
+    return sorted(words)
+
+
+class Corpus:
+    """Deterministic posts: post number n always has the same id, author, date and text.
+
+    With `cjk_every` N > 0, every Nth post is Japanese-like text (`make_cjk_vocabulary`)."""
+
+    def __init__(self, cjk_every: int = 0) -> None:
         rng = random.Random(SEED)
         self.words = make_vocabulary(rng)
         # Zipf-like: word rank r has weight 1/(r+10), so some words are common, most rare.
         self.weights = [1 / (rank + 10) for rank in range(VOCABULARY)]
         self.cumulative = list(_accumulate(self.weights))
+        self.cjk_every = cjk_every
+        self.cjk_words = make_cjk_vocabulary(rng)
+        self.cjk_cumulative = list(_accumulate([1 / (rank + 10) for rank in range(CJK_VOCABULARY)]))
+
+    def cjk_text(self, rng: random.Random) -> str:
+        words = rng.choices(self.cjk_words, cum_weights=self.cjk_cumulative, k=CJK_WORDS_PER_POST)
+        half = len(words) // 2
+        return "".join(words[:half]) + "、" + "".join(words[half:]) + "。"
 
     def post(self, number: int) -> Post:
         rng = random.Random(number * 7919 + SEED)
@@ -85,6 +111,9 @@ class Corpus:
         day = FIRST_DAY + dt.timedelta(days=rng.randrange(DAYS))
         words = rng.choices(self.words, cum_weights=self.cumulative, k=WORDS_PER_POST)
         link = f"https://t.co/{number:010x}"
+        body = " ".join(words)[:200]
+        if self.cjk_every and number % self.cjk_every == 0:
+            body = self.cjk_text(rng)
         return Post(
             platform="twitter",
             post_id=str(TWITTER_EPOCH_ID + number),
@@ -94,7 +123,7 @@ class Corpus:
             date_text=day.strftime("%B %-d, %Y"),
             date=day,
             posted_at=dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC),
-            text=" ".join(words)[:200] + " " + link,
+            text=body + " " + link,
             links=(link,),
             lang="en",
         )
@@ -275,8 +304,10 @@ def run_inserts(args: argparse.Namespace) -> None:
 # --- queries at scale ----------------------------------------------------------------------------
 
 
-def build(path: Path, posts: int) -> None:
-    corpus = Corpus()
+def build(path: Path | str, posts: int, cjk_every: int = 0) -> None:
+    """An archive of `posts` posts at `path` (a SQLite file, or a database URL), saved through the
+    pipeline's writer; every `cjk_every`th post Japanese-like (see Corpus)."""
+    corpus = Corpus(cjk_every)
     pages = posts // POSTS_PER_PAGE
     url = database_url(str(path))
     engine = make_engine(url)

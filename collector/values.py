@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import re
 import unicodedata
+import urllib.parse
 from dataclasses import dataclass, field
 
 PLATFORMS = (
@@ -41,9 +42,22 @@ RECORD_POST_KEYS = (
     "lang",
 )
 RECORD_ARTICLE_KEYS = ("article_count", "article_urls")
-RECORD_KEYS = (*RECORD_POST_KEYS, *RECORD_ARTICLE_KEYS)
+# The archive user's own marks on a post (`quotes tag`, `quotes note`): always the last columns.
+RECORD_MARK_KEYS = ("tags", "note")
+RECORD_KEYS = (*RECORD_POST_KEYS, *RECORD_ARTICLE_KEYS, *RECORD_MARK_KEYS)
 
 _SPACE_RUN = re.compile(r"\s+")
+DEFAULT_PORTS = {"http": 80, "https": 443}
+# Query parameters that say how a reader arrived, not which page it is: Google Analytics' utm_*
+# (prefix) and the click ids of Facebook, Google Ads, Microsoft Ads, Yandex, Twitter, Mailchimp,
+# HubSpot, Marketo and Instagram shares.
+TRACKING_PREFIXES = ("utm_",)
+TRACKING_PARAMETERS = frozenset(
+    {
+        "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid", "mc_cid",
+        "mc_eid", "_hsenc", "_hsmi", "mkt_tok", "igshid", "_ga", "_gl",
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +114,40 @@ def content_key(post: Post) -> str:
 def natural_key(post: Post) -> str:
     """The unique key of a post within its platform: its id, else its content key."""
     return post.post_id if post.post_id else content_key(post)
+
+
+def normalize_url(url: str) -> str:
+    """`url` as the key of the page it names: one spelling for the fetched page, its saved copy's
+    canonical link and a clipper's front matter.
+
+    Scheme and host lower-cased, the default port dropped, an empty path as '/' and a trailing
+    slash dropped from any other, the fragment dropped, tracking parameters (TRACKING_PARAMETERS,
+    utm_*) removed; the other parameters are kept as written, in their order. Not a URL with a
+    host: returned stripped.
+    """
+    url = url.strip()
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port
+    except ValueError:  # a bad port or IPv6 literal: keep it as written
+        return url
+    if not parts.scheme or not parts.hostname:
+        return url
+    scheme = parts.scheme.lower()
+    host = parts.hostname.lower()
+    host = f"[{host}]" if ":" in host else host
+    if port is not None and port != DEFAULT_PORTS.get(scheme):
+        host = f"{host}:{port}"
+    userinfo = parts.netloc.rpartition("@")[0]
+    netloc = f"{userinfo}@{host}" if userinfo else host
+    path = parts.path.rstrip("/") or "/"
+    kept = [item for item in parts.query.split("&") if item and not _is_tracking(item)]
+    return urllib.parse.urlunsplit((scheme, netloc, path, "&".join(kept), ""))
+
+
+def _is_tracking(parameter: str) -> bool:
+    name = urllib.parse.unquote_plus(parameter.split("=", 1)[0]).lower()
+    return name in TRACKING_PARAMETERS or name.startswith(TRACKING_PREFIXES)
 
 
 @dataclass(frozen=True, slots=True)

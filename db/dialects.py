@@ -1,18 +1,18 @@
 """Dialect-specific SQL kept in one place: full-text search, JSON and month aggregates, upserts.
 
-SQLite uses an FTS5 external-content table `posts_fts` over posts(text, author_name, handle), kept
-in sync by triggers and declared with `content="posts"` so Datasette's detect_fts finds it.
+SQLite uses an FTS5 external-content table `posts_fts` over posts(text, author_name, handle,
+cjk_terms), kept in sync by triggers and declared with `content="posts"` so Datasette's detect_fts finds it.
 PostgreSQL uses a GIN index on a tsvector expression with the 'simple' configuration: no
 stemming and no stop words, since posts come in every language and a per-language stemmer would
 mangle the others; lower-casing only, which is what FTS5's unicode61 tokenizer does. FTS5 also
 folds diacritics ('cafe' finds 'café'); PostgreSQL does the same with `translate()` of the Latin
 letters that decompose into a base letter and marks, on the document and on the query alike
-(the `unaccent` extension would need CREATE EXTENSION rights on the server).
+(the `unaccent` extension would need CREATE EXTENSION rights on the server). The search language
+and the CJK bigrams (`cjk_terms`) are `db.fulltext`'s.
 """
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from typing import Any
 
@@ -22,6 +22,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import Text
+
+from db import fulltext
 
 FTS_TABLE = "posts_fts"
 PG_TS_CONFIG = "simple"
@@ -41,9 +43,23 @@ def _diacritic_folds() -> tuple[str, str]:
 
 
 PG_FOLD_FROM, PG_FOLD_TO = _diacritic_folds()
-PG_DOCUMENT_TEXT = (
-    "coalesce(posts.text, '') || ' ' || coalesce(posts.author_name, '') || ' ' || coalesce(posts.handle, '')"
-)
+# The posts' columns in the full-text index: revision 0002's, and since revision 0006 the CJK
+# bigrams (db.fulltext.cjk_terms) as well. Migrations name the columns of their own revision.
+FULL_TEXT_COLUMNS_0002 = ("text", "author_name", "handle")
+FULL_TEXT_COLUMNS = (*FULL_TEXT_COLUMNS_0002, "cjk_terms")
+
+
+def pg_document_text(columns: tuple[str, ...] = FULL_TEXT_COLUMNS) -> str:
+    """The text PostgreSQL indexes: the columns joined by spaces, the CJK bigrams first.
+
+    First, because a phrase may run from one column into the next in one tsvector: the bigrams end
+    with a run's closing character, which no phrase of bigrams crosses (db.fulltext).
+    """
+    ordered = sorted(columns, key=lambda name: name != "cjk_terms")
+    return " || ' ' || ".join(f"coalesce(posts.{name}, '')" for name in ordered)
+
+
+PG_DOCUMENT_TEXT = pg_document_text(FULL_TEXT_COLUMNS_0002)
 
 
 def pg_folded(expression: str) -> str:
@@ -51,32 +67,37 @@ def pg_folded(expression: str) -> str:
     return f"translate({expression}, '{PG_FOLD_FROM}', '{PG_FOLD_TO}')"
 
 
-# The document PostgreSQL indexes; queries must repeat it exactly for the GIN index to apply.
-PG_DOCUMENT = f"to_tsvector('{PG_TS_CONFIG}'::regconfig, {pg_folded(PG_DOCUMENT_TEXT)})"
-# FTS5's unicode61 tokenizer keeps letters and digits and splits on everything else, '_' included.
-WORD = re.compile(r"[^\W_]+")
+def pg_document(columns: tuple[str, ...] = FULL_TEXT_COLUMNS) -> str:
+    """The tsvector PostgreSQL indexes; queries must repeat it exactly for the GIN index to apply."""
+    return f"to_tsvector('{PG_TS_CONFIG}'::regconfig, {pg_folded(pg_document_text(columns))})"
 
-_SQLITE_DDL = (
-    f"""CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(
-        text, author_name, handle, content="posts", content_rowid="id",
-        tokenize="unicode61 remove_diacritics 2")""",
-    f"""CREATE TRIGGER posts_fts_insert AFTER INSERT ON posts BEGIN
-        INSERT INTO {FTS_TABLE} (rowid, text, author_name, handle)
-        VALUES (new.id, new.text, new.author_name, new.handle);
-    END""",
-    f"""CREATE TRIGGER posts_fts_delete AFTER DELETE ON posts BEGIN
-        INSERT INTO {FTS_TABLE} ({FTS_TABLE}, rowid, text, author_name, handle)
-        VALUES ('delete', old.id, old.text, old.author_name, old.handle);
-    END""",
-    f"""CREATE TRIGGER posts_fts_update AFTER UPDATE OF text, author_name, handle ON posts BEGIN
-        INSERT INTO {FTS_TABLE} ({FTS_TABLE}, rowid, text, author_name, handle)
-        VALUES ('delete', old.id, old.text, old.author_name, old.handle);
-        INSERT INTO {FTS_TABLE} (rowid, text, author_name, handle)
-        VALUES (new.id, new.text, new.author_name, new.handle);
-    END""",
-    # Index the rows that existed before the table did (a database upgraded from revision 1).
-    f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}) VALUES ('rebuild')",
-)
+
+PG_DOCUMENT = pg_document()
+
+
+def _sqlite_ddl(columns: tuple[str, ...]) -> tuple[str, ...]:
+    names = ", ".join(columns)
+    new = ", ".join(f"new.{name}" for name in columns)
+    old = ", ".join(f"old.{name}" for name in columns)
+    return (
+        f"""CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(
+            {names}, content="posts", content_rowid="id",
+            tokenize="unicode61 remove_diacritics 2")""",
+        f"""CREATE TRIGGER posts_fts_insert AFTER INSERT ON posts BEGIN
+            INSERT INTO {FTS_TABLE} (rowid, {names}) VALUES (new.id, {new});
+        END""",
+        f"""CREATE TRIGGER posts_fts_delete AFTER DELETE ON posts BEGIN
+            INSERT INTO {FTS_TABLE} ({FTS_TABLE}, rowid, {names}) VALUES ('delete', old.id, {old});
+        END""",
+        f"""CREATE TRIGGER posts_fts_update AFTER UPDATE OF {names} ON posts BEGIN
+            INSERT INTO {FTS_TABLE} ({FTS_TABLE}, rowid, {names}) VALUES ('delete', old.id, {old});
+            INSERT INTO {FTS_TABLE} (rowid, {names}) VALUES (new.id, {new});
+        END""",
+        # Index the rows that existed before the table did (a database upgraded from revision 1).
+        f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}) VALUES ('rebuild')",
+    )
+
+
 _SQLITE_DROP = (
     "DROP TRIGGER IF EXISTS posts_fts_insert",
     "DROP TRIGGER IF EXISTS posts_fts_delete",
@@ -85,13 +106,14 @@ _SQLITE_DROP = (
 )
 
 
-def create_full_text(connection: Connection) -> None:
-    """Create the full-text objects for this connection's dialect (used by a migration)."""
+def create_full_text(connection: Connection, columns: tuple[str, ...] = FULL_TEXT_COLUMNS) -> None:
+    """Create the full-text objects over `columns` for this connection's dialect (migrations)."""
     if connection.dialect.name == "sqlite":
-        for statement in _SQLITE_DDL:
+        for statement in _sqlite_ddl(columns):
             connection.exec_driver_sql(statement)
     elif connection.dialect.name == "postgresql":
-        connection.execute(text(f"CREATE INDEX {PG_FTS_INDEX} ON posts USING gin (({PG_DOCUMENT}))"))
+        document = pg_document(columns)
+        connection.execute(text(f"CREATE INDEX {PG_FTS_INDEX} ON posts USING gin (({document}))"))
 
 
 def drop_full_text(connection: Connection) -> None:
@@ -103,47 +125,61 @@ def drop_full_text(connection: Connection) -> None:
         connection.execute(text(f"DROP INDEX IF EXISTS {PG_FTS_INDEX}"))
 
 
-def search_words(words: str) -> list[str]:
-    """The words of a search, as both backends tokenise them."""
-    return WORD.findall(words)
-
-
-class _MatchAll(ColumnElement[bool]):
-    """True for posts whose text, author name or handle contains every word (see search_words)."""
+class _Match(ColumnElement[bool]):
+    """True for posts that the parsed query matches (db.fulltext): one bound value per dialect."""
 
     # No Boolean type: SQLite would render "... = 1" in WHERE, and that hides the rowid lookup
     # from its planner (the whole table is scanned instead of the FTS hits).
     inherit_cache = True
-    _traverse_internals = [("query", InternalTraversal.dp_clauseelement)]  # noqa: RUF012
+    _traverse_internals = [  # noqa: RUF012
+        ("fts5", InternalTraversal.dp_clauseelement),
+        ("tsquery", InternalTraversal.dp_clauseelement),
+        ("substrings", InternalTraversal.dp_clauseelement_list),
+        ("exclusions_only", InternalTraversal.dp_boolean),
+    ]
 
-    def __init__(self, query: str) -> None:
-        self.query = bindparam(None, query, type_=Text(), unique=True)
+    def __init__(self, query: fulltext.Query) -> None:
+        wanted = fulltext.fts5_match(query)
+        self.exclusions_only = wanted is None
+        self.fts5 = bindparam(None, wanted or fulltext.fts5_excluded(query), type_=Text(), unique=True)
+        tsquery, words = fulltext.pg_search(query)
+        self.tsquery = bindparam(None, tsquery, type_=Text(), unique=True)
+        self.substrings = [bindparam(None, word, type_=Text(), unique=True) for word in words]
 
 
 def match_all(words: str) -> ColumnElement[bool]:
-    """A WHERE condition: every word of `words` occurs in the post (full-text, whole words)."""
-    found = search_words(words)
-    if not found:
+    """A WHERE condition: the posts the search `words` finds (see db.fulltext for the syntax).
+
+    Raises fulltext.QuerySyntaxError for a query that cannot be read; a query without any word
+    matches nothing.
+    """
+    query = fulltext.parse_query(words)
+    if query.empty:
         return false()
-    # One bound value serves both dialects: FTS5 reads each quoted word as a literal term (implicit
-    # AND), and plainto_tsquery drops the quotes and ANDs the words.
-    return _MatchAll(" ".join(f'"{word}"' for word in found))
+    return _Match(query)
 
 
-@compiles(_MatchAll, "sqlite")
-def _match_sqlite(element: _MatchAll, compiler: Any, **kw: Any) -> str:
-    bound = compiler.process(element.query, **kw)
-    return f"posts.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH {bound})"
+@compiles(_Match, "sqlite")
+def _match_sqlite(element: _Match, compiler: Any, **kw: Any) -> str:
+    bound = compiler.process(element.fts5, **kw)
+    # Only exclusions: FTS5's NOT needs a left side, so the hits are subtracted in SQL instead.
+    operator = "NOT IN" if element.exclusions_only else "IN"
+    return f"posts.id {operator} (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH {bound})"
 
 
-@compiles(_MatchAll, "postgresql")
-def _match_postgresql(element: _MatchAll, compiler: Any, **kw: Any) -> str:
-    bound = compiler.process(element.query, **kw)
-    return f"{PG_DOCUMENT} @@ plainto_tsquery('{PG_TS_CONFIG}'::regconfig, {pg_folded(bound)})"
+@compiles(_Match, "postgresql")
+def _match_postgresql(element: _Match, compiler: Any, **kw: Any) -> str:
+    bound = compiler.process(element.tsquery, **kw)
+    condition = f"{PG_DOCUMENT} @@ to_tsquery('{PG_TS_CONFIG}'::regconfig, {pg_folded(bound)})"
+    # CJK words asked for as their bigrams (db.fulltext.pg_search), held as written.
+    checks = [
+        f"strpos({PG_DOCUMENT_TEXT}, {compiler.process(word, **kw)}) > 0" for word in element.substrings
+    ]
+    return "(" + " AND ".join([condition, *checks]) + ")" if checks else condition
 
 
-@compiles(_MatchAll)
-def _match_generic(element: _MatchAll, compiler: Any, **kw: Any) -> str:
+@compiles(_Match)
+def _match_generic(element: _Match, compiler: Any, **kw: Any) -> str:
     raise NotImplementedError(f"full-text search is not available on {compiler.dialect.name}")
 
 

@@ -95,6 +95,9 @@ class Post(Base):
     quoted_author_name: Mapped[str | None] = mapped_column(Text)
     quoted_handle: Mapped[str | None] = mapped_column(String(HANDLE_LEN))
     quoted_text: Mapped[str | None] = mapped_column(Text)
+    # The CJK runs of text, author name and handle as overlapping bigrams, for the full-text index
+    # (db.fulltext.cjk_terms); None for posts without CJK. Written with the post, never shown.
+    cjk_terms: Mapped[str | None] = mapped_column(Text)
     first_seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -147,3 +150,33 @@ class Link(Base):
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
     url: Mapped[str] = mapped_column(Text)
+
+
+TAG_LEN = 100
+
+
+class PostTag(Base):
+    """A tag the archive's user put on a post (`quotes tag`): theirs, not the page's."""
+
+    __tablename__ = "post_tags"
+    __table_args__ = (
+        UniqueConstraint("post_id", "tag_key"),
+        Index(None, "tag_key", "post_id"),  # --tag
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    # As first written; `tag_key` (case-folded) is what --tag and untag compare.
+    tag: Mapped[str] = mapped_column(String(TAG_LEN))
+    tag_key: Mapped[str] = mapped_column(String(TAG_LEN))
+    tagged_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PostNote(Base):
+    """The user's note on a post (`quotes note`), one per post."""
+
+    __tablename__ = "post_notes"
+
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    noted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -8,7 +8,8 @@ helpers the CLI uses.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, String, cast, func, or_, select, type_coerce
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from collector.values import RECORD_POST_KEYS
 from db.dialects import joined_list, match_all, year_month
-from db.models import Appearance, Article, Author, Post
+from db.models import Appearance, Article, Author, Post, PostTag
 
 # Statements of any column types (SQLAlchemy 2.1 types Select/Row by their columns).
 AnySelect = Select[*tuple[Any, ...]]
@@ -26,6 +27,8 @@ TOP_AUTHORS = 10
 MAX_ROW_ID = 2**31 - 1
 MAX_LIMIT = 2**63 - 1
 TEXT_FILTERS = ("words", "author", "platform", "article")
+# --sort: by the post's date (undated posts last either way), or by how many articles quote it.
+SORTS = ("oldest", "newest", "most-quoted")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,13 +42,25 @@ class Filters:
     until: dt.date | None = None
     article: str | None = None
     limit: int | None = None
+    sort: str | None = None  # one of SORTS; None: the listing's own order
+    offset: int | None = None
+    tags: tuple[str, ...] = ()  # posts carrying every one of these tags
 
     def __post_init__(self) -> None:
         for name in TEXT_FILTERS:
             if value := getattr(self, name):
                 object.__setattr__(self, name, argument_text(value))
-        if self.limit is not None and self.limit > MAX_LIMIT:
-            object.__setattr__(self, "limit", MAX_LIMIT)
+        for name in ("limit", "offset"):
+            if (value := getattr(self, name)) is not None and value > MAX_LIMIT:
+                object.__setattr__(self, name, MAX_LIMIT)
+        if self.sort is not None and self.sort not in SORTS:
+            raise ValueError(f"unknown sort {self.sort!r}; expected one of {', '.join(SORTS)}")
+        object.__setattr__(self, "tags", tuple(argument_text(tag) for tag in self.tags))
+
+
+def tag_key(tag: str) -> str:
+    """How tags compare: NFC, case-folded, spaces around removed (`#Vote` and `#vote` are one)."""
+    return unicodedata.normalize("NFC", tag).strip().casefold()
 
 
 def argument_text(value: str) -> str:
@@ -92,13 +107,7 @@ def _article_condition(text: str) -> ColumnElement[bool]:
     matching = (
         select(Appearance.post_id)
         .join(Article, Article.id == Appearance.article_id)
-        .where(
-            or_(
-                Article.url.icontains(text, autoescape=True),
-                Article.source.icontains(text, autoescape=True),
-                Article.title.icontains(text, autoescape=True),
-            )
-        )
+        .where(_article_matches(text))
     )
     return Post.id.in_(matching)
 
@@ -117,13 +126,40 @@ def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
         conditions.append(Post.date <= filters.until)
     if filters.article:
         conditions.append(_article_condition(filters.article))
+    for tag in filters.tags:
+        conditions.append(Post.id.in_(select(PostTag.post_id).where(PostTag.tag_key == tag_key(tag))))
     return conditions
 
 
-def _ordered(statement: AnySelect, filters: Filters) -> AnySelect:
+def quotation_count() -> Any:
+    """How many articles quote the current post (one correlated count on appearances' index)."""
+    return (
+        select(func.count(func.distinct(Appearance.article_id)))
+        .where(Appearance.post_id == Post.id)
+        .correlate(Post)
+        .scalar_subquery()
+    )
+
+
+def _post_order(sort: str) -> list[Any]:
     # Undated posts last on both databases (SQLite sorts NULL first by default, PostgreSQL last).
-    statement = statement.order_by(Post.date.asc().nulls_last(), Post.post_id.asc().nulls_last(), Post.id)
+    oldest = [Post.date.asc().nulls_last(), Post.post_id.asc().nulls_last(), Post.id]
+    if sort == "newest":
+        return [Post.date.desc().nulls_last(), Post.post_id.desc().nulls_last(), Post.id.desc()]
+    if sort == "most-quoted":
+        return [quotation_count().desc(), *oldest]
+    return oldest
+
+
+def paged(statement: AnySelect, filters: Filters) -> AnySelect:
+    """`statement` cut to --offset and --limit."""
+    if filters.offset:
+        statement = statement.offset(filters.offset)
     return statement.limit(filters.limit) if filters.limit is not None else statement
+
+
+def _ordered(statement: AnySelect, filters: Filters) -> AnySelect:
+    return paged(statement.order_by(*_post_order(filters.sort or "oldest")), filters)
 
 
 def select_post_ids(filters: Filters) -> AnySelect:
@@ -157,17 +193,18 @@ _RECORD_COLUMNS: dict[str, Any] = {
 
 
 def select_records(filters: Filters) -> AnySelect:
-    """Export rows ordered by date then post id; `export_columns` turns rows into the export.
+    """Export rows in the --sort order (by date then post id unless told otherwise);
+    `db.records.export_columns` turns rows into the export.
 
-    Columns: the RECORD_KEYS from `platform` to `lang` (links as JSON text; date and posted_at as
-    the database returns them), then `article_ids`: the ids of the quoting articles, one per
-    appearance, joined by LIST_SEPARATOR.
+    Columns: the RECORD_POST_KEYS (links as JSON text; date and posted_at as the database returns
+    them), then `article_ids`: the ids of the quoting articles, one per appearance, joined by
+    LIST_SEPARATOR; then the post's internal id (its tags and note are looked up by it).
     """
     columns = [
         _RECORD_COLUMNS[key] if key in _RECORD_COLUMNS else getattr(Post, key) for key in RECORD_POST_KEYS
     ]
-    statement = select(*columns, _quoting_article_ids().label("article_ids")).where(*_conditions(filters))
-    return _ordered(statement, filters)
+    statement = select(*columns, _quoting_article_ids().label("article_ids"), Post.id.label("row_id"))
+    return _ordered(statement.where(*_conditions(filters)), filters)
 
 
 def _first_post(session: Session, condition: ColumnElement[bool]) -> int | None:
@@ -200,42 +237,76 @@ def select_quotations(post_row_id: int) -> AnySelect:
     )
 
 
-def select_authors() -> AnySelect:
-    """One row per (platform, handle): handle and name as shown, post count, first and last date."""
-    return (
+def select_authors(filters: Filters = Filters()) -> AnySelect:
+    """One row per (platform, handle) among the matching posts: handle and name as shown, post
+    count, first and last date; most posts first unless --sort says otherwise."""
+    count = func.count(Post.id)
+    first, last = func.min(Post.date), func.max(Post.date)
+    orders: dict[str, list[Any]] = {
+        "oldest": [first.asc().nulls_last()],
+        "newest": [last.desc().nulls_last()],
+        "most-quoted": [count.desc()],
+    }
+    order = orders[filters.sort or "most-quoted"]
+    statement = (
         select(
             Post.platform,
             func.min(Post.handle).label("handle"),
             func.max(Post.author_name).label("author_name"),
-            func.count(Post.id).label("post_count"),
-            func.min(Post.date).label("first_date"),
-            func.max(Post.date).label("last_date"),
+            count.label("post_count"),
+            first.label("first_date"),
+            last.label("last_date"),
         )
         .join(Author, Author.id == Post.author_id)
+        .where(*_conditions(filters))
         .group_by(Post.platform, Author.handle_key)
-        .order_by(func.count(Post.id).desc(), Post.platform, Author.handle_key)
+        .order_by(*order, Post.platform, Author.handle_key)
+    )
+    return paged(statement, filters)
+
+
+def _article_matches(text: str) -> ColumnElement[bool]:
+    return or_(
+        Article.url.icontains(text, autoescape=True),
+        Article.source.icontains(text, autoescape=True),
+        Article.title.icontains(text, autoescape=True),
     )
 
 
 def select_articles(filters: Filters) -> AnySelect:
-    """Articles (title, URL or path, published, posts quoted, ingested) that hold matching posts."""
-    statement = (
-        select(
-            Article.title,
-            article_source().label("url"),
-            Article.published,
-            func.count(func.distinct(Appearance.post_id)).label("post_count"),
-            Article.ingested_at,
-        )
-        .join(Appearance, Appearance.article_id == Article.id)
-        .join(Post, Post.id == Appearance.post_id)
-        .where(*_conditions(filters))
-        .group_by(
-            Article.id, Article.title, Article.url, Article.source, Article.published, Article.ingested_at
-        )
-        .order_by(Article.ingested_at, Article.id)
+    """Articles (id, title, URL or path, published, posts quoted, ingested).
+
+    With post filters (words, author, platform, dates, tags), the articles quoting a matching post,
+    counting those; without, every article, those quoting no post too. --article matches the
+    article's own URL, path or title. Oldest published first unless --sort says otherwise.
+    """
+    post_conditions = _conditions(replace(filters, article=None))
+    count = func.count(func.distinct(Appearance.post_id))
+    statement = select(
+        Article.id,
+        Article.title,
+        article_source().label("url"),
+        Article.published,
+        count.label("post_count"),
+        Article.ingested_at,
     )
-    return statement.limit(filters.limit) if filters.limit is not None else statement
+    if post_conditions:
+        statement = statement.join(Appearance, Appearance.article_id == Article.id)
+        statement = statement.join(Post, Post.id == Appearance.post_id).where(*post_conditions)
+    else:
+        statement = statement.outerjoin(Appearance, Appearance.article_id == Article.id)
+    if filters.article:
+        statement = statement.where(_article_matches(filters.article))
+    orders: dict[str, list[Any]] = {
+        "oldest": [Article.published.asc().nulls_last(), Article.ingested_at, Article.id],
+        "newest": [Article.published.desc().nulls_last(), Article.ingested_at.desc(), Article.id.desc()],
+        "most-quoted": [count.desc(), Article.ingested_at, Article.id],
+    }
+    order = orders[filters.sort or "oldest"]
+    statement = statement.group_by(
+        Article.id, Article.title, Article.url, Article.source, Article.published, Article.ingested_at
+    )
+    return paged(statement.order_by(*order), filters)
 
 
 def collect_stats(session: Session) -> Stats:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from collector import values
 from collector.values import RECORD_KEYS, RECORD_POST_KEYS
 from db.dialects import LIST_SEPARATOR
-from db.models import Appearance, Article, Post
+from db.models import Appearance, Article, Post, PostNote, PostTag
 from db.queries import Filters, article_source, find_post_id, select_quotations, select_records
 from db.rows import QUOTED_FIELDS, STORED_AS_IS
 
@@ -113,6 +113,46 @@ def _fetch_addresses(connection: Connection, ids: Column, book: Addresses) -> No
         book.known.update((key, (address,)) for key, address in connection.execute(part))
 
 
+@dataclass(slots=True)
+class Marks:
+    """The user's tags and notes (by post row id) of the posts met so far in one export.
+
+    Whether the archive holds any is read once: an archive without marks costs an export no query
+    per batch, and one with marks a lookup of the batch's ids in the (small) mark tables.
+    """
+
+    tags: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    notes: dict[int, str] = field(default_factory=dict)
+    any_tags: bool | None = None
+    any_notes: bool | None = None
+
+
+def _fetch_marks(connection: Connection, row_ids: Column, marks: Marks) -> None:
+    """Add to `marks` the tags and note of each post in `row_ids` (export order is kept)."""
+    if marks.any_tags is None:
+        marks.any_tags = connection.execute(select(PostTag.id).limit(1)).first() is not None
+        marks.any_notes = connection.execute(select(PostNote.post_id).limit(1)).first() is not None
+    ids = list(row_ids)
+    for start in range(0, len(ids), ADDRESS_BATCH):
+        chunk = ids[start : start + ADDRESS_BATCH]
+        if marks.any_tags:
+            found: dict[int, list[str]] = {}
+            tagged = select(PostTag.post_id, PostTag.tag).where(PostTag.post_id.in_(chunk))
+            for post_id, tag in connection.execute(tagged.order_by(PostTag.post_id, PostTag.id)):
+                found.setdefault(post_id, []).append(tag)
+            marks.tags.update((post_id, tuple(tags)) for post_id, tags in found.items())
+        if marks.any_notes:
+            noted = select(PostNote.post_id, PostNote.text).where(PostNote.post_id.in_(chunk))
+            marks.notes.update((post_id, note) for post_id, note in connection.execute(noted))
+
+
+def _mark_columns(row_ids: Column, marks: Marks) -> list[Column]:
+    """The tags and note columns of a batch (empty without a lookup when the archive has none)."""
+    tags = [marks.tags.get(row_id, ()) for row_id in row_ids] if marks.tags else [()] * len(row_ids)
+    notes = list(map(marks.notes.get, row_ids)) if marks.notes else [None] * len(row_ids)
+    return [tags, notes]
+
+
 def _known_addresses(ids: Column, addresses: Addresses) -> list[tuple[str] | None]:
     """The address of each value of the article-ids column that is one known id, else None."""
     return list(map(addresses.known.get, ids))
@@ -167,18 +207,21 @@ def _link_tuples(stored: Column) -> list[tuple[str, ...]]:
 
 
 def export_columns(
-    rows: Sequence[Row[Any]], addresses: Addresses, found: list[tuple[str] | None] | None = None
+    rows: Sequence[Row[Any]],
+    addresses: Addresses,
+    found: list[tuple[str] | None] | None = None,
+    marks: Marks | None = None,
 ) -> list[Column]:
     """Rows of `select_records` as the export's columns, one per RECORD_KEYS field; `addresses`
     must already hold the rows' articles (`_fetch_addresses`), and `found` may hold what it gave
-    for each row's article ids (`_known_addresses`).
+    for each row's article ids (`_known_addresses`); `marks`, the rows' tags and notes.
 
     A column at a time, so the common conversions run in `map` rather than in a Python loop, and
     the lists (links, article URLs) are tuples: Python's cycle collector skips a tuple of strings
     once it has seen it, while a batch holding lists is walked at every collection.
     """
-    columns = list(zip(*rows, strict=True)) if rows else [()] * (len(RECORD_POST_KEYS) + 1)
-    *post_columns, ids = columns
+    columns = list(zip(*rows, strict=True)) if rows else [()] * (len(RECORD_POST_KEYS) + 2)
+    *post_columns, ids, row_ids = columns
     # A single id is a key of `addresses`; no id or several take the slower way.
     found = _known_addresses(ids, addresses) if found is None else found
     urls = (
@@ -190,7 +233,7 @@ def export_columns(
         _EXPORT_FORMS.get(key, _as_stored)(column)
         for key, column in zip(RECORD_POST_KEYS, post_columns, strict=True)
     ]
-    return [*shaped, list(map(len, urls)), urls]
+    return [*shaped, list(map(len, urls)), urls, *_mark_columns(row_ids, marks or Marks())]
 
 
 def _day_texts(days: Column) -> Column:
@@ -211,7 +254,8 @@ _EXPORT_FORMS = {"date": _day_texts, "posted_at": _utc_texts, "links": _link_tup
 def to_record(values: Sequence[Any]) -> dict[str, Any]:
     """One post's values from `export_columns` as the export record (lists as lists)."""
     record = dict(zip(RECORD_KEYS, values, strict=True))
-    record["links"], record["article_urls"] = list(record["links"]), list(record["article_urls"])
+    for key in ("links", "article_urls", "tags"):
+        record[key] = list(record[key])
     return record
 
 
@@ -220,28 +264,47 @@ def iter_column_batches(session: Session, filters: Filters) -> Iterator[list[Col
 
     Memory stays flat: one round trip's STREAM_BATCH rows, plus one address per article met so far.
     """
+    for columns, _ in _batches(session, filters):
+        yield columns
+
+
+def _batches(session: Session, filters: Filters) -> Iterator[tuple[list[Column], Column]]:
+    """`iter_column_batches`, each batch with its posts' row ids."""
     connection = session.connection()
     addresses = Addresses()
+    marks = Marks()
     # Core rows through the session's connection: the ORM result layer costs more per row.
     statement = select_records(filters).execution_options(yield_per=STREAM_BATCH)
     for rows in connection.execute(statement).partitions():
         # One lookup of the unknown articles per fetch, not per column batch, and each row's ids
         # looked up in `addresses` once: at 1M posts each lookup is a few CPU cache misses.
-        ids = [row[-1] for row in rows]
+        ids = [row[-2] for row in rows]
         found = _known_addresses(ids, addresses)
         if None in found:
             unknown = [value for value, hit in zip(ids, found, strict=True) if hit is None]
             _fetch_addresses(connection, unknown, addresses)
             found = [hit or addresses.known.get(value) for hit, value in zip(found, ids, strict=True)]
+        row_ids = [row[-1] for row in rows]
+        _fetch_marks(connection, row_ids, marks)
         for start in range(0, len(rows), COLUMN_BATCH):
             end = start + COLUMN_BATCH
-            yield export_columns(rows[start:end], addresses, found[start:end])
+            yield export_columns(rows[start:end], addresses, found[start:end], marks), row_ids[start:end]
 
 
-def iter_records(session: Session, filters: Filters) -> Iterator[dict[str, Any]]:
-    """Stream export records (see RECORD_KEYS) without holding the result in memory."""
-    for columns in iter_column_batches(session, filters):
-        yield from map(to_record, zip(*columns, strict=True))
+def iter_records(session: Session, filters: Filters, *, with_ids: bool = False) -> Iterator[dict[str, Any]]:
+    """Stream export records (see RECORD_KEYS) without holding the result in memory.
+
+    `with_ids` adds `id`: the id `quotes show` takes, the platform's where there is one, else the
+    archive's internal id (for the search table, not an export column).
+    """
+    for columns, row_ids in _batches(session, filters):
+        records = map(to_record, zip(*columns, strict=True))
+        if not with_ids:
+            yield from records
+            continue
+        for record, row_id in zip(records, row_ids, strict=True):
+            record["id"] = record["post_id"] or str(row_id)
+            yield record
 
 
 def find_post(session: Session, ref: str) -> PostDetail | None:
@@ -251,9 +314,10 @@ def find_post(session: Session, ref: str) -> PostDetail | None:
         return None
     connection = session.connection()
     row = connection.execute(select_records(Filters()).where(Post.id == row_id)).one()
-    addresses = Addresses()
-    _fetch_addresses(connection, [row[-1]], addresses)
-    values = next(zip(*export_columns([row], addresses), strict=True))
+    addresses, marks = Addresses(), Marks()
+    _fetch_addresses(connection, [row[-2]], addresses)
+    _fetch_marks(connection, [row_id], marks)
+    values = next(zip(*export_columns([row], addresses, marks=marks), strict=True))
     quotations = [
         Quotation(title=t, url=u, source=s, position=p, ingested_at=_aware(at))
         for t, u, s, p, at in connection.execute(select_quotations(row_id))

@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import json
 import operator
+import urllib.parse
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, NamedTuple
@@ -23,6 +24,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import String, Table
 
 from collector import values
+from db.fulltext import cjk_terms
 from db.models import HANDLE_LEN, POST_KEY_LEN, Post
 
 _POSTS: Table = Post.__table__  # type: ignore[assignment]
@@ -55,6 +57,7 @@ POST_COLUMNS = (
     "posted_at",
     "links_json",
     *(f"quoted_{name}" for name in QUOTED_FIELDS),
+    "cjk_terms",
 )
 _stored_as_is = operator.attrgetter(*STORED_AS_IS)
 _quoted_values = operator.attrgetter(*QUOTED_FIELDS)
@@ -96,17 +99,37 @@ class PreparedPage(NamedTuple):
 
 
 def article_url(article: values.Article) -> str | None:
-    """The page's own address, best source first."""
+    """The page's own address: its canonical URL first, so that the page fetched, its saved copy
+    and a clip of it (whose front matter gives the canonical URL) are one article; then the URL
+    it was read from, the saved-from comment, the fetch's final URL.
+
+    A canonical URL naming the site's home page for a page that is not is a template's mistake
+    (every article would be one), and is passed over.
+    """
     meta = article.meta
-    return article.url or meta.canonical_url or meta.saved_from or article.final_url
+    read_from = article.url or meta.saved_from or article.final_url
+    canonical = meta.canonical_url
+    if canonical and read_from and _is_home(canonical) and not _is_home(read_from):
+        canonical = None
+    return canonical or read_from
+
+
+def _is_home(url: str) -> bool:
+    try:
+        return urllib.parse.urlsplit(values.normalize_url(url)).path == "/"
+    except ValueError:  # not a URL urlsplit can read: not a home page either
+        return False
+
+
+def url_identity(url: str) -> str:
+    """The identity of an article at `url` (normalised: collector.values.normalize_url)."""
+    return hashlib.sha256(f"url:{values.normalize_url(url)}".encode()).hexdigest()
 
 
 def article_identity(article: values.Article) -> str:
     """One article however often it is saved: its URL when known, else its content hash."""
     url = article_url(article)
-    if url:
-        return hashlib.sha256(f"url:{url}".encode()).hexdigest()
-    return article.sha256
+    return url_identity(url) if url else article.sha256
 
 
 def prepare_page(article: values.Article, posts: Sequence[values.Post]) -> PreparedPage:
@@ -155,6 +178,7 @@ def _prepare_post(post: values.Post) -> PreparedPost:
         to_utc(post.posted_at),
         json.dumps(list(post.links), ensure_ascii=False),
         *_quoted_values(quoted),
+        cjk_terms(post.text, post.author_name, post.handle),
     )
     return _storable(row), _storable(post.links)
 

@@ -75,6 +75,18 @@ def test_bench_queries_builds_a_small_archive_and_queries_it(tmp_path: Path) -> 
     )
     assert re.search(r"^archive: [1-9][\d,]* posts", out, re.MULTILINE), out[:500]
     assert "target export" in out
+    assert "target CJK 2-character word (bigram), every match" in out
+    assert re.search(r"^full-text index \(posts_fts\*\): [\d.,]+ MB; posts.cjk_terms", out, re.MULTILINE)
+    compared = run(
+        "bench_queries", "--posts", "300", "--db", str(tmp_path / "q.db"), "--runs", "3", "--compare-index"
+    )
+    assert "on the index without it" in compared
+
+
+def test_bench_cjk_compares_the_designs_and_finds_exactly_the_posts() -> None:
+    out = run("bench_cjk", "--posts", "400", "--runs", "3")
+    rows = [line for line in out.splitlines() if line.startswith("| bigrams") or line.startswith("| trigram")]
+    assert len(rows) == 4 and all(row.endswith("| yes |") for row in rows), out
 
 
 def test_bench_store_ingests_and_queries(tmp_path: Path) -> None:

@@ -246,10 +246,16 @@ def test_search_table_fits_the_terminal_width(seeded: str, width: str) -> None:
     result = run(seeded, "search", COLUMNS=width)
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["DATE", "HANDLE", "PLATFORM", "TEXT"]
+    narrow = width == "50"  # the platform and date columns go, the id stays whole
+    assert lines[0].split() == (
+        ["ID", "HANDLE", "TEXT"] if narrow else ["ID", "DATE", "HANDLE", "PLATFORM", "TEXT"]
+    )
     assert len(lines) == 4
     assert all(cell_width(line) <= int(width) for line in lines)
-    assert any(line.startswith("2022-01-08  PoliticusSarah") for line in lines)
+    (sarah,) = [line for line in lines if "Polit" in line]  # cut to the handle column's width
+    row_id, rest = sarah.split(maxsplit=1)
+    assert rest.startswith("Polit" if narrow else "2022-01-08  Polit")
+    assert "@PoliticusSarah" in run(seeded, "show", row_id).stdout.splitlines()[0]
 
 
 def test_search_with_no_match_says_so_on_stderr(seeded: str) -> None:

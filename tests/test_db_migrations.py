@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import hashlib
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,35 +17,94 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from conftest import SEED_POSTS, make_article
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, MetaData, Table, text
 
-from db.engine import ALEMBIC_INI, MIGRATIONS, SCHEMA_HEAD, make_engine, session_scope, upgrade_database
+from collector.values import Article, Post
+from db.engine import (
+    ALEMBIC_INI,
+    MIGRATIONS,
+    SCHEMA_HEAD,
+    database_url,
+    make_engine,
+    prepare_database,
+    session_scope,
+    upgrade_database,
+)
 from db.models import Base
 from db.queries import Filters
 from db.records import iter_records
+from db.rows import ARTICLE_COLUMNS, POST_COLUMNS, prepare_page
 from db.store import save_article
 
 FULL_TEXT_OBJECTS = ("posts_fts", "ix_posts_fts")
 
 
-def test_posts_stored_at_the_first_revision_survive_the_upgrade(db_url: str) -> None:
+def seed_at_revision(engine: Engine, article: Article, posts: Sequence[Post]) -> None:
+    """Store a page as the writer of an older revision did: today's rows, cut to the columns the
+    database has at its revision (today's writer fills columns an old schema lacks), and the
+    article keyed by its URL as written (before revision 0006 normalised it)."""
+    page = prepare_page(article, posts)
+    now = dt.datetime.now(dt.UTC)
+    with engine.begin() as connection:
+        meta = MetaData()
+        table = {name: Table(name, meta, autoload_with=connection) for name in ("articles", "posts")}
+        for name in ("authors", "links", "appearances"):
+            table[name] = Table(name, meta, autoload_with=connection)
+
+        def insert(name: str, values: dict[str, Any]) -> int:
+            kept = {key: value for key, value in values.items() if key in table[name].c}
+            return int(connection.execute(table[name].insert().values(kept)).inserted_primary_key[0])
+
+        article_row = dict(zip(ARTICLE_COLUMNS, page.row, strict=True))
+        if article_row["url"]:
+            article_row["identity"] = hashlib.sha256(f"url:{article_row['url']}".encode()).hexdigest()
+        article_id = insert("articles", {**article_row, "ingested_at": now})
+        for position, (row, links) in enumerate(page.posts):
+            values = dict(zip(POST_COLUMNS, row, strict=True))
+            author = insert(
+                "authors",
+                {
+                    "platform": values["platform"],
+                    "handle_key": (values["handle"] or "").casefold(),
+                    "name": values["author_name"] or "",
+                    "handle": values["handle"],
+                },
+            )
+            post_id = insert("posts", {**values, "author_id": author, "first_seen_at": now})
+            for number, url in enumerate(links):
+                insert("links", {"post_id": post_id, "position": number, "url": url})
+            insert("appearances", {"article_id": article_id, "post_id": post_id, "position": position})
+
+
+def head_records(db_url: str, tmp_path: Path, article: Article, posts: Sequence[Post]) -> list[Any]:
+    """The records of the same page saved into a new archive at the latest revision."""
+    other = make_engine(database_url(str(tmp_path / "head.db")))
+    try:
+        prepare_database(other)
+        with session_scope(other) as session:
+            save_article(session, article, posts)
+        with session_scope(other, readonly=True) as session:
+            return list(iter_records(session, Filters()))
+    finally:
+        other.dispose()
+
+
+def test_posts_stored_at_the_first_revision_survive_the_upgrade(db_url: str, tmp_path: Path) -> None:
     engine = make_engine(db_url)
+    article = make_article("old.html", url="https://news.example/old")
     try:
         upgrade_database(engine, "0001")
-        with session_scope(engine) as session:
-            save_article(session, make_article("old.html", url="https://news.example/old"), SEED_POSTS)
-        with session_scope(engine, readonly=True) as session:
-            before = list(iter_records(session, Filters()))
+        seed_at_revision(engine, article, SEED_POSTS)
         upgrade_database(engine)
         with session_scope(engine, readonly=True) as session:
-            assert list(iter_records(session, Filters())) == before
+            assert list(iter_records(session, Filters())) == head_records(
+                db_url, tmp_path, article, SEED_POSTS
+            )
             # The full-text index added by the upgrade covers the posts stored before it.
             found = [r["handle"] for r in iter_records(session, Filters(words="geneva"))]
         assert found == ["McFaul", "PoliticusSarah"]
         with session_scope(engine) as session:
-            again = save_article(
-                session, make_article("old.html", url="https://news.example/old"), SEED_POSTS
-            )
+            again = save_article(session, article, SEED_POSTS)
         assert again.new_posts == 0
     finally:
         engine.dispose()
@@ -120,3 +182,35 @@ def test_opening_an_archive_at_head_does_not_load_alembic(tmp_path: Path) -> Non
     first = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     again = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert (first.stdout.strip(), again.stdout.strip()) == ("True", "False")
+
+
+def test_revision_0006_indexes_stored_cjk_posts_and_merges_articles_by_normalised_url(
+    db_url: str, tmp_path: Path
+) -> None:
+    engine = make_engine(db_url)
+    japanese = dataclasses.replace(SEED_POSTS[0], text="痴漢の犯人が逮捕された")
+    try:
+        upgrade_database(engine, "0003")
+        seed_at_revision(engine, make_article("a.html", url="https://news.example/a"), [japanese])
+        # The same article read from another spelling of its URL: two rows before 0006.
+        seed_at_revision(
+            engine, make_article("b.html", url="HTTPS://news.example/a/?utm_source=x"), SEED_POSTS[1:]
+        )
+        upgrade_database(engine)
+        with session_scope(engine, readonly=True) as session:
+            found = [r["text"] for r in iter_records(session, Filters(words="犯人"))]
+            urls = {tuple(r["article_urls"]) for r in iter_records(session, Filters())}
+        assert found == ["痴漢の犯人が逮捕された"]
+        assert urls == {("https://news.example/a",)}  # one article, the first ingested, quoting all three
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM articles")).scalar() == 1
+            assert connection.execute(text("SELECT count(*) FROM appearances")).scalar() == 3
+        with session_scope(engine) as session:
+            again = save_article(session, make_article("c.html", url="https://news.example/a#x"), SEED_POSTS)
+        assert (again.new_posts, again.known_posts) == (0, 3)
+        with engine.connect() as connection:  # the same article, by its URL in another spelling
+            assert connection.execute(text("SELECT count(*) FROM articles")).scalar() == 1
+        downgrade(engine, "0003")
+        upgrade_database(engine)
+    finally:
+        engine.dispose()

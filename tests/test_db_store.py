@@ -122,6 +122,8 @@ def test_every_field_survives_the_round_trip(engine: Engine, seed_posts: tuple[P
         "lang": "en",
         "article_count": 1,
         "article_urls": ["https://news.example/a"],
+        "tags": [],
+        "note": None,
     }
     colby = by_handle["DavisColby"]
     assert colby["author_name"] == "D.C. ☮️"

@@ -6,6 +6,7 @@ import csv
 import gc
 import io
 import json
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 
 from collector.output.export import (
     CsvOptions,
+    UnknownSuffix,
     csv_cell,
     escape_formula,
     format_for,
@@ -40,6 +42,8 @@ def record(**changes: Any) -> dict[str, Any]:
         "lang": "en",
         "article_count": 1,
         "article_urls": ["seeds/000_1cd65cf2135fe1ee.txt"],
+        "tags": ["talks"],
+        "note": "=cited in the report",
     }
     return {**base, **changes}
 
@@ -177,12 +181,27 @@ def test_writers_stream_without_reading_ahead(fmt: str) -> None:
         ("a.JSONL", "jsonl"),
         ("a.ndjson", "jsonl"),
         ("a.csv", "csv"),
-        ("a", "csv"),
+        ("dir.d/a.XLSX", "xlsx"),
         (None, "csv"),
+        ("-", "csv"),
+        (os.devnull, "csv"),
     ],
 )
 def test_format_follows_the_file_extension(path: str | None, fmt: str) -> None:
     assert format_for(path) == fmt
+
+
+@pytest.mark.parametrize(
+    ("path", "shown"),
+    [("a.xls", "'.xls'"), ("posts", "no suffix"), ("dir.d/posts", "no suffix"), (".csv", "no suffix")],
+)
+def test_a_file_name_naming_no_format_is_refused(path: str, shown: str) -> None:
+    with pytest.raises(UnknownSuffix) as raised:
+        format_for(path)
+    assert (
+        str(raised.value)
+        == f"{path} has {shown}; name it .csv, .json, .jsonl, .ndjson, .xlsx, or give --format"
+    )
 
 
 def test_unknown_format_is_refused() -> None:

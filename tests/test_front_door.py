@@ -83,7 +83,10 @@ def test_ingest_search_export_end_to_end(db: Path) -> None:
     assert [json.loads(line)["handle"] for line in found.stdout.splitlines()] == ["DavisColby"]
     table = quotes(db, "search", "--author", "mcfaul")
     assert table.returncode == 0
-    assert table.stdout.splitlines()[1].startswith("2022-01-07  McFaul")
+    row_id, rest = table.stdout.splitlines()[1].split(maxsplit=1)
+    assert rest.startswith("2022-01-07  McFaul")
+    # The table's first column is what `show` takes (the seed's text copy has no platform ids).
+    assert "@McFaul" in quotes(db, "show", row_id).stdout.splitlines()[0]
 
 
 def test_a_missing_input_exits_1_after_ingesting_the_rest(db: Path) -> None:
@@ -240,7 +243,7 @@ def test_ctrl_c_keeps_whole_articles_and_says_how_far_it_got(db: Path) -> None:
     process.send_signal(signal.SIGINT)
     process.stdin.close()
     rest = process.stderr.read()
-    assert process.wait(timeout=60) == 1
+    assert process.wait(timeout=60) == 130  # the shell's code for SIGINT, after saving
     assert rest.splitlines() == [
         "interrupted; saved so far: pages read: 1, posts found: 3, new: 3, already known: 0, failed: 1, "
         "skipped: 0",
@@ -249,3 +252,28 @@ def test_ctrl_c_keeps_whole_articles_and_says_how_far_it_got(db: Path) -> None:
     ]
     exported = quotes(db, "export", "--format", "jsonl")
     assert len(exported.stdout.splitlines()) == 3
+
+
+@pytest.mark.skipif(
+    not (ROOT.parent / "shared" / "corpus").is_dir(), reason="the shared corpus is not beside the repo"
+)
+def test_the_archive_as_people_use_it_end_to_end(db: Path) -> None:
+    """Issue 18 as a new user tried it: a Japanese word, an id to act on, newest first, a tag,
+    a workbook, forgetting an article; each through the real script."""
+    page = ROOT.parent / "shared" / "corpus" / "realworld" / "pages" / "gaijinpot-chikan.html"
+    assert quotes(db, "ingest", str(page), str(SEED_HTML)).returncode == 0
+    japanese = quotes(db, "search", "犯人")
+    assert japanese.returncode == 0 and len(japanese.stdout.splitlines()) == 4  # header + 3 posts
+    newest = quotes(db, "search", "--sort", "newest", "--limit", "1").stdout.splitlines()[1].split()[0]
+    assert quotes(db, "tag", newest, "chikan").returncode == 0
+    assert "Tags: chikan" in quotes(db, "show", newest).stdout.splitlines()
+    workbook = quotes(db, "export", "--tag", "chikan", "-o", "tagged.xlsx")
+    assert workbook.returncode == 0 and workbook.stderr == "1 posts written to tagged.xlsx\n"
+    assert (db.parent / "tagged.xlsx").read_bytes()[:2] == b"PK"  # a zip: a workbook, not CSV
+    refused = quotes(db, "export", "-o", "all.xls")
+    assert refused.returncode == 2 and not (db.parent / "all.xls").exists()
+    forgotten = quotes(db, "forget", str(page))
+    assert forgotten.returncode == 0 and forgotten.stderr.splitlines()[-1].startswith("forgot 1 articles, ")
+    assert quotes(db, "search", "犯人").stderr == "No posts match.\n"
+    stats = json.loads(quotes(db, "stats", "--format", "json").stdout)
+    assert stats["articles"] == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import click
@@ -28,6 +29,7 @@ IDS = [" ".join(path) or "quotes" for path, _ in COMMANDS]
 def test_the_contract_commands_exist() -> None:
     names = {" ".join(path) for path, _ in COMMANDS}
     expected = {"ingest", "search", "export", "show", "authors", "articles", "stats", "db upgrade"}
+    expected |= {"tag", "untag", "note", "tags", "forget"}
     assert expected <= names
 
 
@@ -78,3 +80,28 @@ def test_version() -> None:
     result = CliRunner().invoke(cli, ["--version"])
     assert result.exit_code == 0
     assert result.stdout.startswith("quotes ")
+
+
+@pytest.mark.parametrize(("path", "command"), COMMANDS, ids=IDS)
+def test_every_format_option_names_exactly_its_choices(path: tuple[str, ...], command: click.Command) -> None:
+    """`show --format` once offered "a table ... csv/json/jsonl" while taking text and json."""
+    known = {"table", "text", "csv", "json", "jsonl", "xlsx"}
+    for param in command.params:
+        if isinstance(param, click.Option) and param.name == "fmt" and isinstance(param.type, click.Choice):
+            words = set((param.help or "").replace(",", " ").replace("(", " ").split())
+            assert words & known == set(param.type.choices), param.help
+
+
+EVERY_OPTION = {
+    name for _, command in COMMANDS for param in command.params for name in getattr(param, "opts", [])
+}
+OPTION_NAME = re.compile(r"(?<![\w-])--[a-z][a-z-]+")
+
+
+@pytest.mark.parametrize(("path", "command"), COMMANDS, ids=IDS)
+def test_every_option_named_in_the_help_exists(path: tuple[str, ...], command: click.Command) -> None:
+    """A help text naming `--something` (its own, or another command's in an example) names a
+    real option: none left behind by a renamed or removed one."""
+    texts = [command.help or "", *(getattr(param, "help", None) or "" for param in command.params)]
+    mentioned = {name for text in texts for name in OPTION_NAME.findall(text)}
+    assert mentioned <= EVERY_OPTION, mentioned - EVERY_OPTION

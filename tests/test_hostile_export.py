@@ -95,6 +95,8 @@ def expected_record(post: Post) -> dict[str, Any]:
         "lang": post.lang,
         "article_count": 1,
         "article_urls": [ARTICLE_URL],
+        "tags": [],
+        "note": None,
     }
 
 

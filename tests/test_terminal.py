@@ -25,6 +25,7 @@ from collector.output.terminal import (
 )
 
 RECORD = {
+    "id": "1479527384433696769",
     "platform": "twitter",
     "post_id": "1479527384433696769",
     "url": "https://twitter.com/McFaul/status/1479527384433696769",
@@ -83,16 +84,18 @@ def test_one_line_shows_line_breaks_and_drops_control_characters() -> None:
 @pytest.mark.parametrize("width", [40, 80, 120, 200])
 def test_table_lines_never_exceed_the_width(width: int) -> None:
     lines = list(table_lines([RECORD, {**RECORD, "handle": "a" * 40, "text": "日本" * 100}], width))
-    assert lines[0].split() == ["DATE", "HANDLE", "PLATFORM", "TEXT"]
+    # The id stays whole, first: the platform, then the date, go on narrow terminals.
+    headers = ["ID", "HANDLE", "TEXT"] if width < 65 else ["ID", "DATE", "HANDLE", "PLATFORM", "TEXT"]
+    assert lines[0].split() == headers
     assert len(lines) == 3
     assert all(cell_width(line) <= width for line in lines)
-    assert lines[1].startswith("2022-01-07  McFaul")
-    assert "twitter" in lines[1]
+    assert lines[1].startswith("1479527384433696769  " + ("" if width < 65 else "2022-01-07  ") + "McFaul")
+    assert ("twitter" in lines[1]) == (width >= 65)
 
 
 def test_table_shows_missing_values_as_dash() -> None:
     (_, line) = table_lines([{**RECORD, "date": None, "handle": None}], 80)
-    assert line.startswith("-           -")
+    assert line.startswith("1479527384433696769  -           -")
 
 
 def test_wide_table_shows_the_whole_text_on_one_line() -> None:

@@ -1,10 +1,13 @@
 """The `quotes` command line: thin Click commands over the pipeline, the queries and the writers.
 
-One module per kind of command (`ingest`, `listing`, `schema`), the shared options in `options`,
-the archive and output plumbing in `archive`; this module holds the group and the entry point.
+One module per kind of command (`ingest`, `listing`, `marks`, `forget`, `schema`), the shared
+options in `options`, the archive and output plumbing in `archive`; this module holds the group and
+the entry point.
 
 stdout carries data only; progress, summaries and errors go to stderr. Usage errors exit 2, a run
-where some input failed exits 1 (after ingesting the rest), and every error is one `Error: …` line.
+where some input failed exits 1 (after ingesting the rest), Ctrl-C exits 130 (after what was done
+is saved: ingest commits whole batches, the other commands one transaction or none), and every
+error is one `Error: …` line.
 """
 
 from __future__ import annotations
@@ -16,20 +19,36 @@ import sys
 import click
 
 from collector.cli.archive import DB_ENV, echo_err
+from collector.cli.forget import forget
 from collector.cli.ingest import ingest_command
 from collector.cli.listing import articles, authors, export_command, search, show, stats
+from collector.cli.marks import note, tag, tags, untag
 from collector.cli.schema import db_group
 from collector.output import terminal
 
 DEBUG_ENV = "QUOTES_DEBUG"
 DEFAULT_DB = "quotes.db"
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+# The shell's convention for a program ended by SIGINT (128 + 2), which scripts test for.
+INTERRUPTED_EXIT = 130
 COMPLETION_HINT = (
     'Shell completion (bash): eval "$(_QUOTES_COMPLETE=bash_source quotes)"; see docs/design-cli.md.'
 )
 
 
-@click.group(context_settings=CONTEXT, epilog=COMPLETION_HINT)
+class QuotesGroup(click.Group):
+    """The group, ending a command that Ctrl-C interrupts with exit code 130 instead of Click's 1."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo(err=True)  # end the line the terminal's ^C echo is on
+            echo_err("Aborted!")
+            raise click.exceptions.Exit(INTERRUPTED_EXIT) from None
+
+
+@click.group(cls=QuotesGroup, context_settings=CONTEXT, epilog=COMPLETION_HINT)
 @click.option(
     "--db",
     "db_value",
@@ -51,7 +70,8 @@ def cli(ctx: click.Context, db_value: str) -> None:
     ctx.obj = db_value
 
 
-for command in (ingest_command, search, export_command, show, authors, articles, stats, db_group):
+COMMANDS = (ingest_command, search, export_command, show, authors, articles, stats)
+for command in (*COMMANDS, tag, untag, note, tags, forget, db_group):
     cli.add_command(command)
 
 

@@ -19,7 +19,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from collector.output import export, terminal
+from collector.output import export, terminal, xlsx
+from collector.values import RECORD_KEYS
 from db.engine import (
     SchemaOutOfDate,
     database_url,
@@ -27,6 +28,8 @@ from db.engine import (
     prepare_database,
     session_scope,
 )
+from db.queries import Filters
+from db.records import iter_column_batches
 
 DB_ENV = "QUOTES_DB"
 
@@ -125,3 +128,30 @@ def echo_err(line: str) -> None:
 
 def terminal_width() -> int:
     return shutil.get_terminal_size().columns
+
+
+def write_export(
+    ctx: click.Context, filters: Filters, fmt: str, output: str | None, options: export.CsvOptions
+) -> int:
+    """Stream the matching posts' records to `output` (stdout for None or '-') in `fmt`; returns
+    how many. A workbook goes to a file only, written whole or not at all like every export file,
+    and what it could not hold as given is said on stderr."""
+    if fmt not in export.FILE_FORMATS:
+        with reading(ctx, stream=True) as session, open_output(output) as out:
+            batches = iter_column_batches(session, filters)
+            return export.write_columns(batches, out, fmt, RECORD_KEYS, options)
+    assert output is not None
+    try:
+        with reading(ctx, stream=True) as session, export.atomic_file(output, binary=True) as out:
+            report = xlsx.write_xlsx_columns(iter_column_batches(session, filters), out, RECORD_KEYS)
+    except export.OpenError as error:
+        raise click.FileError(output, error.reason) from None
+    except export.OutputError as error:
+        raise click.ClickException(terminal.shown(str(error))) from None
+    if report.cut_cells:
+        echo_err(f"{report.cut_cells} cells longer than Excel's {xlsx.MAX_CELL_CHARS:,} characters were cut")
+    if report.unlinked:
+        echo_err(f"{report.unlinked} addresses too long (or too many) for Excel links are plain text")
+    if report.sheets > 1:
+        echo_err(f"more rows than one Excel sheet holds: written on {report.sheets} sheets")
+    return report.rows

@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import os
 import re
+import zoneinfo
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -15,7 +16,8 @@ import click
 from collector.inputs.fetch import DEFAULT_MAX_BYTES, DEFAULT_RETRIES, DEFAULT_TIMEOUT
 from collector.inputs.loaders import InputOptions
 from collector.values import PLATFORMS
-from db.queries import Filters
+from db.fulltext import QuerySyntaxError, parse_query
+from db.queries import SORTS, Filters
 
 # Fetched pages are kept in this folder beside the database, named by content hash.
 ARCHIVE_DIR_NAME = "quotes-archive"
@@ -24,8 +26,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 # Click 8.5 types ParamType by its value; older Clicks (>= 8.1 is allowed) cannot subscript it.
 if TYPE_CHECKING:
     _ParamBase = click.ParamType[dt.date, Any]
+    _ZoneBase = click.ParamType[dt.tzinfo, Any]
 else:
-    _ParamBase = click.ParamType
+    _ParamBase = _ZoneBase = click.ParamType
 
 
 class DayParam(_ParamBase):
@@ -45,7 +48,31 @@ class DayParam(_ParamBase):
         self.fail(f"{value!r} is not a day written YYYY-MM-DD (for example 2022-01-07).", param, ctx)
 
 
+class ZoneParam(_ZoneBase):
+    """An IANA time zone name (Europe/Berlin, UTC), or 'local' for this computer's."""
+
+    name = "ZONE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.tzinfo:
+        if isinstance(value, dt.tzinfo):
+            return value
+        text = str(value).strip()
+        if text.lower() == "local":
+            return dt.datetime.now().astimezone().tzinfo or dt.UTC
+        try:
+            return zoneinfo.ZoneInfo(text)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            self.fail(f"{value!r} is not a time zone (for example Europe/Berlin, UTC or local).", param, ctx)
+
+
+class QueryError(click.ClickException):
+    """A search that cannot be read: one `Error:` line, and the exit code of a usage error."""
+
+    exit_code = 2
+
+
 DAY = DayParam()
+SEARCH_SYNTAX = 'WORDS: words, "exact phrase", word*, -word (quote the query), a OR b.'
 FILTER_OPTIONS = (
     click.argument("words", nargs=-1),
     click.option("--author", help="Handle (case-insensitive, @ optional) or part of the author's name."),
@@ -67,38 +94,73 @@ FILTER_OPTIONS = (
         help="Posts dated on or before this day.",
     ),
     click.option("--article", help="Only posts quoted by an article whose URL, path or title contains this."),
-    click.option("--limit", type=click.IntRange(min=1), metavar="N", help="At most N posts."),
+    click.option(
+        "--tag",
+        "tags",
+        multiple=True,
+        metavar="TAG",
+        help="Only posts you tagged TAG (quotes tag); repeat for posts with every one.",
+    ),
+    click.option(
+        "--sort",
+        type=click.Choice(SORTS),
+        help="oldest or newest post date first, or the posts most articles quote.",
+    ),
+    click.option("--limit", type=click.IntRange(min=1), metavar="N", help="At most N rows."),
+    click.option("--offset", type=click.IntRange(min=0), metavar="N", help="Skip the first N rows."),
 )
+FILTER_NAMES = ("author", "platform", "since", "until", "article", "tags", "sort", "limit", "offset")
 
 
 def filter_options(command: F) -> F:
-    """WORDS and the filter options, handed to the command as one `filters: Filters`."""
+    """WORDS and the filter options, handed to the command as one `filters: Filters`.
+
+    The query is read here, so a malformed one is one `Error:` line before the archive is opened.
+    """
 
     @functools.wraps(command)
     def wrapper(*args: Any, words: tuple[str, ...], **kwargs: Any) -> Any:
-        names = ("author", "platform", "since", "until", "article", "limit")
-        picked = {name: kwargs.pop(name) for name in names}
-        filters = Filters(
-            words=" ".join(words) or None,
-            **picked,
-        )
-        return command(*args, filters=filters, **kwargs)
+        picked = {name: kwargs.pop(name) for name in FILTER_NAMES}
+        query = " ".join(words) or None
+        if query is not None:
+            try:
+                parse_query(query)
+            except QuerySyntaxError as error:
+                raise QueryError(f"cannot read the search {query!r}: {error}") from None
+        return command(*args, filters=Filters(words=query, **picked), **kwargs)
 
     for option in reversed(FILTER_OPTIONS):
         wrapper = option(wrapper)
     return wrapper  # type: ignore[return-value]
 
 
+FORMAT_HELP = {
+    "table": "a table for people",
+    "text": "text for people",
+    "csv": "CSV",
+    "json": "one JSON document",
+    "jsonl": "JSON Lines",
+    "xlsx": "an Excel workbook",
+}
+
+
 def format_option(choices: tuple[str, ...], default: str) -> Callable[[F], F]:
-    """`--format` with the given choices."""
+    """`--format` with the given choices, its help naming exactly those."""
     return click.option(
         "--format",
         "fmt",
         type=click.Choice(choices),
         default=default,
         show_default=True,
-        help="Output format: a table for people, csv/json/jsonl for programs.",
+        help="Output format: " + ", ".join(f"{name} ({FORMAT_HELP[name]})" for name in choices) + ".",
     )
+
+
+tz_option = click.option(
+    "--tz",
+    type=ZoneParam(),
+    help="Show times in this zone (Europe/Berlin, local); stored and exported times stay UTC.",
+)
 
 
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary line.")

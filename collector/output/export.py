@@ -15,13 +15,16 @@ import os
 import re
 import secrets
 import stat
+import typing
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any, TextIO
 
 FORMATS = ("csv", "json", "jsonl")
-FORMAT_BY_SUFFIX = {"csv": "csv", "json": "json", "jsonl": "jsonl", "ndjson": "jsonl"}
+# Formats written as bytes, by their own writers (collector.output.xlsx), to a file only.
+FILE_FORMATS = ("xlsx",)
+FORMAT_BY_SUFFIX = {"csv": "csv", "json": "json", "jsonl": "jsonl", "ndjson": "jsonl", "xlsx": "xlsx"}
 
 # OWASP "CSV injection": a spreadsheet runs a cell starting with these as a formula (tab and CR
 # are stripped by some importers, uncovering the next character).
@@ -71,7 +74,16 @@ class OpenError(OutputError):
 
 @contextlib.contextmanager
 def atomic_output(path: str) -> Iterator[TextIO]:
-    """`path` opened for UTF-8 text (newlines as given), replaced only once it is written whole.
+    """`path` opened for UTF-8 text (newlines as given), replaced only once it is written whole
+    (see `atomic_file`)."""
+    with atomic_file(path, binary=False) as out:
+        yield typing.cast(TextIO, out)
+
+
+@contextlib.contextmanager
+def atomic_file(path: str, *, binary: bool) -> Iterator[IO[Any]]:
+    """`path` opened for UTF-8 text (newlines as given) or, with `binary`, for bytes (a workbook),
+    replaced only once it is written whole.
 
     The export goes to a temporary file beside the target, flushed to disk, then renamed over it:
     a full disk, an I/O error or Ctrl-C leaves the old file as it was (and no temporary behind), so
@@ -87,9 +99,9 @@ def atomic_output(path: str) -> Iterator[TextIO]:
     except OSError as error:
         raise OpenError(path, error.strerror or str(error)) from None
     if current is not None and not stat.S_ISREG(current.st_mode):
-        yield from _in_place(path)
+        yield from _in_place(path, binary)
         return
-    temporary, out = _start_temporary(path, target, current)
+    temporary, out = _start_temporary(path, target, current, binary)
     try:
         with out:
             yield out
@@ -105,7 +117,9 @@ def atomic_output(path: str) -> Iterator[TextIO]:
         raise
 
 
-def _start_temporary(path: str, target: Path, current: os.stat_result | None) -> tuple[Path, TextIO]:
+def _start_temporary(
+    path: str, target: Path, current: os.stat_result | None, binary: bool
+) -> tuple[Path, IO[Any]]:
     """A new file beside `target`, with the mode the target has (or a new file would get)."""
     temporary = target.with_name(f".{target.name}.{secrets.token_hex(6)}{TEMPORARY_SUFFIX}")
     try:
@@ -116,6 +130,8 @@ def _start_temporary(path: str, target: Path, current: os.stat_result | None) ->
     try:
         if current is not None:
             os.chmod(handle, stat.S_IMODE(current.st_mode))
+        if binary:
+            return temporary, open(handle, "wb")
         return temporary, open(handle, "w", encoding="utf-8", newline="")
     except BaseException:
         os.close(handle)
@@ -123,9 +139,12 @@ def _start_temporary(path: str, target: Path, current: os.stat_result | None) ->
         raise
 
 
-def _in_place(path: str) -> Iterator[TextIO]:
+def _in_place(path: str, binary: bool) -> Iterator[IO[Any]]:
     try:
-        out = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 (closed below)
+        if binary:
+            out: IO[Any] = open(path, "wb")  # noqa: SIM115 (closed below)
+        else:
+            out = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 (closed below)
     except OSError as error:
         raise OpenError(path, error.strerror or str(error)) from None
     try:
@@ -295,10 +314,30 @@ def write_jsonl(records: Iterable[Mapping[str, Any]], out: TextIO) -> int:
     return count
 
 
+def _is_special(path: str) -> bool:
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode) and not stat.S_ISDIR(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
+class UnknownSuffix(ValueError):
+    """A file name whose suffix names no export format; str() says which suffixes do."""
+
+
 def format_for(path: str | None) -> str:
-    """The format a file name asks for (`.json`, `.jsonl`/`.ndjson`, `.csv`); CSV otherwise."""
-    suffix = path.rsplit(".", 1)[-1].lower() if path and "." in path else ""
-    return FORMAT_BY_SUFFIX.get(suffix, "csv")
+    """The format a file name asks for (`.csv`, `.json`, `.jsonl`/`.ndjson`, `.xlsx`); CSV for
+    stdout, and for a device or pipe (`/dev/null`). Raises UnknownSuffix for any other name: never
+    CSV under a name that promises something else."""
+    if path is None or path == "-" or _is_special(path):
+        return "csv"
+    name = os.path.basename(path)
+    suffix = name.rsplit(".", 1)[-1].lower() if "." in name.lstrip(".") else ""
+    if suffix not in FORMAT_BY_SUFFIX:
+        known = ", ".join(f".{name}" for name in FORMAT_BY_SUFFIX)
+        shown = f"'.{suffix}'" if suffix else "no suffix"
+        raise UnknownSuffix(f"{path} has {shown}; name it {known}, or give --format")
+    return FORMAT_BY_SUFFIX[suffix]
 
 
 def write_records(

@@ -24,12 +24,25 @@ from typing import Any, TextIO
 
 ELLIPSIS = "…"
 MIN_TEXT_WIDTH = 8
+# A grid's flexible column keeps this many cells before the next one listed gives way.
+FLEX_FLOOR = 24
 HANDLE_WIDTH = 16
 MIN_HANDLE_WIDTH = 6
 # Narrower than this, the table's lines may wrap.
 MIN_TABLE_WIDTH = 40
+# The id `quotes show` takes: a tweet's 19 digits fit; longer ids are shown as the internal id.
+ID_WIDTH = 19
 # Search table columns: (record key, header, width). The text column takes what is left.
-TABLE_COLUMNS = (("date", "DATE", 10), ("handle", "HANDLE", HANDLE_WIDTH), ("platform", "PLATFORM", 9))
+TABLE_COLUMNS = (
+    ("id", "ID", ID_WIDTH),
+    ("date", "DATE", 10),
+    ("handle", "HANDLE", HANDLE_WIDTH),
+    ("platform", "PLATFORM", 9),
+)
+# The text column's room before the handle gives way, and the columns dropped in turn when even
+# the narrowest handle leaves the text less: the id stays, since `quotes show` needs it whole.
+TEXT_ROOM = 24
+DROPPED_WHEN_NARROW = ((), ("platform",), ("platform", "date"))
 COLUMN_GAP = "  "
 # Newlines inside a post become this mark in one-line cells, so a reader sees the break.
 LINE_BREAK_MARK = " ⏎ "
@@ -103,11 +116,16 @@ def fit(text: str, width: int) -> str:
 
 
 def table_columns(width: int) -> list[tuple[str, str, int]]:
-    """Columns (key, header, cells) for a table `width` cells wide: the handle gives way first."""
-    fixed = sum(w for key, _, w in TABLE_COLUMNS if key != "handle") + len(COLUMN_GAP) * len(TABLE_COLUMNS)
-    handle = max(MIN_HANDLE_WIDTH, min(HANDLE_WIDTH, width - fixed - MIN_TEXT_WIDTH))
+    """Columns (key, header, cells) for a table `width` cells wide: the handle gives way first,
+    then the platform and date columns go (DROPPED_WHEN_NARROW)."""
+    for dropped in DROPPED_WHEN_NARROW:
+        columns = [column for column in TABLE_COLUMNS if column[0] not in dropped]
+        fixed = sum(w for key, _, w in columns if key != "handle") + len(COLUMN_GAP) * len(columns)
+        if width - fixed - MIN_HANDLE_WIDTH >= TEXT_ROOM:
+            break
+    handle = max(MIN_HANDLE_WIDTH, min(HANDLE_WIDTH, width - fixed - TEXT_ROOM))
     text = max(MIN_TEXT_WIDTH, width - fixed - handle)
-    sized = [(key, title, handle if key == "handle" else w) for key, title, w in TABLE_COLUMNS]
+    sized = [(key, title, handle if key == "handle" else w) for key, title, w in columns]
     return [*sized, ("text", "TEXT", text)]
 
 
@@ -132,12 +150,17 @@ def _show(value: Any) -> str:
 def grid_lines(
     rows: Sequence[Sequence[Any]], headers: Sequence[str], width: int, *, flex: Sequence[int] = (-1,)
 ) -> list[str]:
-    """A small table sized to its contents; the `flex` columns (names, titles, URLs) give way,
-    widest first, until the table fits `width`."""
+    """A small table sized to its contents; the `flex` columns (names, titles, URLs) give way until
+    the table fits `width`: each in the order listed down to FLEX_FLOOR cells, then the widest
+    first down to MIN_TEXT_WIDTH (an address gives way before the title it names)."""
     shown = [[_show(v) for v in row] for row in rows]
     widths = [max([cell_width(h)] + [cell_width(r[i]) for r in shown]) for i, h in enumerate(headers)]
-    flexible = sorted({index % len(widths) for index in flex})
+    flexible = list(dict.fromkeys(index % len(widths) for index in flex))
     excess = sum(widths) + len(COLUMN_GAP) * (len(widths) - 1) - width
+    for index in flexible:
+        given = min(max(0, excess), max(0, widths[index] - FLEX_FLOOR))
+        widths[index] -= given
+        excess -= given
     while excess > 0:
         widest = max(flexible, key=lambda index: widths[index])
         if widths[widest] <= MIN_TEXT_WIDTH:
@@ -221,16 +244,64 @@ def wrap(text: str, width: int) -> list[str]:
     return lines
 
 
+def wrap_under(prefix: str, text: str, width: int) -> list[str]:
+    """`prefix` then `text` wrapped to `width` cells, the following lines indented under the text.
+
+    Counted in terminal cells (a CJK title is twice as wide as its length), and a word wider than
+    a line is split between characters: a title in Chinese or Japanese has no spaces to break at.
+    """
+    indent = " " * cell_width(prefix)
+    room = max(MIN_TEXT_WIDTH, width - len(indent))
+    lines: list[str] = []
+    current, used = "", 0
+    for word in text.split():
+        for piece in _split_wide(word, room):
+            step = cell_width(piece)
+            if current and used + 1 + step > room:
+                lines.append(current)
+                current, used = "", 0
+            current, used = (f"{current} {piece}", used + 1 + step) if current else (piece, step)
+    lines.append(current)
+    return [(prefix if number == 0 else indent) + line for number, line in enumerate(lines)]
+
+
+def _split_wide(word: str, room: int) -> list[str]:
+    """`word` in pieces of at most `room` cells (the word itself when it fits)."""
+    if cell_width(word) <= room:
+        return [word]
+    pieces, current, used = [], "", 0
+    for char in word:
+        step = cell_width(char)
+        if current and used + step > room:
+            pieces.append(current)
+            current, used = "", 0
+        current, used = current + char, used + step
+    return [*pieces, current] if current else pieces
+
+
+def local_time(posted_at: str, zone: dt.tzinfo) -> str:
+    """An exported UTC time ('2022-01-07T18:16:44.123Z') shown in `zone`, with its abbreviation
+    and offset: '2022-01-07 19:16:44 CET (UTC+01:00)'."""
+    moment = dt.datetime.fromisoformat(posted_at).astimezone(zone)
+    offset = moment.strftime("%z")
+    return f"{moment:%Y-%m-%d %H:%M:%S} {moment.tzname()} (UTC{offset[:3]}:{offset[3:]})"
+
+
 def post_lines(
-    record: Mapping[str, Any], quotations: Sequence[Mapping[str, Any]], width: int = 80
+    record: Mapping[str, Any],
+    quotations: Sequence[Mapping[str, Any]],
+    width: int = 80,
+    zone: dt.tzinfo | None = None,
 ) -> list[str]:
-    """One post for `quotes show`: who, where, when, the full text, its links, every quoting article."""
+    """One post for `quotes show`: who, where, when, the full text, its links, your tags and note,
+    every quoting article. `zone`: the time zone to show the posting time in (else UTC)."""
     who = f"@{record['handle']}" if record.get("handle") else "(no handle)"
     if record.get("author_name"):
         who += f" ({record['author_name']})"
     when = [record.get("date_text") or record.get("date") or "date unknown"]
     if record.get("posted_at"):
-        when.append(f"posted {record['posted_at']}")
+        posted = record["posted_at"]
+        when.append(f"posted {local_time(posted, zone) if zone else posted}")
     if record.get("lang"):
         when.append(f"lang {record['lang']}")
     lines = [f"{record['platform']} {record.get('post_id') or '(no id)'}  {who}"]
@@ -238,12 +309,16 @@ def post_lines(
     lines += [" · ".join(str(part) for part in when), "", *wrap(record.get("text") or "", width), ""]
     if record.get("links"):
         lines += ["Links:", *(f"  {link}" for link in record["links"])]
+    if record.get("tags"):
+        lines += wrap_under("Tags: ", " ".join(record["tags"]), width)
+    if record.get("note"):
+        lines += ["Note:", *(f"  {line}" for line in wrap(record["note"], width - 2))]
     noun = "article" if len(quotations) == 1 else "articles"
     lines.append(f"Quoted in {len(quotations)} {noun}:")
     for number, quoting in enumerate(quotations, 1):
-        title = quoting.get("title") or "(untitled)"
-        lines.extend(wrap(f"  {number}. {title}", width))
-        lines.append(f"     {quoting.get('url') or quoting.get('source')}")
+        prefix = f"  {number}. "
+        lines.extend(wrap_under(prefix, quoting.get("title") or "(untitled)", width))
+        lines.append(" " * len(prefix) + str(quoting.get("url") or quoting.get("source")))
     return [shown(line) for line in lines]
 
 

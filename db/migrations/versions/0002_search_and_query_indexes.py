@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-from db.dialects import create_full_text, drop_full_text
+from db.dialects import FULL_TEXT_COLUMNS_0002, create_full_text, drop_full_text
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -30,7 +30,7 @@ def upgrade() -> None:
         op.f("ix_appearances_post_id_article_id"), "appearances", ["post_id", "article_id"], unique=False
     )
     # Existing posts are indexed as part of creating the full-text objects.
-    create_full_text(op.get_bind())
+    create_full_text(op.get_bind(), FULL_TEXT_COLUMNS_0002)
 
 
 def downgrade() -> None:

@@ -12,7 +12,13 @@ from collections.abc import Sequence
 
 from alembic import op
 
-from db.dialects import PG_DOCUMENT_TEXT, PG_FTS_INDEX, PG_TS_CONFIG, create_full_text
+from db.dialects import (
+    FULL_TEXT_COLUMNS_0002,
+    PG_DOCUMENT_TEXT,
+    PG_FTS_INDEX,
+    PG_TS_CONFIG,
+    create_full_text,
+)
 
 revision: str = "0003"
 down_revision: str | None = "0002"
@@ -26,7 +32,7 @@ UNFOLDED_DOCUMENT = f"to_tsvector('{PG_TS_CONFIG}'::regconfig, {PG_DOCUMENT_TEXT
 def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute(f"DROP INDEX IF EXISTS {PG_FTS_INDEX}")
-        create_full_text(op.get_bind())
+        create_full_text(op.get_bind(), FULL_TEXT_COLUMNS_0002)
 
 
 def downgrade() -> None:
