@@ -44,7 +44,8 @@ from db.models import Post as PostRow
 from db.queries import Filters, select_post_ids
 from db.records import iter_records
 from db.rows import POST_COLUMNS, prepare_page
-from db.store import Inserter, SaveResult, save_pages
+from db.statements import Inserter
+from db.store import SaveResult, save_pages
 
 SEED = 20261128
 VOCABULARY = 20_000
@@ -230,7 +231,7 @@ def post_rows(posts: int) -> list[tuple[object, ...]]:
     seen_at = dt.datetime.now(dt.UTC)
     article = Article(source="pages/bench.html", sha256="0" * 64)
     prepared = prepare_page(article, [corpus.post(number) for number in range(posts)])
-    return [(*row, None, seen_at) for row, _ in prepared.posts]
+    return [(*row, None, seen_at) for row, _, _ in prepared.posts]
 
 
 def insert_with_inserter(connection: Connection, rows: list[tuple[object, ...]]) -> int:

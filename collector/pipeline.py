@@ -88,7 +88,7 @@ class IngestOptions:
 
 def prepare(page: Page | PageInfo, extraction: Extraction) -> PreparedPage:
     """A page's record and posts as the store inserts them (runs in worker processes too)."""
-    return prepare_page(article_for(page, extraction.meta), extraction.posts)
+    return prepare_page(article_for(page, extraction.meta), extraction.appearances)
 
 
 def extract_prepared(page: Page | PageInfo, text: str, kind: Kind, utf8: bytes | None = None) -> Prepared:

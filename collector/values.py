@@ -42,9 +42,19 @@ RECORD_POST_KEYS = (
     "lang",
 )
 RECORD_ARTICLE_KEYS = ("article_count", "article_urls")
+# Columns added after the first release, appended so that readers of the older columns by position
+# keep working: where `date` comes from ("shown", "id" or None), the most severe tombstone status
+# an article showed (STATUSES), the post's media and quoted post, the earliest published time of
+# the quoting articles and their titles.
+RECORD_ADDED_KEYS = ("date_source", "status", "media", "quoted_url", "first_quoted_at", "article_titles")
 # The archive user's own marks on a post (`quotes tag`, `quotes note`): always the last columns.
 RECORD_MARK_KEYS = ("tags", "note")
-RECORD_KEYS = (*RECORD_POST_KEYS, *RECORD_ARTICLE_KEYS, *RECORD_MARK_KEYS)
+RECORD_KEYS = (*RECORD_POST_KEYS, *RECORD_ARTICLE_KEYS, *RECORD_ADDED_KEYS, *RECORD_MARK_KEYS)
+# A tombstone's status: what an article showed in place of the post, most severe first (a post's
+# summary status is the first of these any of its articles showed).
+STATUSES = ("deleted", "suspended", "withheld", "protected", "unavailable")
+# Where the archive's `date` comes from: the day the page shows, else the UTC day of the id's time.
+DATE_SHOWN, DATE_FROM_ID = "shown", "id"
 
 _SPACE_RUN = re.compile(r"\s+")
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -90,6 +100,40 @@ class Post:
     links: tuple[str, ...] = ()
     lang: str | None = None
     quoted: Quoted | None = field(default=None, compare=True)
+    media: tuple[str, ...] = ()
+    quoted_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Appearance:
+    """One place a page shows a post: the copy it shows, and how and where it shows it.
+
+    Post-level facts live in `post` (the copy as this page shows it); what belongs to this
+    appearance only lives here: `status`, a tombstone's (STATUSES) when the page shows one in
+    place of the post, else None; `context_before` / `context_after`, the reader text of the
+    article's paragraph directly before and after the embed (at most CONTEXT_CHARS each). Further
+    evidence of an appearance (its markup, its offset in the page) belongs here too.
+    """
+
+    post: Post
+    status: str | None = None
+    context_before: str | None = None
+    context_after: str | None = None
+
+
+# A context paragraph is cut to this many characters.
+CONTEXT_CHARS = 500
+
+
+def day_and_source(post: Post) -> tuple[dt.date | None, str | None]:
+    """The day the archive files a post under, and where it comes from (DATE_SHOWN, DATE_FROM_ID)."""
+    if post.date is not None:
+        return post.date, DATE_SHOWN
+    if post.posted_at is not None:
+        moment = post.posted_at
+        moment = moment.astimezone(dt.UTC) if moment.tzinfo is not None else moment
+        return moment.date(), DATE_FROM_ID
+    return None, None
 
 
 def normalize_text(text: str | None) -> str:
@@ -159,14 +203,20 @@ class ArticleMeta:
     site_name: str | None = None
     published: str | None = None
     saved_from: str | None = None
+    author: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Extraction:
-    """Everything found in one page: its metadata and its posts in document order."""
+    """Everything found in one page: its metadata and its posts' appearances in document order."""
 
     meta: ArticleMeta
-    posts: tuple[Post, ...]
+    appearances: tuple[Appearance, ...]
+
+    @property
+    def posts(self) -> tuple[Post, ...]:
+        """The posts as the page shows them, in document order."""
+        return tuple(appearance.post for appearance in self.appearances)
 
 
 @dataclass(frozen=True, slots=True)

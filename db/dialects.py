@@ -1,4 +1,4 @@
-"""Dialect-specific SQL kept in one place: full-text search, JSON and month aggregates, upserts.
+"""Dialect-specific SQL kept in one place: full-text search, JSON, month and day functions, upserts.
 
 SQLite uses an FTS5 external-content table `posts_fts` over posts(text, author_name, handle,
 cjk_terms), kept in sync by triggers and declared with `content="posts"` so Datasette's detect_fts finds it.
@@ -237,3 +237,22 @@ def in_values(column: Any) -> ColumnElement[bool]:
     slower than an expanded IN list, so both dialects use the expanded list.
     """
     return column.in_(bindparam("values", expanding=True))  # type: ignore[no-any-return]
+
+
+class utc_day(FunctionElement[str]):
+    """The UTC calendar day of a timestamp column (stored in UTC on both databases)."""
+
+    type = Text()
+    inherit_cache = True
+    name = "utc_day"
+
+
+@compiles(utc_day, "sqlite")
+def _utc_day_sqlite(element: utc_day, compiler: Any, **kw: Any) -> str:
+    # SQLAlchemy stores SQLite datetimes as 'YYYY-MM-DD HH:MM:SS.ffffff' text, in UTC here.
+    return f"date({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(utc_day, "postgresql")
+def _utc_day_postgresql(element: utc_day, compiler: Any, **kw: Any) -> str:
+    return f"(({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'UTC')::date"

@@ -36,6 +36,9 @@ PLATFORM_LEN = 16
 POST_KEY_LEN = 255
 SHA256_LEN = 64
 HANDLE_LEN = 128
+# collector.values.STATUSES and the date sources ("shown", "id"): short words.
+STATUS_LEN = 16
+DATE_SOURCE_LEN = 8
 
 
 class Base(DeclarativeBase):
@@ -99,6 +102,14 @@ class Post(Base):
     # (db.fulltext.cjk_terms); None for posts without CJK. Written with the post, never shown.
     cjk_terms: Mapped[str | None] = mapped_column(Text)
     first_seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # Added by revision 0004 (docs/design-records.md). `date` above is the day the page shows,
+    # else the UTC day of the id's time; `date_source` says which ("shown", "id").
+    date_source: Mapped[str | None] = mapped_column(String(DATE_SOURCE_LEN))
+    # The most severe tombstone status any article showed for the post (collector.values.STATUSES).
+    status: Mapped[str | None] = mapped_column(String(STATUS_LEN))
+    quoted_url: Mapped[str | None] = mapped_column(Text)
+    # The media URLs as a JSON list, like links_json.
+    media_json: Mapped[str] = mapped_column(Text, default="[]")
 
 
 class Article(Base):
@@ -123,10 +134,19 @@ class Article(Base):
     fetched_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     archive_path: Mapped[str | None] = mapped_column(Text)
     ingested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # The byline, as the page's metadata gives it (revision 0004).
+    author: Mapped[str | None] = mapped_column(Text)
 
 
 class Appearance(Base):
-    """Post `post_id` is quoted in article `article_id` at `position` (0-based, document order)."""
+    """Post `post_id` is quoted in article `article_id` at `position` (0-based, document order).
+
+    What belongs to this one showing of the post, not to the post (revision 0004): a tombstone's
+    `status`, the paragraphs around the embed, and the copy this article showed, kept compactly
+    against the post's record (db.merge: `copy_known` is a bit per field the copy showed,
+    `copy_json` the fields whose values differ from the post's). Further evidence of an
+    appearance (its markup, its offset in the page) belongs here too.
+    """
 
     __tablename__ = "appearances"
     __table_args__ = (
@@ -138,6 +158,11 @@ class Appearance(Base):
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str | None] = mapped_column(String(STATUS_LEN))
+    context_before: Mapped[str | None] = mapped_column(Text)
+    context_after: Mapped[str | None] = mapped_column(Text)
+    copy_known: Mapped[int | None] = mapped_column(Integer)
+    copy_json: Mapped[str | None] = mapped_column(Text)
 
 
 class Link(Base):

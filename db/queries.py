@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, String, cast, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
-from collector.values import RECORD_POST_KEYS
+from collector.values import RECORD_ADDED_KEYS, RECORD_POST_KEYS
 from db.dialects import joined_list, match_all, year_month
 from db.models import Appearance, Article, Author, Post, PostTag
 
@@ -45,6 +45,10 @@ class Filters:
     sort: str | None = None  # one of SORTS; None: the listing's own order
     offset: int | None = None
     tags: tuple[str, ...] = ()  # posts carrying every one of these tags
+    # Posts an article showed as a tombstone of this status (collector.values.STATUSES).
+    status: str | None = None
+    # Posts whose copies differ (db.merge: an appearance whose copy_json holds a difference).
+    differing: bool = False
 
     def __post_init__(self) -> None:
         for name in TEXT_FILTERS:
@@ -128,6 +132,10 @@ def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
         conditions.append(_article_condition(filters.article))
     for tag in filters.tags:
         conditions.append(Post.id.in_(select(PostTag.post_id).where(PostTag.tag_key == tag_key(tag))))
+    if filters.status:
+        conditions.append(Post.id.in_(select(Appearance.post_id).where(Appearance.status == filters.status)))
+    if filters.differing:
+        conditions.append(Post.id.in_(select(Appearance.post_id).where(Appearance.copy_json.is_not(None))))
     return conditions
 
 
@@ -189,22 +197,33 @@ _RECORD_COLUMNS: dict[str, Any] = {
     "date": type_coerce(Post.date, String).label("date"),
     "posted_at": type_coerce(Post.posted_at, String).label("posted_at"),
     "links": Post.links_json.label("links"),
+    "media": Post.media_json.label("media"),
 }
+# The added record fields read from the quoting articles (db.records builds them), not the post.
+ARTICLE_FIELDS = ("first_quoted_at", "article_titles")
+# The added record fields that are the post's own columns, in record order.
+ADDED_POST_KEYS = tuple(key for key in RECORD_ADDED_KEYS if key not in ARTICLE_FIELDS)
 
 
 def select_records(filters: Filters) -> AnySelect:
     """Export rows in the --sort order (by date then post id unless told otherwise);
     `db.records.export_columns` turns rows into the export.
 
-    Columns: the RECORD_POST_KEYS (links as JSON text; date and posted_at as the database returns
-    them), then `article_ids`: the ids of the quoting articles, one per appearance, joined by
-    LIST_SEPARATOR; then the post's internal id (its tags and note are looked up by it).
+    Columns: the RECORD_KEYS from `platform` to `lang` (links as JSON text; date and posted_at as
+    the database returns them), then `article_ids`: the ids of the quoting articles, one per
+    appearance, joined by LIST_SEPARATOR; then the ADDED_POST_KEYS (media as JSON text); then the
+    post's internal id (its tags and note are looked up by it).
     """
-    columns = [
-        _RECORD_COLUMNS[key] if key in _RECORD_COLUMNS else getattr(Post, key) for key in RECORD_POST_KEYS
-    ]
-    statement = select(*columns, _quoting_article_ids().label("article_ids"), Post.id.label("row_id"))
-    return _ordered(statement.where(*_conditions(filters)), filters)
+    columns = [_record_column(key) for key in RECORD_POST_KEYS]
+    added = [_record_column(key) for key in ADDED_POST_KEYS]
+    statement = select(
+        *columns, _quoting_article_ids().label("article_ids"), *added, Post.id.label("row_id")
+    ).where(*_conditions(filters))
+    return _ordered(statement, filters)
+
+
+def _record_column(key: str) -> Any:
+    return _RECORD_COLUMNS[key] if key in _RECORD_COLUMNS else getattr(Post, key)
 
 
 def _first_post(session: Session, condition: ColumnElement[bool]) -> int | None:
@@ -227,10 +246,33 @@ def find_post_id(session: Session, ref: str) -> int | None:
     return found
 
 
+# What `select_quotations` gives for each appearance, in its column order.
+QUOTATION_FIELDS = (
+    "title",
+    "url",
+    "source",
+    "position",
+    "ingested_at",
+    "site_name",
+    "published",
+    "author",
+    "status",
+    "context_before",
+    "context_after",
+    "copy_known",
+    "copy_json",
+)
+
+
 def select_quotations(post_row_id: int) -> AnySelect:
-    """The articles quoting one post (by internal id), oldest ingest first."""
+    """The articles quoting one post (by internal id), oldest ingest first: QUOTATION_FIELDS."""
     return (
-        select(Article.title, Article.url, Article.source, Appearance.position, Article.ingested_at)
+        select(
+            *(
+                getattr(Appearance if hasattr(Appearance, name) else Article, name)
+                for name in QUOTATION_FIELDS
+            )
+        )
         .join(Appearance, Appearance.article_id == Article.id)
         .where(Appearance.post_id == post_row_id)
         .order_by(Article.id, Appearance.position)

@@ -20,8 +20,17 @@ from sqlalchemy.orm import Session
 from collector import values
 from collector.values import RECORD_KEYS, RECORD_POST_KEYS
 from db.dialects import LIST_SEPARATOR
+from db.merge import COPY_FIELDS, copy_values, differing_fields, shown_fields
 from db.models import Appearance, Article, Post, PostNote, PostTag
-from db.queries import Filters, article_source, find_post_id, select_quotations, select_records
+from db.queries import (
+    ADDED_POST_KEYS,
+    QUOTATION_FIELDS,
+    Filters,
+    article_source,
+    find_post_id,
+    select_quotations,
+    select_records,
+)
 from db.rows import QUOTED_FIELDS, STORED_AS_IS
 
 # Rows fetched per round trip when streaming exports. Small on purpose: see COLUMN_BATCH (PERF.md's
@@ -34,25 +43,45 @@ COLUMN_BATCH = 256
 ADDRESS_BATCH = 1_000
 # An article's address looked up by id costs about this many times its share of reading them all.
 LOOKUP_COST = 6
+# Where select_records puts the quoting articles' ids: right after the post's own fields (the
+# ADDED_POST_KEYS follow them, and the post's row id comes last).
+ARTICLE_IDS_AT = len(RECORD_POST_KEYS)
 
 
 @dataclass(frozen=True, slots=True)
 class Quotation:
-    """One article that quoted a post, and where."""
+    """One article that quoted a post, where and how: its site, byline and published time, the
+    tombstone it showed (status), the paragraphs around the embed, and how the copy it showed
+    differs from the post's record (`differs`: field -> the copy's value; db.merge)."""
 
     title: str | None
     url: str | None
     source: str
     position: int
     ingested_at: dt.datetime
+    site_name: str | None = None
+    published: str | None = None
+    author: str | None = None
+    status: str | None = None
+    context_before: str | None = None
+    context_after: str | None = None
+    differs: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
 class PostDetail:
-    """A post's export record plus every article that quoted it (oldest ingest first)."""
+    """A post's export record plus every article that quoted it (oldest ingest first).
+
+    `contradictions`: the fields in which two articles' copies disagree (db.merge.differing_fields),
+    reported, never resolved silently; `surviving`: an article showed the post as a tombstone
+    while the archive holds its text from another copy.
+    """
 
     record: dict[str, Any]
     articles: list[Quotation]
+    contradictions: list[str] = field(default_factory=list)
+    surviving: bool = False
+    quoted: dict[str, str | None] | None = None
 
 
 def format_utc(moment: dt.datetime | None) -> str | None:
@@ -85,6 +114,9 @@ class Addresses:
     known: dict[str, tuple[str]] = field(default_factory=dict)
     looked_up: int = 0
     articles: int | None = None  # highest article id, read when first needed
+    # Each article's title and published time, by id as text (only those that have one).
+    titles: dict[str, str] = field(default_factory=dict)
+    published: dict[str, str] = field(default_factory=dict)
 
 
 def _fetch_addresses(connection: Connection, ids: Column, book: Addresses) -> None:
@@ -103,14 +135,19 @@ def _fetch_addresses(connection: Connection, ids: Column, book: Addresses) -> No
     book.looked_up += len(missing)
     if book.articles is None and book.looked_up > ADDRESS_BATCH:  # a small result never needs it
         book.articles = connection.execute(select(func.max(Article.id))).scalar() or 0
-    every = select(cast(Article.id, String), article_source())
+    every = select(cast(Article.id, String), article_source(), Article.title, Article.published)
     if book.articles is not None and book.looked_up * LOOKUP_COST > book.articles:
         parts = [every]
     else:
         chunks = range(0, len(missing), ADDRESS_BATCH)
         parts = [every.where(Article.id.in_(missing[start : start + ADDRESS_BATCH])) for start in chunks]
     for part in parts:
-        book.known.update((key, (address,)) for key, address in connection.execute(part))
+        for key, address, title, published in connection.execute(part):
+            book.known[key] = (address,)
+            if title:
+                book.titles[key] = title
+            if published:
+                book.published[key] = published
 
 
 @dataclass(slots=True)
@@ -220,8 +257,11 @@ def export_columns(
     the lists (links, article URLs) are tuples: Python's cycle collector skips a tuple of strings
     once it has seen it, while a batch holding lists is walked at every collection.
     """
-    columns = list(zip(*rows, strict=True)) if rows else [()] * (len(RECORD_POST_KEYS) + 2)
-    *post_columns, ids, row_ids = columns
+    width = len(RECORD_POST_KEYS) + 1 + len(ADDED_POST_KEYS) + 1
+    columns = list(zip(*rows, strict=True)) if rows else [()] * width
+    post_columns, ids = columns[: len(RECORD_POST_KEYS)], columns[ARTICLE_IDS_AT]
+    date_sources, statuses, media, quoted_urls = columns[ARTICLE_IDS_AT + 1 : -1]
+    row_ids = columns[-1]
     # A single id is a key of `addresses`; no id or several take the slower way.
     found = _known_addresses(ids, addresses) if found is None else found
     urls = (
@@ -233,7 +273,33 @@ def export_columns(
         _EXPORT_FORMS.get(key, _as_stored)(column)
         for key, column in zip(RECORD_POST_KEYS, post_columns, strict=True)
     ]
-    return [*shaped, list(map(len, urls)), urls, *_mark_columns(row_ids, marks or Marks())]
+    first_quoted, titles = _article_columns(ids, addresses)
+    added = [date_sources, statuses, _link_tuples(media), quoted_urls, first_quoted, titles]
+    return [*shaped, list(map(len, urls)), urls, *added, *_mark_columns(row_ids, marks or Marks())]
+
+
+def _article_columns(ids: Column, addresses: Addresses) -> tuple[list[str | None], list[tuple[str, ...]]]:
+    """first_quoted_at (the earliest published time) and article_titles of each row's articles."""
+    published, titles = addresses.published, addresses.titles
+    if not published and not titles:
+        return [None] * len(ids), [()] * len(ids)
+    first: list[str | None] = []
+    named: list[tuple[str, ...]] = []
+    for value in ids:
+        keys = _article_keys(value)
+        times = [published[key] for key in keys if key in published]
+        first.append(min(times) if times else None)
+        named.append(tuple(titles[key] for key in keys if key in titles))
+    return first, named
+
+
+def _article_keys(ids: str | None) -> list[str]:
+    """The distinct article ids of one row, oldest first (as _quoting_addresses lists them)."""
+    if not ids:
+        return []
+    if LIST_SEPARATOR not in ids:
+        return [ids]
+    return sorted(set(ids.split(LIST_SEPARATOR)), key=int)
 
 
 def _day_texts(days: Column) -> Column:
@@ -254,9 +320,12 @@ _EXPORT_FORMS = {"date": _day_texts, "posted_at": _utc_texts, "links": _link_tup
 def to_record(values: Sequence[Any]) -> dict[str, Any]:
     """One post's values from `export_columns` as the export record (lists as lists)."""
     record = dict(zip(RECORD_KEYS, values, strict=True))
-    for key in ("links", "article_urls", "tags"):
+    for key in _LIST_FIELDS:
         record[key] = list(record[key])
     return record
+
+
+_LIST_FIELDS = ("links", "article_urls", "media", "article_titles", "tags")
 
 
 def iter_column_batches(session: Session, filters: Filters) -> Iterator[list[Column]]:
@@ -278,7 +347,7 @@ def _batches(session: Session, filters: Filters) -> Iterator[tuple[list[Column],
     for rows in connection.execute(statement).partitions():
         # One lookup of the unknown articles per fetch, not per column batch, and each row's ids
         # looked up in `addresses` once: at 1M posts each lookup is a few CPU cache misses.
-        ids = [row[-2] for row in rows]
+        ids = [row[ARTICLE_IDS_AT] for row in rows]
         found = _known_addresses(ids, addresses)
         if None in found:
             unknown = [value for value, hit in zip(ids, found, strict=True) if hit is None]
@@ -315,14 +384,27 @@ def find_post(session: Session, ref: str) -> PostDetail | None:
     connection = session.connection()
     row = connection.execute(select_records(Filters()).where(Post.id == row_id)).one()
     addresses, marks = Addresses(), Marks()
-    _fetch_addresses(connection, [row[-2]], addresses)
+    _fetch_addresses(connection, [row[ARTICLE_IDS_AT]], addresses)
     _fetch_marks(connection, [row_id], marks)
     values = next(zip(*export_columns([row], addresses, marks=marks), strict=True))
-    quotations = [
-        Quotation(title=t, url=u, source=s, position=p, ingested_at=_aware(at))
-        for t, u, s, p, at in connection.execute(select_quotations(row_id))
-    ]
-    return PostDetail(record=to_record(values), articles=quotations)
+    stored = session.get(Post, row_id)
+    assert stored is not None
+    record = shown_fields(_record_fields(stored))
+    quotations, copies = [], []
+    for found in connection.execute(select_quotations(row_id)):
+        item = dict(zip(QUOTATION_FIELDS, found, strict=True))
+        known, differing = item.pop("copy_known"), item.pop("copy_json")
+        copies.append(copy_values(record, known, differing))
+        item["ingested_at"] = _aware(item["ingested_at"])
+        quotations.append(Quotation(**item, differs=json.loads(differing) if differing else {}))
+    exported = to_record(values)
+    surviving = bool(exported["text"]) and any(q.status for q in quotations)
+    quoted = {name: getattr(stored, f"quoted_{name}") for name in QUOTED_FIELDS}
+    shown_quote = quoted if any(quoted.values()) else None
+    # The post id is the post's identity: its URL spelled with another host or user is no
+    # contradiction (each article's copy still shows the URL it had).
+    contradictions = [name for name in differing_fields(copies) if name != "url"]
+    return PostDetail(exported, quotations, contradictions, surviving, shown_quote)
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:
@@ -330,27 +412,37 @@ def _aware(moment: dt.datetime) -> dt.datetime:
 
 
 def iter_article_posts(session: Session) -> Iterator[tuple[str, values.Post]]:
-    """(article source, post) for every appearance, by source then position in the page.
+    """(article source, post) for every appearance, by source then position in the page: each
+    the copy that article showed (db.merge.copy_values), its `date` the day it showed.
 
     The archive read back as the value type extraction produced: what the corpus scorer compares
     with the gold, so a field lost on the way into the database shows up as a miss.
     """
     statement = (
-        select(Article.source, Post)
+        select(Article.source, Post, Appearance.copy_known, Appearance.copy_json)
         .join(Appearance, Appearance.article_id == Article.id)
         .join(Post, Post.id == Appearance.post_id)
         .order_by(Article.source, Appearance.position)
     )
-    for source, row in session.execute(statement):
-        yield source, _post_value(row)
+    for source, row, known, differing in session.execute(statement):
+        yield source, shown_copy(row, known, differing)
 
 
-def _post_value(row: Post) -> values.Post:
-    quoted_values = {name: getattr(row, f"quoted_{name}") for name in QUOTED_FIELDS}
+def shown_copy(row: Post, known: int | None, differing: str | None) -> values.Post:
+    """One appearance's copy of a post as the value type: the post's record where the copy
+    showed what the record holds, the copy's own values where they differ, nothing it lacked."""
+    shown = copy_values(shown_fields(_record_fields(row)), known, differing)
+    quoted_values = {name: shown[f"quoted_{name}"] for name in QUOTED_FIELDS}
     return values.Post(
         platform=row.platform,
         posted_at=_aware(row.posted_at) if row.posted_at else None,
-        links=_link_tuple(row.links_json),
+        links=_link_tuple(shown["links_json"]),
+        media=_link_tuple(shown["media_json"]),
         quoted=values.Quoted(**quoted_values) if any(quoted_values.values()) else None,
-        **{name: getattr(row, name) for name in STORED_AS_IS},
+        **{name: shown[name] if name in shown else getattr(row, name) for name in STORED_AS_IS},
+        date=dt.date.fromisoformat(shown["date"]) if shown["date"] else None,
     )
+
+
+def _record_fields(row: Post) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in (*COPY_FIELDS, "date_source")}

@@ -25,6 +25,7 @@ from sqlalchemy import String, Table
 
 from collector import values
 from db.fulltext import cjk_terms
+from db.merge import COPY_BITS
 from db.models import HANDLE_LEN, POST_KEY_LEN, Post
 
 _POSTS: Table = Post.__table__  # type: ignore[assignment]
@@ -42,29 +43,42 @@ AuthorKey = tuple[str, str, str]
 # The Post fields the archive stores as they are, each in the models.Post column of its name: every
 # field of values.Post but those converted below. A field added to Post is stored with no change
 # here (tests/test_db_store.py holds every name to the model).
-_CONVERTED_FIELDS = frozenset({"platform", "posted_at", "links", "quoted"})
+_CONVERTED_FIELDS = frozenset({"platform", "date", "posted_at", "links", "quoted", "media"})
 STORED_AS_IS: tuple[str, ...] = tuple(
     field.name for field in dataclasses.fields(values.Post) if field.name not in _CONVERTED_FIELDS
 )
 # A quoted post's fields, each in the column `quoted_<field>`.
 QUOTED_FIELDS: tuple[str, ...] = tuple(field.name for field in dataclasses.fields(values.Quoted))
-# Column order of a prepared post row; the writer appends author_id and first_seen_at.
+# Column order of a prepared post row; the writer appends author_id and first_seen_at. `date` is
+# the archive's day (shown, else the id's: values.day_and_source) and `date_source` says which;
+# `status` is the tombstone status of the copy's appearance, which the post's record summarises.
 POST_COLUMNS = (
     "platform",
     "key",
     "content_key",
     *STORED_AS_IS,
+    "date",
+    "date_source",
     "posted_at",
     "links_json",
     *(f"quoted_{name}" for name in QUOTED_FIELDS),
+    "media_json",
+    "status",
     "cjk_terms",
 )
+# Column order of a prepared appearance's own values (models.Appearance): what belongs to this
+# showing of the post, and which fields its copy showed (db.merge.known_bits). The writer adds
+# the article, post, position and how the copy differs from the post's record (copy_json).
+APPEARANCE_COLUMNS = ("status", "context_before", "context_after", "copy_known")
 _stored_as_is = operator.attrgetter(*STORED_AS_IS)
 _quoted_values = operator.attrgetter(*QUOTED_FIELDS)
 PLATFORM_AT, KEY_AT, CONTENT_KEY_AT, POST_ID_AT, URL_AT, AUTHOR_NAME_AT, HANDLE_AT, POSTED_AT_AT = (
     POST_COLUMNS.index(name)
     for name in ("platform", "key", "content_key", "post_id", "url", "author_name", "handle", "posted_at")
 )
+LINKS_JSON_AT = POST_COLUMNS.index("links_json")
+_DATE_SOURCE_AT = POST_COLUMNS.index("date_source")
+_COPY_BITS_AT = tuple((bit, POST_COLUMNS.index(name)) for name, bit in COPY_BITS.items())
 # Column order of a prepared article row; the writer appends ingested_at.
 ARTICLE_COLUMNS = (
     "identity",
@@ -81,12 +95,13 @@ ARTICLE_COLUMNS = (
     "http_status",
     "fetched_at",
     "archive_path",
+    "author",
 )
-# A post ready for the writer: its row (POST_COLUMNS; storable, times in UTC) and its links
-# (storable); its keys are read off the row. Plain tuples, not named ones: one crosses from a worker
-# process per post, and plain tuples unpickle faster (measured: docs/design-perf.md), time the
-# single writer would spend.
-PreparedPost = tuple[tuple[Any, ...], tuple[str, ...]]
+# A post's appearance ready for the writer: the copy's row (POST_COLUMNS; storable, times in UTC),
+# its links (storable), and the appearance's own values (APPEARANCE_COLUMNS); its keys are read
+# off the row. Plain tuples, not named ones: one crosses from a worker process per post, and plain
+# tuples unpickle faster (measured: docs/design-perf.md), time the single writer would spend.
+PreparedPost = tuple[tuple[Any, ...], tuple[str, ...], tuple[Any, ...]]
 
 
 class PreparedPage(NamedTuple):
@@ -132,17 +147,19 @@ def article_identity(article: values.Article) -> str:
     return url_identity(url) if url else article.sha256
 
 
-def prepare_page(article: values.Article, posts: Sequence[values.Post]) -> PreparedPage:
+def prepare_page(article: values.Article, posts: Sequence[values.Post | values.Appearance]) -> PreparedPage:
     """Everything the writer needs from one page, as plain values: no database needed.
 
-    A parallel ingest calls this in its worker processes, so the single writer only runs SQL.
+    `posts`: the page's appearances in document order (a bare Post is an appearance of it with
+    nothing more known). A parallel ingest calls this in its worker processes, so the single
+    writer only runs SQL.
     """
     identity = article_identity(article)
     return PreparedPage(
         identity,
         article.source,
         _storable(_article_values(article, identity)),
-        tuple(_prepare_post(fit_post(post)) for post in posts),
+        tuple(_prepare_post(item) for item in posts),
     )
 
 
@@ -163,24 +180,47 @@ def _article_values(article: values.Article, identity: str) -> tuple[Any, ...]:
         article.http_status,
         to_utc(article.fetched_at),
         article.archive_path,
+        meta.author,
     )
 
 
-def _prepare_post(post: values.Post) -> PreparedPost:
+def _prepare_post(item: values.Post | values.Appearance) -> PreparedPost:
+    appearance = item if isinstance(item, values.Appearance) else values.Appearance(item)
+    post = fit_post(appearance.post)
     content = values.content_key(post)
     key = post.post_id or content
     quoted = post.quoted or _NO_QUOTE
+    day, source = values.day_and_source(post)
     row = (
         post.platform,
         key,
         content,
         *_stored_as_is(post),
+        day,
+        source,
         to_utc(post.posted_at),
-        json.dumps(list(post.links), ensure_ascii=False),
+        _json_list(post.links),
         *_quoted_values(quoted),
+        _json_list(post.media),
+        appearance.status,
         cjk_terms(post.text, post.author_name, post.handle),
     )
-    return _storable(row), _storable(post.links)
+    own = (appearance.status, appearance.context_before, appearance.context_after)
+    return _storable(row), _storable(post.links), (*_storable(own), _copy_known(row))
+
+
+def _copy_known(row: tuple[Any, ...]) -> int:
+    """copy_known of a copy's row: db.merge.known_bits of its shown fields, read off the row."""
+    known = 0
+    for bit, at in _COPY_BITS_AT:
+        value = row[at]
+        if value is not None and value != "[]":
+            known |= bit
+    return known if row[_DATE_SOURCE_AT] == values.DATE_SHOWN else known & ~COPY_BITS["date"]
+
+
+def _json_list(items: tuple[str, ...]) -> str:
+    return json.dumps(list(items), ensure_ascii=False) if items else "[]"
 
 
 _NO_QUOTE = values.Quoted()

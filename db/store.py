@@ -25,24 +25,21 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Dialect, Engine, Table, bindparam, select, update
+from sqlalchemy import Connection, Engine, Table, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from collector import values
-from db.dialects import in_values
+from db.copies import Copy, appearance_rows, batch_posts, inserted_records, merge_stored
 from db.engine import session_scope
 from db.failures import BATCH_ATTEMPTS, RETRY_PAUSE_S, is_archive_failure, is_transient
-from db.models import Appearance, Article, Author, Link, Post
+from db.models import Post
 from db.rows import (
-    ARTICLE_COLUMNS,
     HANDLE_AT,
-    POST_COLUMNS,
     POST_ID_AT,
     AuthorKey,
     PostKey,
     PreparedPage,
-    PreparedPost,
     handle_key,
     identity_columns,
     prepare_page,
@@ -51,18 +48,14 @@ from db.rows import (
     row_post_key,
     to_utc,
 )
+from db.statements import Statements, statements_for
 
-_ARTICLES: Table = Article.__table__  # type: ignore[assignment]
-_AUTHORS: Table = Author.__table__  # type: ignore[assignment]
 _POSTS: Table = Post.__table__  # type: ignore[assignment]
-_LINKS: Table = Link.__table__  # type: ignore[assignment]
-_APPEARANCES: Table = Appearance.__table__  # type: ignore[assignment]
 # Values per IN (...) list: well under SQLite's 32,766 bound parameters per statement.
 IN_CHUNK = 2_000
-Page = tuple[values.Article, Sequence[values.Post]]
+# A page as callers give it: its article and its posts' appearances (or bare posts).
+Page = tuple[values.Article, Sequence[values.Post | values.Appearance]]
 _T = TypeVar("_T")
-_POST_INSERT = (*POST_COLUMNS, "author_id", "first_seen_at")
-_ARTICLE_INSERT = (*ARTICLE_COLUMNS, "ingested_at")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +67,9 @@ class SaveResult:
     known_posts: int
 
 
-def save_article(session: Session, article: values.Article, posts: Sequence[values.Post]) -> SaveResult:
+def save_article(
+    session: Session, article: values.Article, posts: Sequence[values.Post | values.Appearance]
+) -> SaveResult:
     """Store one page and its posts (in document order); saving the same page again changes nothing.
 
     Runs in a SAVEPOINT: if anything fails, this page's rows are rolled back and the error raised,
@@ -141,111 +136,6 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class Inserter:
-    """One INSERT ... ON CONFLICT DO NOTHING run as a plain executemany of tuples.
-
-    Rows go to the driver as they are, past SQLAlchemy's per-row parameter handling; only the
-    columns whose type converts values for this dialect (dates and times on SQLite) are converted,
-    with SQLAlchemy's own converters, so the stored values are exactly those of a Core insert.
-
-    Kept instead of SQLAlchemy's `insert().on_conflict_do_nothing()` with executemany, measured
-    against it on the same rows (`benchmarks.bench_store inserts`, docs/design-perf.md): that is
-    slower on both databases, most on rows already stored, and on PostgreSQL it gives no count of
-    the rows inserted, which the writer needs.
-    """
-
-    def __init__(self, dialect: Dialect, table: Table, columns: Sequence[str], key: Sequence[str]) -> None:
-        quote = dialect.identifier_preparer.quote
-        mark = "?" if dialect.paramstyle in ("qmark", "numeric") else "%s"
-        names = ", ".join(quote(name) for name in columns)
-        marks = ", ".join([mark] * len(columns))
-        conflict = ", ".join(quote(name) for name in key)
-        self.sql = (
-            f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks}) ON CONFLICT ({conflict}) DO NOTHING"
-        )
-        self.converters = [
-            (index, converter)
-            for index, name in enumerate(columns)
-            if (converter := table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None
-        ]
-
-    def __call__(self, connection: Connection, rows: Sequence[tuple[Any, ...]]) -> int:
-        """Insert `rows`; returns how many were new (the others hit the unique key)."""
-        if self.converters:
-            rows = [self._convert(row) for row in rows]
-        return connection.exec_driver_sql(self.sql, list(rows)).rowcount
-
-    def _convert(self, row: tuple[Any, ...]) -> tuple[Any, ...]:
-        values_ = list(row)
-        for index, converter in self.converters:
-            values_[index] = converter(values_[index])
-        return tuple(values_)
-
-
-@dataclass(frozen=True)
-class _Statements:
-    """Statements built once per dialect: their compiled forms are then cached by SQLAlchemy."""
-
-    insert_articles: Inserter
-    insert_authors: Inserter
-    insert_posts: Inserter
-    insert_links: Inserter
-    insert_appearances: Inserter
-    articles_by_identity: Any
-    authors_by_handle: Any
-    posts_by_key: Any
-    posts_by_content: Any
-    first_seen_by_id: Any
-
-
-_STATEMENTS: dict[str, _Statements] = {}
-
-
-def _statements(dialect: Dialect) -> _Statements:
-    found = _STATEMENTS.get(dialect.name)
-    if found is None:
-        found = _STATEMENTS[dialect.name] = _make_statements(dialect)
-    return found
-
-
-def _make_statements(dialect: Dialect) -> _Statements:
-    # Plain executemany inserts, no RETURNING: ids are looked up afterwards by natural key. A long
-    # multi-row INSERT ... RETURNING is re-parsed by psycopg on every batch (too long for its cache).
-    return _Statements(
-        insert_articles=Inserter(dialect, _ARTICLES, _ARTICLE_INSERT, ["identity"]),
-        insert_authors=Inserter(
-            dialect,
-            _AUTHORS,
-            ["platform", "handle_key", "name", "handle"],
-            ["platform", "handle_key", "name"],
-        ),
-        insert_posts=Inserter(dialect, _POSTS, _POST_INSERT, ["platform", "key"]),
-        insert_links=Inserter(dialect, _LINKS, ["post_id", "position", "url"], ["post_id", "position"]),
-        insert_appearances=Inserter(
-            dialect,
-            _APPEARANCES,
-            ["article_id", "post_id", "position"],
-            ["article_id", "post_id", "position"],
-        ),
-        articles_by_identity=select(_ARTICLES.c.identity, _ARTICLES.c.id).where(
-            in_values(_ARTICLES.c.identity)
-        ),
-        authors_by_handle=select(
-            _AUTHORS.c.platform, _AUTHORS.c.handle_key, _AUTHORS.c.name, _AUTHORS.c.id
-        ).where(_AUTHORS.c.platform == bindparam("platform"), in_values(_AUTHORS.c.handle_key)),
-        # The platform is part of every lookup: the unique index is (platform, key), and without its
-        # first column SQLite would scan the whole table.
-        posts_by_key=select(_POSTS.c.platform, _POSTS.c.key, _POSTS.c.id).where(
-            _POSTS.c.platform == bindparam("platform"), in_values(_POSTS.c.key)
-        ),
-        posts_by_content=select(_POSTS.c.platform, _POSTS.c.content_key, _POSTS.c.id)
-        .where(_POSTS.c.author_id.in_(bindparam("authors", expanding=True)), in_values(_POSTS.c.content_key))
-        # Prefer the row that has a platform id, then the oldest.
-        .order_by(_POSTS.c.post_id.is_(None), _POSTS.c.id),
-        first_seen_by_id=select(_POSTS.c.id, _POSTS.c.first_seen_at).where(in_values(_POSTS.c.id)),
-    )
-
-
 def _chunks(items: Sequence[_T], size: int = IN_CHUNK) -> Iterator[Sequence[_T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -268,15 +158,11 @@ def _by_platform(keys: Iterable[tuple[str, _T]]) -> dict[str, list[_T]]:
 
 
 def _save_many(connection: Connection, pages: Sequence[PreparedPage]) -> list[SaveResult]:
-    statements = _statements(connection.dialect)
+    statements = statements_for(connection.dialect)
     article_ids = _save_article_rows(connection, statements, pages)
     page_keys = _merge_copies(pages)
-    unique: dict[PostKey, PreparedPost] = {}
-    for keys, page in zip(page_keys, pages, strict=True):
-        for key, post in zip(keys, page.posts, strict=True):
-            # The embed (with its id) represents a post, not a plain-text copy merged into it.
-            if key not in unique or (post[0][POST_ID_AT] and not unique[key][0][POST_ID_AT]):
-                unique[key] = post
+    # Each post's copies in the batch, merged: the embed's id, the full copy's text (db.merge).
+    unique = batch_posts(pages, page_keys)
     known = _find_known(connection, statements, unique)
     known.update(_promote(connection, statements, unique, known))
     missing = {key: post for key, post in unique.items() if key not in known}
@@ -285,9 +171,12 @@ def _save_many(connection: Connection, pages: Sequence[PreparedPage]) -> list[Sa
     # Lost a race with another writer: the row exists now, committed by them.
     lost = [key for key in missing if key not in known]
     known.update(_find_by_keys(connection, statements, lost))
-    _save_appearances(
-        connection, statements, article_ids, [[known[key] for key in keys] for keys in page_keys]
-    )
+    # Every post this batch did not insert is stored already: its copies merge into it.
+    existing = {key: known[key] for key in unique if key not in inserted}
+    helpers = (_select_in, lambda posts: _save_authors(connection, statements, posts))
+    records = merge_stored(connection, statements, existing, unique, helpers)
+    records.update(inserted_records(inserted, unique))
+    _save_appearances(connection, statements, appearance_rows(article_ids, page_keys, pages, known, records))
     return _results(article_ids, page_keys, set(inserted))
 
 
@@ -296,9 +185,12 @@ def _merge_copies(pages: Sequence[PreparedPage]) -> list[list[PostKey]]:
 
     (Across batches the same match is made against the stored posts, in `_find_known`.)
     """
-    page_keys = [[row_post_key(row) for row, _ in page.posts] for page in pages]
+    page_keys = [[row_post_key(row) for row, _, _ in page.posts] for page in pages]
     with_id = {
-        row_content_key(row): row_post_key(row) for page in pages for row, _ in page.posts if row[POST_ID_AT]
+        row_content_key(row): row_post_key(row)
+        for page in pages
+        for row, _, _ in page.posts
+        if row[POST_ID_AT]
     }
     if not with_id:
         return page_keys
@@ -321,7 +213,7 @@ def _results(
 
 
 def _save_article_rows(
-    connection: Connection, statements: _Statements, pages: Sequence[PreparedPage]
+    connection: Connection, statements: Statements, pages: Sequence[PreparedPage]
 ) -> list[int]:
     identities = [page.identity for page in pages]
     ids: dict[str, int] = dict(_select_in(connection, statements.articles_by_identity, identities))
@@ -334,7 +226,7 @@ def _save_article_rows(
 
 
 def _find_by_keys(
-    connection: Connection, statements: _Statements, keys: Iterable[PostKey]
+    connection: Connection, statements: Statements, keys: Iterable[PostKey]
 ) -> dict[PostKey, int]:
     wanted = set(keys)
     if not wanted:
@@ -346,7 +238,7 @@ def _find_by_keys(
 
 
 def _find_known(
-    connection: Connection, statements: _Statements, unique: dict[PostKey, PreparedPost]
+    connection: Connection, statements: Statements, unique: dict[PostKey, Copy]
 ) -> dict[PostKey, int]:
     """Stored posts: by natural key; id-less posts also by content key among their author's posts."""
     found = _find_by_keys(connection, statements, unique)
@@ -369,7 +261,7 @@ def _find_known(
 
 
 def _select_authors(
-    connection: Connection, statements: _Statements, handles: Iterable[tuple[str, str]]
+    connection: Connection, statements: Statements, handles: Iterable[tuple[str, str]]
 ) -> list[Any]:
     """Author rows (platform, handle_key, name, id) for (platform, handle_key) pairs, any name."""
     rows = []
@@ -380,8 +272,8 @@ def _select_authors(
 
 def _promote(
     connection: Connection,
-    statements: _Statements,
-    unique: dict[PostKey, PreparedPost],
+    statements: Statements,
+    unique: dict[PostKey, Copy],
     known: dict[PostKey, int],
 ) -> dict[PostKey, int]:
     """Give an id-less stored post the id of the embed now seen for it (same content key)."""
@@ -404,7 +296,7 @@ def _promote(
 
 
 def _save_authors(
-    connection: Connection, statements: _Statements, posts: Iterable[PreparedPost]
+    connection: Connection, statements: Statements, posts: Iterable[Copy]
 ) -> dict[AuthorKey, int]:
     handles: dict[AuthorKey, str | None] = {}
     for row, _ in posts:
@@ -427,7 +319,7 @@ def _save_authors(
 
 
 def _insert_posts(
-    connection: Connection, statements: _Statements, missing: dict[PostKey, PreparedPost]
+    connection: Connection, statements: Statements, missing: dict[PostKey, Copy]
 ) -> dict[PostKey, int]:
     """Insert the posts not stored yet; returns the ones this call actually inserted."""
     if not missing:
@@ -456,7 +348,7 @@ def _insert_posts(
 
 
 def _inserted_at(
-    connection: Connection, statements: _Statements, stored: dict[PostKey, int], seen_at: dt.datetime
+    connection: Connection, statements: Statements, stored: dict[PostKey, int], seen_at: dt.datetime
 ) -> dict[PostKey, int]:
     """Of `stored`, the posts this batch inserted (not a concurrent writer): they carry its timestamp."""
     rows = _select_in(connection, statements.first_seen_by_id, stored.values())
@@ -464,15 +356,6 @@ def _inserted_at(
     return {key: row_id for key, row_id in stored.items() if row_id in mine}
 
 
-def _save_appearances(
-    connection: Connection, statements: _Statements, article_ids: list[int], post_ids: list[list[int]]
-) -> None:
-    rows = sorted(
-        {
-            (article_id, row_id, position)
-            for article_id, ids in zip(article_ids, post_ids, strict=True)
-            for position, row_id in enumerate(ids)
-        }
-    )
+def _save_appearances(connection: Connection, statements: Statements, rows: list[tuple[Any, ...]]) -> None:
     if rows:
         statements.insert_appearances(connection, rows)

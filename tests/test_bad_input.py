@@ -358,8 +358,11 @@ def test_missing_parts_are_left_empty_never_invented(archive: str, tmp_path: Pat
     records = {record["post_id"]: record for record in export_all(archive)}
     no_handle, no_date, odd_date, enormous = (records[f"16000000000000000{n}"] for n in range(11, 15))
     assert no_handle["handle"] is None and no_handle["author_name"] == "No Handle"
-    assert no_date["date"] is None and odd_date["date"] is None
-    assert no_date["posted_at"]  # the snowflake id still gives the exact time
+    # No day shown: none is read from the page; the snowflake id still gives the exact time, and
+    # the archive files the post under its UTC day, saying so.
+    for shown_none in (no_date, odd_date):
+        assert shown_none["date_source"] == "id" and shown_none["posted_at"]
+        assert shown_none["date"] == shown_none["posted_at"][:10]
     assert enormous["text"] == "x" * ENORMOUS_TEXT_CHARS
     assert not any(record["handle"] == "nolink" for record in records.values())
 

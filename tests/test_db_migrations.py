@@ -19,6 +19,7 @@ from alembic.script import ScriptDirectory
 from conftest import SEED_POSTS, make_article
 from sqlalchemy import Engine, MetaData, Table, text
 
+from collector.extract.clocks import mastodon_time, twitter_time
 from collector.values import Article, Post
 from db.engine import (
     ALEMBIC_INI,
@@ -59,7 +60,7 @@ def seed_at_revision(engine: Engine, article: Article, posts: Sequence[Post]) ->
         if article_row["url"]:
             article_row["identity"] = hashlib.sha256(f"url:{article_row['url']}".encode()).hexdigest()
         article_id = insert("articles", {**article_row, "ingested_at": now})
-        for position, (row, links) in enumerate(page.posts):
+        for position, (row, links, _) in enumerate(page.posts):
             values = dict(zip(POST_COLUMNS, row, strict=True))
             author = insert(
                 "authors",
@@ -212,5 +213,47 @@ def test_revision_0006_indexes_stored_cjk_posts_and_merges_articles_by_normalise
             assert connection.execute(text("SELECT count(*) FROM articles")).scalar() == 1
         downgrade(engine, "0003")
         upgrade_database(engine)
+    finally:
+        engine.dispose()
+
+
+def test_an_archive_at_the_third_revision_is_filled_in_by_the_upgrade(db_url: str) -> None:
+    """Revision 0004 dates posts by their id's time and merges the copies two writers raced on."""
+    engine = make_engine(db_url)
+    iframe = Post(
+        platform="twitter", post_id="639280749821063168", posted_at=twitter_time("639280749821063168")
+    )
+    # An earlier version dated Mastodon posts by their id clock, without a date text.
+    toot_time = mastodon_time("113805114250504687")
+    assert toot_time is not None
+    toot = Post(platform="mastodon", post_id="113805114250504687", posted_at=toot_time, date=toot_time.date())
+    with_id, plain_copy = (
+        dataclasses.replace(SEED_POSTS[0], author_name=None),
+        dataclasses.replace(SEED_POSTS[0], post_id=None, url=None, posted_at=None, lang=None),
+    )
+    try:
+        upgrade_database(engine, "0003")
+        seed_at_revision(
+            engine, make_article("a.html", url="https://news.example/a"), [iframe, toot, with_id]
+        )
+        seed_at_revision(engine, make_article("b.html", url="https://news.example/b"), [plain_copy])
+        upgrade_database(engine)
+        with session_scope(engine, readonly=True) as session:
+            records = {record["post_id"]: record for record in iter_records(session, Filters())}
+            assert len(records) == 3  # the plain-text copy is the embedded post now
+            day = twitter_time("639280749821063168").date().isoformat()  # type: ignore[union-attr]
+            assert (records["639280749821063168"]["date"], records["639280749821063168"]["date_source"]) == (
+                day,
+                "id",
+            )
+            assert records["113805114250504687"]["date_source"] == "id"
+            merged = records[SEED_POSTS[0].post_id]
+            assert (merged["date_source"], merged["author_name"], merged["article_count"]) == (
+                "shown",
+                SEED_POSTS[0].author_name,
+                2,
+            )
+            since = Filters(since=dt.date.fromisoformat(day))
+            assert next(r["post_id"] for r in iter_records(session, since)) == "639280749821063168"
     finally:
         engine.dispose()

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from collector.output.export import (
+    CSV_LIST_SEPARATORS,
     CsvOptions,
     UnknownSuffix,
     csv_cell,
@@ -42,6 +43,12 @@ def record(**changes: Any) -> dict[str, Any]:
         "lang": "en",
         "article_count": 1,
         "article_urls": ["seeds/000_1cd65cf2135fe1ee.txt"],
+        "date_source": "shown",
+        "status": None,
+        "media": [],
+        "quoted_url": None,
+        "first_quoted_at": "2022-01-08T09:00:00+00:00",
+        "article_titles": ["Talks in Geneva | what was said", "Second article"],
         "tags": ["talks"],
         "note": "=cited in the report",
     }
@@ -232,7 +239,15 @@ def test_columns_write_the_same_csv_as_records(options: CsvOptions, size: int) -
     assert write_columns(as_columns(MIXED, size), by_column, "csv", FIELDS, options) == len(MIXED)
     expected = io.StringIO(newline="")
     writer = csv.writer(expected, lineterminator="\r\n")
-    writer.writerows([FIELDS, *([csv_cell(r[name], options) for name in FIELDS] for r in MIXED)])
+    writer.writerows(
+        [
+            FIELDS,
+            *(
+                [csv_cell(r[name], options, CSV_LIST_SEPARATORS.get(name, " ")) for name in FIELDS]
+                for r in MIXED
+            ),
+        ]
+    )
     assert by_column.getvalue() == ("\ufeff" if options.excel else "") + expected.getvalue()
 
 

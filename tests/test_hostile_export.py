@@ -56,6 +56,7 @@ HOSTILE_TEXTS = (
 )
 HOSTILE_NAMES = ("=cmd|' /C calc'!A0", "@admin", "-minus", "Ann \u202eevil\u202c", "D.C. ☮️")
 ARTICLE_URL = "https://news.example/story?a=1&b=2"
+ARTICLE_TITLE = '=1+1 "title"'
 
 
 def hostile_posts() -> list[Post]:
@@ -95,6 +96,12 @@ def expected_record(post: Post) -> dict[str, Any]:
         "lang": post.lang,
         "article_count": 1,
         "article_urls": [ARTICLE_URL],
+        "date_source": "shown" if post.date else None,
+        "status": None,
+        "media": list(post.media),
+        "quoted_url": post.quoted_url,
+        "first_quoted_at": None,
+        "article_titles": [ARTICLE_TITLE],
         "tags": [],
         "note": None,
     }
@@ -107,7 +114,7 @@ def csv_expected(record: dict[str, Any], *, escape: bool) -> dict[str, str]:
         if value is None:
             cell = ""
         elif isinstance(value, list):
-            cell = " ".join(value)
+            cell = (" | " if key == "article_titles" else " ").join(value)
         else:
             cell = str(value)
         if escape and isinstance(value, str | list) and cell.startswith(FORMULA_STARTS):
@@ -126,7 +133,7 @@ def hostile_db(db_url: str) -> Iterator[tuple[str, list[Post]]]:
         source="pages/hostile.html",
         sha256=hashlib.sha256(b"hostile").hexdigest(),
         url=ARTICLE_URL,
-        meta=ArticleMeta(title='=1+1 "title"'),
+        meta=ArticleMeta(title=ARTICLE_TITLE),
     )
     try:
         (result,) = save_pages(engine, [(article, posts)])

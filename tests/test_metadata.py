@@ -200,6 +200,7 @@ def test_corpus_titles_and_canonical_urls_agree_with_a_full_parse(path: Path) ->
                 canonical_url="https://deadline.com/2019/04/donald-trump-boeing-max-737-rebrand-advice-twitter-1202595880/",
                 site_name="Deadline",
                 published="2019-04-15T13:18:34+00:00",
+                author="Lisa de Moraes",  # <meta name="author" value=…>
             ),
         ),
         (
@@ -212,6 +213,8 @@ def test_corpus_titles_and_canonical_urls_agree_with_a_full_parse(path: Path) ->
                 published="2022-05-03",
                 saved_from="https://www.eltiempo.com/colombia/medellin/"
                 "elecciones-2022-candidatos-presidenciales-en-la-universidad-eafit-669594",
+                # article:author names the writer; <meta name="author"> the publisher.
+                author="David Andres Calle Atehortua",
             ),
         ),
     ],

@@ -16,7 +16,7 @@ import pytest
 from collector.extract import extract_posts
 from collector.extract.clocks import bluesky_time, instagram_time, mastodon_time
 from collector.extract.platforms import DETECTORS
-from collector.values import PLATFORMS, Post
+from collector.values import PLATFORMS, Post, day_and_source
 
 
 def only_post(html: str) -> Post:
@@ -74,7 +74,9 @@ def test_bluesky_without_a_shown_date_falls_back_to_the_tid() -> None:
     post = only_post(bluesky())
     assert post.date_text is None
     assert post.posted_at == bluesky_time(TID_2024)
-    assert post.date == dt.date(2024, 11, 24)
+    # The embed shows no day: the post has none, and the archive dates it by the TID.
+    assert post.date is None
+    assert day_and_source(post) == (dt.date(2024, 11, 24), "id")
 
 
 def test_bluesky_custom_record_key_has_no_clock() -> None:
@@ -111,7 +113,8 @@ def test_mastodon_handle_uses_the_account_domain_shown_in_the_embed() -> None:
     assert post.handle == "alice@example.com"
     assert post.url == "https://social.example.com/@alice/113805114250504687"
     assert post.posted_at == mastodon_time("113805114250504687")
-    assert post.posted_at is not None and post.date == post.posted_at.date()
+    assert post.posted_at is not None and post.date is None
+    assert day_and_source(post) == (post.posted_at.date(), "id")
     assert post.text is None and post.author_name is None
 
 
@@ -334,7 +337,8 @@ def test_tiktok_caption_in_a_paragraph_form() -> None:
     post = only_post(html)
     assert post.text == "Five-minute pasta #food"
     assert post.links == ("https://www.tiktok.com/tag/food?refer=embed",)
-    assert post.posted_at is not None and post.date == post.posted_at.date()
+    assert post.posted_at is not None and post.date is None
+    assert day_and_source(post) == (post.posted_at.date(), "id")
 
 
 @pytest.mark.parametrize(
@@ -391,7 +395,8 @@ def test_linkedin_lazy_iframe_is_a_post() -> None:
         '<iframe data-src="https://www.linkedin.com/embed/feed/update/urn:li:ugcPost:7190012345678901248?compact=1"></iframe>'
     )
     assert post.url == "https://www.linkedin.com/feed/update/urn:li:ugcPost:7190012345678901248/"
-    assert post.posted_at is not None and post.date == post.posted_at.date()
+    assert post.posted_at is not None and post.date is None
+    assert day_and_source(post) == (post.posted_at.date(), "id")
 
 
 def test_youtube_video_and_an_empty_fb_video_are_not_posts() -> None:

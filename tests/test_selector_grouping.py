@@ -10,6 +10,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from collector.extract.page import COMBINED_SELECTOR, WRAPPER_SELECTOR, group_by_tag
 from collector.extract.platforms import DETECTORS
+from collector.extract.tombstones import BOX_SELECTOR
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -39,7 +40,7 @@ def test_grouped_query_finds_the_same_nodes_in_document_order(page: Path) -> Non
     assert root is not None
     position = {node.mem_id: index for index, node in enumerate(root.traverse())}
     expected: set[int] = set()
-    for selector in [*(d.selector for d in DETECTORS), WRAPPER_SELECTOR]:
+    for selector in [*(d.selector for d in DETECTORS), WRAPPER_SELECTOR, BOX_SELECTOR]:
         expected.update(node.mem_id for node in root.css(selector))
     found = list(dict.fromkeys(node.mem_id for node in root.css(COMBINED_SELECTOR)))
     assert found == sorted(expected, key=position.__getitem__)

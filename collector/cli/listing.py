@@ -18,7 +18,7 @@ import click
 
 from collector.cli.archive import echo_err, open_output, reading, terminal_width, write_export
 from collector.cli.options import SEARCH_SYNTAX, filter_options, format_option, tz_option
-from collector.output import export, terminal
+from collector.output import export, quotings, terminal
 from collector.values import RECORD_KEYS
 from db.queries import Filters, collect_stats, select_articles
 from db.queries import select_authors as authors_query
@@ -123,10 +123,11 @@ def export_command(
 @tz_option
 @click.pass_context
 def show(ctx: click.Context, post: str, fmt: str, tz: dt.tzinfo | None) -> None:
-    """Show one post and every article that quoted it.
+    """Show one post and where and how each article quoted it.
 
-    With your tags and note on it. POST is the ID `quotes search` shows (the platform's post
-    id, or the archive's internal id), or the post's URL.
+    POST is the ID `quotes search` shows (the platform's post id, or the archive's internal id),
+    or the post's URL. Each article comes with its date, site, the paragraphs around the embed,
+    and how its copy of the post differs from the archive's record; your tags and note too.
 
     \b
     Example:
@@ -138,10 +139,19 @@ def show(ctx: click.Context, post: str, fmt: str, tz: dt.tzinfo | None) -> None:
         raise click.ClickException(f"no post {post!r} in the archive; find one with `quotes search`")
     quotations = [asdict(quoting) for quoting in detail.articles]
     if fmt == "json":
+        about = {
+            "quoted": detail.quoted,
+            "contradictions": detail.contradictions,
+            "surviving": detail.surviving,
+        }
         with open_output(None) as out:
-            export.write_jsonl([{**detail.record, "articles": quotations}], out)
+            export.write_jsonl([{**detail.record, **about, "articles": quotations}], out)
         return
-    for line in terminal.post_lines(detail.record, quotations, terminal_width(), zone=tz):
+    width = terminal_width()
+    notes = quotings.record_notes(
+        detail.record, detail.quoted, detail.contradictions, detail.surviving, terminal.wrap, width
+    )
+    for line in terminal.post_lines(detail.record, quotations, width, notes, zone=tz):
         click.echo(line)
 
 

@@ -15,7 +15,7 @@ import click
 
 from collector.inputs.fetch import DEFAULT_MAX_BYTES, DEFAULT_RETRIES, DEFAULT_TIMEOUT
 from collector.inputs.loaders import InputOptions
-from collector.values import PLATFORMS
+from collector.values import PLATFORMS, STATUSES
 from db.fulltext import QuerySyntaxError, parse_query
 from db.queries import SORTS, Filters
 
@@ -108,8 +108,17 @@ FILTER_OPTIONS = (
     ),
     click.option("--limit", type=click.IntRange(min=1), metavar="N", help="At most N rows."),
     click.option("--offset", type=click.IntRange(min=0), metavar="N", help="Skip the first N rows."),
+    click.option(
+        "--status",
+        type=click.Choice(STATUSES),
+        help="Only posts an article showed as deleted, suspended, withheld, protected or unavailable.",
+    ),
+    click.option("--differing", is_flag=True, help="Only posts whose copies in different articles differ."),
 )
-FILTER_NAMES = ("author", "platform", "since", "until", "article", "tags", "sort", "limit", "offset")
+FILTER_NAMES = (
+    "author", "platform", "since", "until", "article", "tags", "status", "differing",
+    "sort", "limit", "offset",
+)  # fmt: skip
 
 
 def filter_options(command: F) -> F:

@@ -26,11 +26,12 @@ from collections.abc import Sequence
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from collector.extract.appearances import text_appearances
 from collector.extract.metadata import markdown_metadata
 from collector.extract.platforms.bluesky import MEDIA_PLACEHOLDER
 from collector.extract.text import collapse_spaces
-from collector.extract.textposts import BREAK, Block, Line, Link, find_posts
-from collector.values import Extraction, Post
+from collector.extract.textposts import BREAK, Block, Line, Link, find_located_posts
+from collector.values import Appearance, Extraction
 
 # CommonMark, raw HTML recognised (so it is not read as text); quotes nested past this are flat.
 _PARSER = MarkdownIt("commonmark", {"maxNesting": 20})
@@ -64,8 +65,11 @@ EMOJI_ALT = re.compile(r"^[^\w\s]{1,16}$")
 def extract_markdown(text: str) -> Extraction:
     """Metadata (front matter, else the first heading) and the signed posts of a Markdown page."""
     meta, body = markdown_metadata(text)
-    posts: list[Post] = find_posts(markdown_blocks(body)) if "@" in body else []
-    return Extraction(meta=meta, posts=tuple(posts))
+    if "@" not in body and "/status" not in body:  # no signature and no post address: no post
+        return Extraction(meta=meta, appearances=())
+    blocks = markdown_blocks(body)
+    found: list[Appearance] = text_appearances(blocks, find_located_posts(blocks) if "@" in body else [])
+    return Extraction(meta=meta, appearances=tuple(found))
 
 
 def markdown_blocks(text: str) -> list[Block]:

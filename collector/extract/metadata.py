@@ -59,7 +59,16 @@ PUBLISHED_KEYS = (
     "dc.date",
     "dc.date.issued",
 )
-READ_KEYS = frozenset((*TITLE_KEYS, *URL_KEYS, *SITE_KEYS, *PUBLISHED_KEYS))
+# The byline: <meta name="author"> (and its Dublin Core and Parse.ly spellings), Open Graph's
+# article:author when it is a name rather than a profile URL, JSON-LD's author name.
+AUTHOR_KEYS = ("article:author", "author", "dc.creator", "parsely-author", "sailthru.author", "byl")
+READ_KEYS = frozenset((*TITLE_KEYS, *URL_KEYS, *SITE_KEYS, *PUBLISHED_KEYS, *AUTHOR_KEYS))
+# JSON-LD's "author": {"@type": "Person", "name": "…"} (or a list of them), and "publisher"'s name.
+JSON_LD_AUTHOR = re.compile(r'"author\\?"\s*:\s*\[?\s*\{[^{}]{0,400}?"name\\?"\s*:\s*\\?"([^"\\]{1,200})')
+JSON_LD_PUBLISHER = re.compile(r'"publisher\\?"\s*:\s*\{[^{}]{0,400}?"name\\?"\s*:\s*\\?"([^"\\]{1,200})')
+MAX_AUTHOR_CHARS = 300
+# "By Jane Doe" as bylines write it.
+BYLINE_PREFIX = re.compile(r"^(?:by|von|par|por|di|door)\s+", re.IGNORECASE)
 MAX_TITLE_CHARS = 500
 
 # Plain-text copies: a URL line near the top ("URL: …", "Source: …", or the URL alone).
@@ -78,13 +87,42 @@ def extract_metadata(page: str) -> ArticleMeta:
     metas = _meta_values(tree)
     page_url = _first(metas, URL_KEYS)
     base = page_url or saved_from
+    site_name, author = _first(metas, SITE_KEYS), _meta_author(metas)
+    json_ld = _json_ld_at(page, needed=site_name is None or author is None)
     return ArticleMeta(
         title=_title(tree, metas),
         canonical_url=_absolute(_canonical_href(tree), base) or _absolute(page_url, saved_from),
-        site_name=_first(metas, SITE_KEYS),
+        site_name=site_name or _json_ld(JSON_LD_PUBLISHER, page, json_ld),
         published=_published(metas, page),
         saved_from=saved_from,
+        author=author or _byline(_json_ld(JSON_LD_AUTHOR, page, json_ld)),
     )
+
+
+def _meta_author(metas: dict[str, str]) -> str | None:
+    """The byline a <meta> gives (a name, not a profile URL)."""
+    for key in AUTHOR_KEYS:
+        value = metas.get(key)
+        if value and "://" not in value:
+            return _byline(value)
+    return None
+
+
+def _json_ld_at(page: str, needed: bool) -> int:
+    """Where the page's JSON-LD starts (-1: none, or not needed)."""
+    return page.find("application/ld+json", 0, BODY_SCAN_CHARS) if needed else -1
+
+
+def _json_ld(pattern: re.Pattern[str], page: str, at: int) -> str | None:
+    if at < 0:
+        return None
+    match = pattern.search(page, at, BODY_SCAN_CHARS)
+    return _clean(match.group(1)) if match else None
+
+
+def _byline(value: str | None) -> str | None:
+    name = BYLINE_PREFIX.sub("", value.strip())[:MAX_AUTHOR_CHARS] if value else None
+    return name or None
 
 
 def text_metadata(text: str) -> ArticleMeta:
@@ -218,6 +256,11 @@ FRONT_URL_KEYS = ("source", "url", "link", "canonical_url", "original_url")
 FRONT_TITLE_KEYS = ("title",)
 FRONT_DATE_KEYS = ("published", "date", "date_published", "pubdate")
 FRONT_SITE_KEYS = ("site", "site_name", "publisher")
+FRONT_AUTHOR_KEYS = ("author", "byline", "creator")
+# Obsidian Web Clipper writes the author as a YAML list: `author:` then `  - "[[Jane Doe]]"`.
+FRONT_AUTHOR_ITEM = re.compile(
+    r"^(?:author|byline|creator)[ \t]*:[ \t]*\r?\n[ \t]+-[ \t]+(?P<value>.+)$", re.M
+)
 MARKDOWN_HEADING = re.compile(r"^#{1,6}[ \t]+(?P<title>.+?)[ \t#]*$")
 
 
@@ -240,9 +283,22 @@ def markdown_metadata(text: str) -> tuple[ArticleMeta, str]:
             site_name=_first(fields, FRONT_SITE_KEYS),
             published=_iso_date(date) if date else None,
             saved_from=plain.saved_from,
+            author=_front_author(fields, match["body"] if match else ""),
         ),
         body,
     )
+
+
+def _front_author(fields: dict[str, str], body: str) -> str | None:
+    """Clippers write the author as a name, a YAML list item or an Obsidian link: [[Jane Doe]]."""
+    value = _first(fields, FRONT_AUTHOR_KEYS)
+    if value is None:
+        item = FRONT_AUTHOR_ITEM.search(body)
+        value = item["value"] if item else None
+    if value is None:
+        return None
+    value = value.strip("[]- \"'")
+    return _byline(value) if value else None
 
 
 def _front_fields(body: str) -> dict[str, str]:

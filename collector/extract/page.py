@@ -22,12 +22,21 @@ from urllib.parse import unquote_plus
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from collector.extract.appearances import (
+    box_appearance,
+    embed_appearances,
+    fold_tombstones,
+    text_appearances,
+    with_context,
+)
 from collector.extract.guards import check_nesting
 from collector.extract.markdown import extract_markdown
 from collector.extract.metadata import extract_metadata, text_metadata
 from collector.extract.platforms import DETECTORS
-from collector.extract.textforms import extract_text_posts
-from collector.values import Extraction, Post, natural_key
+from collector.extract.textforms import text_blocks
+from collector.extract.textposts import find_located_posts
+from collector.extract.tombstones import BOX_MARKERS, BOX_SELECTOR, box_tombstone, is_box, is_cell
+from collector.values import Appearance, Extraction, Post, natural_key
 
 # Carriers of embeds a consent layer or lazy loader holds back (see the module docstring).
 WRAPPER_SELECTOR = "textarea, template, [data-content]"
@@ -98,7 +107,7 @@ def group_by_tag(selectors: list[str]) -> str:
     )
 
 
-COMBINED_SELECTOR = group_by_tag([*(d.selector for d in DETECTORS), WRAPPER_SELECTOR])
+COMBINED_SELECTOR = group_by_tag([*(d.selector for d in DETECTORS), WRAPPER_SELECTOR, BOX_SELECTOR])
 _FEED_SELECTOR = group_by_tag([COMBINED_SELECTOR, FEED_WRAPPER_SELECTOR])
 # A page may hold an embed only when it holds a detector's marker (class names, tag names, URL
 # parts, which pages write in lowercase). Scanning for all 32 markers cost about twice a lexbor
@@ -119,7 +128,10 @@ def _gate_groups(markers: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]],
     return tuple((gate, tuple(groups[gate])) for gate in order)
 
 
-_TEXT_MARKERS: tuple[str, ...] = tuple(dict.fromkeys(m.decode("ascii") for d in DETECTORS for m in d.markers))
+# Renderers' tombstone boxes have markers of their own (collector.extract.tombstones).
+_TEXT_MARKERS: tuple[str, ...] = tuple(
+    dict.fromkeys(m.decode("ascii") for m in (*(m for d in DETECTORS for m in d.markers), *BOX_MARKERS))
+)
 _TEXT_GROUPS = _gate_groups(_TEXT_MARKERS)
 _BYTE_GROUPS = tuple(
     (gate.encode(), tuple(marker.encode() for marker in markers)) for gate, markers in _TEXT_GROUPS
@@ -161,11 +173,7 @@ def extract_posts(html: str | bytes, *, source: str | None = None) -> list[Post]
 
     `source` names the page in nothing but future diagnostics; extraction never reads it.
     """
-    if not has_markers(html):
-        return []
-    if not is_xml(html):
-        return find_posts(_parse(html))
-    return find_posts(_parse(unwrap_cdata(html)), feed=True)
+    return [appearance.post for appearance in extract_appearances(html)]
 
 
 def _parse(html: str | bytes) -> LexborHTMLParser:
@@ -192,39 +200,71 @@ def unwrap_cdata(html: str | bytes) -> str | bytes:
 
 def find_posts(tree: LexborHTMLParser, *, feed: bool = False) -> list[Post]:
     """Run every detector over an already parsed page (`feed`: a saved RSS/Atom document)."""
-    found = _find_all(tree, depth=0, selector=_FEED_SELECTOR if feed else COMBINED_SELECTOR)
-    live = {post_key(post) for post, held_back in found if not held_back}
-    return [post for post, held_back in found if not held_back or post_key(post) not in live]
+    return [appearance.post for appearance in find_appearances(tree, feed=feed)]
 
 
-def _find_all(
-    tree: LexborHTMLParser, depth: int, selector: str = COMBINED_SELECTOR
-) -> list[tuple[Post, bool]]:
-    """Posts in document order, each flagged True when a consent wrapper held it back."""
-    root = tree.root
-    if root is None:
-        return []
-    found: list[tuple[Post, bool]] = []
-    seen: set[int] = set()
-    for node in root.css(selector):
-        # A node matching several selectors of the list comes back once per match.
-        if node.mem_id in seen:
-            continue
-        seen.add(node.mem_id)
+def find_appearances(tree: LexborHTMLParser, *, feed: bool = False) -> list[Appearance]:
+    """Every post's appearance in an already parsed page, in document order (see find_posts)."""
+    found = _Search(tree).run(depth=0, selector=_FEED_SELECTOR if feed else COMBINED_SELECTOR)
+    live = {post_key(a.post) for a, held_back, _ in found if not held_back}
+    return fold_tombstones(
+        [(a, from_box) for a, held_back, from_box in found if not held_back or post_key(a.post) not in live]
+    )
+
+
+# (appearance, held back by a consent wrapper, came from a renderer's tombstone box)
+_Found = tuple[Appearance, bool, bool]
+
+
+class _Search:
+    """One page's candidates, each dispatched in document order."""
+
+    def __init__(self, tree: LexborHTMLParser) -> None:
+        self.tree = tree
+        self.candidates: set[int] = set()
+        self.first_cell = True
+
+    def is_embed(self, node: LexborNode) -> bool:
+        """A candidate of the page's query: an embed, not the article's text around one."""
+        return node.mem_id in self.candidates
+
+    def run(self, depth: int, selector: str = COMBINED_SELECTOR) -> list[_Found]:
+        root = self.tree.root
+        if root is None:
+            return []
+        nodes = root.css(selector)
+        self.candidates.update(node.mem_id for node in nodes)
+        found: list[_Found] = []
+        seen: set[int] = set()
+        for node in nodes:
+            # A node matching several selectors of the list comes back once per match.
+            if node.mem_id in seen:
+                continue
+            seen.add(node.mem_id)
+            found.extend(self._candidate(node, depth))
+        return found
+
+    def _candidate(self, node: LexborNode, depth: int) -> list[_Found]:
         posts = parse_candidate(node)
         if posts:
             held_back = depth > 0 or in_noscript(node)
-            found.extend((post, held_back) for post in posts)
-        elif depth < MAX_WRAPPER_DEPTH:
-            found.extend((post, True) for post, _ in _wrapped_posts(node, depth))
-    return found
+            return [(a, held_back, False) for a in embed_appearances(node, posts, self.is_embed)]
+        if is_box(node):
+            tombstone = box_tombstone(node, self.tree, first_cell=self.first_cell and is_cell(node))
+            self.first_cell = self.first_cell and not is_cell(node)
+            return [(box_appearance(node, *tombstone, self.is_embed), False, True)] if tombstone else []
+        if depth < MAX_WRAPPER_DEPTH:
+            inner = _wrapped_posts(node, depth)
+            kept = with_context([a for a, _, _ in inner], node, self.is_embed)
+            return [(a, True, from_box) for a, (_, _, from_box) in zip(kept, inner, strict=True)]
+        return []
 
 
-def _wrapped_posts(node: LexborNode, depth: int) -> list[tuple[Post, bool]]:
+def _wrapped_posts(node: LexborNode, depth: int) -> list[_Found]:
     content = wrapped_markup(node)
     if not content or not has_markers(content):
         return []
-    return _find_all(_parse(content), depth + 1)
+    return _Search(_parse(content)).run(depth + 1)
 
 
 def wrapped_markup(node: LexborNode) -> str | None:
@@ -270,19 +310,20 @@ def parse_candidate(node: LexborNode) -> list[Post]:
     return []
 
 
-def _text_page_posts(page: str) -> list[Post]:
-    return _with_embed_code(page, extract_text_posts(page))
+def _text_page_appearances(page: str) -> list[Appearance]:
+    blocks = text_blocks(page)
+    return _with_embed_code(page, text_appearances(blocks, find_located_posts(blocks)))
 
 
-def _with_embed_code(page: str, posts: list[Post]) -> list[Post]:
+def _with_embed_code(page: str, found: list[Appearance]) -> list[Appearance]:
     """Signed posts, and embed code a text or Markdown page holds as it is (inscriptis writes a
     consent layer's `<textarea>` out verbatim; html2markdown and hand-written Markdown keep the
     embed's `<blockquote>` as raw HTML): each post once, the embed's copy where both have it."""
     if "<blockquote" not in page or not has_markers(page):
-        return posts
-    embedded = extract_posts(page)
-    keys = {(post.handle, post.date) for post in embedded}
-    return [post for post in posts if (post.handle, post.date) not in keys] + embedded
+        return found
+    embedded = find_appearances(_parse(page))
+    keys = {(a.post.handle, a.post.date) for a in embedded}
+    return [a for a in found if (a.post.handle, a.post.date) not in keys] + embedded
 
 
 def extract_page(
@@ -295,8 +336,19 @@ def extract_page(
     a copy of the page kept as long as its tree: docs/design-perf.md).
     """
     if kind == "text":
-        return Extraction(meta=text_metadata(page), posts=tuple(_text_page_posts(page)))
+        return Extraction(meta=text_metadata(page), appearances=tuple(_text_page_appearances(page)))
     if kind == "markdown":
         clip = extract_markdown(page)
-        return Extraction(meta=clip.meta, posts=tuple(_with_embed_code(page, list(clip.posts))))
-    return Extraction(meta=extract_metadata(page), posts=tuple(extract_posts(page if utf8 is None else utf8)))
+        return Extraction(meta=clip.meta, appearances=tuple(_with_embed_code(page, list(clip.appearances))))
+    return Extraction(
+        meta=extract_metadata(page), appearances=tuple(extract_appearances(page if utf8 is None else utf8))
+    )
+
+
+def extract_appearances(html: str | bytes) -> list[Appearance]:
+    """Every post's appearance in an HTML page, in document order (see extract_posts)."""
+    if not has_markers(html):
+        return []
+    if not is_xml(html):
+        return find_appearances(_parse(html))
+    return find_appearances(_parse(unwrap_cdata(html)), feed=True)

@@ -103,12 +103,18 @@ class _Page:
 
 def find_posts(blocks: list[Block]) -> list[Post]:
     """Every signed post in the blocks, in order."""
+    return [post for post, _ in find_located_posts(blocks)]
+
+
+def find_located_posts(blocks: list[Block]) -> list[tuple[Post, tuple[int, int]]]:
+    """Every signed post in the blocks, in order, with where its signature is (block, line):
+    what `collector.extract.appearances` finds the paragraphs around a post by."""
     page = _Page(blocks)
-    posts: list[Post] = []
+    posts: list[tuple[Post, tuple[int, int]]] = []
     for at in _positions(blocks):
         post = _signed_post(page, at) or _instagram_post(page, at) or _widget_post(page, at)
         if post is not None:
-            posts.append(post)
+            posts.append((post, at))
     return posts
 
 

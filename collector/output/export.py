@@ -1,8 +1,9 @@
 """Write archive records as CSV, JSON or JSON Lines, streaming: one record in memory at a time.
 
 Records are plain dicts (the archive's export record: see db.records.RECORD_KEYS); this module
-knows nothing about the database. Lists become JSON arrays, or space-separated cells in CSV.
-An export to a file is written whole or not at all (`atomic_output`).
+knows nothing about the database. Lists become JSON arrays, or space-separated cells in CSV
+(titles, which hold spaces, ` | `-separated: CSV_LIST_SEPARATORS). An export to a file is written
+whole or not at all (`atomic_output`).
 """
 
 from __future__ import annotations
@@ -50,6 +51,9 @@ _TEXT: frozenset[type] = frozenset({str, type(None)})
 _NUMBERS: frozenset[type] = frozenset({int, type(None)})
 _NONE = type(None)
 _LISTS: frozenset[type] = frozenset({list, tuple})
+# How a CSV cell joins a list's items: URLs hold no spaces; the fields named here hold text that does.
+CSV_LIST_SEPARATOR = " "
+CSV_LIST_SEPARATORS = {"article_titles": " | "}
 
 
 # A new file's mode before the umask, as open() would create it.
@@ -171,12 +175,12 @@ def escape_formula(value: str) -> str:
     return FORMULA_GUARD + value if value.startswith(FORMULA_PREFIXES) else value
 
 
-def csv_cell(value: Any, options: CsvOptions = CsvOptions()) -> str:
-    """One CSV cell: lists space-separated, None empty, text escaped as `options` say."""
+def csv_cell(value: Any, options: CsvOptions = CsvOptions(), separator: str = CSV_LIST_SEPARATOR) -> str:
+    """One CSV cell: lists `separator`-separated, None empty, text escaped as `options` say."""
     if value is None:
         return ""
     if isinstance(value, list | tuple):
-        value = " ".join(str(item) for item in value)
+        value = separator.join(str(item) for item in value)
     if isinstance(value, bool | int | float):
         return str(value)
     text = str(value)
@@ -217,10 +221,14 @@ def write_csv_columns(
         out.write(UTF8_BOM)
     writer = csv.writer(out, lineterminator=CSV_LINE_END)
     writer.writerow(fields)
+    separators = [CSV_LIST_SEPARATORS.get(field, CSV_LIST_SEPARATOR) for field in fields]
     count = 0
     with _cycle_collector_paused():
         for columns in batches:
-            cells = [_column_cells(column, options) for column in columns]
+            cells = [
+                _column_cells(column, options, separator)
+                for column, separator in zip(columns, separators, strict=True)
+            ]
             if len(cells) > 1:
                 out.write(_csv_lines(cells))
             else:  # csv.writer writes a row of one empty cell as "", not as an empty line
@@ -264,17 +272,19 @@ def _cycle_collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _column_cells(column: Sequence[Any], options: CsvOptions) -> Sequence[str]:
+def _column_cells(
+    column: Sequence[Any], options: CsvOptions, separator: str = CSV_LIST_SEPARATOR
+) -> Sequence[str]:
     """One column as the text of its cells (csv_cell's), unquoted; the column itself when it is
     plain text already."""
     if options.excel:
-        return [csv_cell(value, options) for value in column]
+        return [csv_cell(value, options, separator) for value in column]
     kinds: frozenset[type] = frozenset(map(type, column))
     if kinds and kinds <= _LISTS:
         try:
-            column = list(map(" ".join, column))
+            column = list(map(separator.join, column))
         except TypeError:  # items other than text
-            return [csv_cell(value, options) for value in column]
+            return [csv_cell(value, options, separator) for value in column]
         kinds = _TEXT
     if kinds <= _TEXT:
         if _NONE in kinds:

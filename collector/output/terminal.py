@@ -22,6 +22,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+from collector.output.quotings import quotation_lines
+
 ELLIPSIS = "…"
 MIN_TEXT_WIDTH = 8
 # A grid's flexible column keeps this many cells before the next one listed gives way.
@@ -291,10 +293,12 @@ def post_lines(
     record: Mapping[str, Any],
     quotations: Sequence[Mapping[str, Any]],
     width: int = 80,
+    notes: Sequence[str] = (),
     zone: dt.tzinfo | None = None,
 ) -> list[str]:
-    """One post for `quotes show`: who, where, when, the full text, its links, your tags and note,
-    every quoting article. `zone`: the time zone to show the posting time in (else UTC)."""
+    """One post for `quotes show`: who, where, when, the full text, its links, `notes` (the quoted
+    post, media, differing copies: collector.output.quotings), your tags and note, every quoting
+    article. `zone`: the time zone to show the posting time in (else UTC)."""
     who = f"@{record['handle']}" if record.get("handle") else "(no handle)"
     if record.get("author_name"):
         who += f" ({record['author_name']})"
@@ -309,16 +313,19 @@ def post_lines(
     lines += [" · ".join(str(part) for part in when), "", *wrap(record.get("text") or "", width), ""]
     if record.get("links"):
         lines += ["Links:", *(f"  {link}" for link in record["links"])]
+    lines += notes
     if record.get("tags"):
         lines += wrap_under("Tags: ", " ".join(record["tags"]), width)
     if record.get("note"):
         lines += ["Note:", *(f"  {line}" for line in wrap(record["note"], width - 2))]
-    noun = "article" if len(quotations) == 1 else "articles"
-    lines.append(f"Quoted in {len(quotations)} {noun}:")
+    articles = len({(q.get("url"), q.get("source")) for q in quotations})
+    noun = "article" if articles == 1 else "articles"
+    times = f" {len(quotations)} times" if len(quotations) != articles else ""
+    lines.append(f"Quoted{times} in {articles} {noun}:")
     for number, quoting in enumerate(quotations, 1):
         prefix = f"  {number}. "
         lines.extend(wrap_under(prefix, quoting.get("title") or "(untitled)", width))
-        lines.append(" " * len(prefix) + str(quoting.get("url") or quoting.get("source")))
+        lines.extend(quotation_lines(" " * len(prefix), quoting, wrap, width))
     return [shown(line) for line in lines]
 
 

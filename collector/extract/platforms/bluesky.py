@@ -5,7 +5,8 @@ shown date is in the *embedder's* time zone (the dialog formats it in the browse
 that day as shown. The record key is usually a TID whose top bits are the creation time in µs,
 but clients may choose keys freely and imported posts get a TID of the import, not of the post.
 So `posted_at` takes the TID time only when it agrees with the shown day (±1 day for time zones);
-only when the embed shows no date at all do both fall back to the TID, as a hint.
+only when the embed shows no date at all does `posted_at` fall back to the TID, as a hint (and
+the archive dates the post by it).
 """
 
 from __future__ import annotations
@@ -76,7 +77,6 @@ def _parse_rendered(node: LexborNode) -> list[Post]:
             platform="bluesky",
             post_id=match["rkey"],
             url=WEB_URL.format(did=match["did"], rkey=match["rkey"]),
-            date=utc_day(posted_at) if posted_at else None,
             posted_at=posted_at,
         )
     ]
@@ -113,7 +113,7 @@ def _post(node: LexborNode, rkey: str, url: str | None, permalink: LexborNode | 
         author_name=name,
         handle=handle,
         date_text=date_text or None,
-        date=shown or (utc_day(posted_at) if posted_at and not date_text else None),
+        date=shown,
         posted_at=posted_at,
         text=text,
         links=links,

@@ -11,7 +11,7 @@ from selectolax.lexbor import LexborNode
 
 from collector.extract.clocks import linkedin_time
 from collector.extract.platforms.base import Detector
-from collector.extract.platforms.markup import iframe_src, utc_day
+from collector.extract.platforms.markup import iframe_src
 from collector.values import Post
 
 _EMBED_PATH = "linkedin.com/embed/feed/update/"
@@ -39,7 +39,6 @@ def parse_node(node: LexborNode) -> list[Post]:
             platform="linkedin",
             post_id=match["id"],
             url=POST_URL.format(urn=match["urn"]),
-            date=utc_day(posted_at) if posted_at else None,
             posted_at=posted_at,
         )
     ]

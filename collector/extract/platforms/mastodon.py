@@ -13,7 +13,7 @@ from selectolax.lexbor import LexborNode
 
 from collector.extract.clocks import mastodon_time
 from collector.extract.platforms.base import Detector
-from collector.extract.platforms.markup import attr, has_class, iframe_src, plain_text, utc_day
+from collector.extract.platforms.markup import attr, has_class, iframe_src, plain_text
 from collector.values import Post
 
 SELECTOR = "blockquote.mastodon-embed, iframe.mastodon-embed"
@@ -61,7 +61,6 @@ def _post(node: LexborNode, match: re.Match[str]) -> Post:
         post_id=post_id,
         url=match["url"],
         handle=_handle(node, match),
-        date=utc_day(posted_at) if posted_at else None,
         posted_at=posted_at,
     )
 

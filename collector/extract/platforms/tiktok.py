@@ -20,7 +20,6 @@ from collector.extract.platforms.markup import (
     attr,
     has_class,
     plain_text,
-    utc_day,
     wp_embed_url,
 )
 from collector.extract.text import node_links, node_text
@@ -61,7 +60,6 @@ def parse_node(node: LexborNode) -> list[Post]:
             post_id=video_id,
             url=match["url"] if match else (POST_URL.format(user=handle, id=video_id) if handle else None),
             handle=handle,
-            date=utc_day(posted_at) if posted_at else None,
             posted_at=posted_at,
             text=text,
             links=links,
@@ -83,7 +81,6 @@ def _parse_amp(node: LexborNode, source: str | None) -> list[Post]:
             post_id=video_id,
             url=match["url"] if match else None,
             handle=match["user"] if match else None,
-            date=utc_day(posted_at) if posted_at else None,
             posted_at=posted_at,
         )
     ]

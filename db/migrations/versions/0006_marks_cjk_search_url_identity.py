@@ -2,7 +2,7 @@
 rest); article identities from normalised URLs, the canonical URL first (duplicates merged).
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-30 10:00:00
 """
 
@@ -21,7 +21,7 @@ from db.fulltext import cjk_terms
 from db.rows import article_identity
 
 revision: str = "0006"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
