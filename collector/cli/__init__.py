@@ -19,6 +19,7 @@ import sys
 import click
 
 from collector.cli.archive import DB_ENV, echo_err
+from collector.cli.evidence import evidence_command, verify
 from collector.cli.forget import forget
 from collector.cli.ingest import ingest_command
 from collector.cli.listing import articles, authors, export_command, search, show, stats
@@ -71,7 +72,7 @@ def cli(ctx: click.Context, db_value: str) -> None:
 
 
 COMMANDS = (ingest_command, search, export_command, show, authors, articles, stats)
-for command in (*COMMANDS, tag, untag, note, tags, forget, db_group):
+for command in (*COMMANDS, tag, untag, note, tags, forget, evidence_command, verify, db_group):
     cli.add_command(command)
 
 
