@@ -30,7 +30,7 @@ def _problem_line(check: bundles.PageCheck) -> str:
 )
 @click.pass_context
 def evidence_command(ctx: click.Context, post: str, output: str) -> None:
-    """Bundle the evidence of one post: manifest, embed markup, kept page copies.
+    """Bundle a post's evidence: manifest, markup, page copies.
 
     POST is the ID `quotes search` shows, or the post's URL (as for `quotes show`). The zip holds
     manifest.json (the post, every appearance with its article's URL, title, source and page
@@ -67,15 +67,16 @@ def evidence_command(ctx: click.Context, post: str, output: str) -> None:
 @click.command()
 @click.pass_context
 def verify(ctx: click.Context) -> None:
-    """Re-hash every page copy `--archive-dir` kept and report those that changed.
+    """Re-hash the kept page copies; report any that changed.
 
-    Each copy is hashed again and compared with the sha256 the archive recorded when the page was
-    ingested. A copy that differs or is missing is one line on stderr; the summary follows, and
-    the exit code is 1 if any did not match. A relative copy path is read from the working folder.
+    Every page copy `--archive-dir` kept is hashed again and compared with the sha256 the archive
+    recorded when the page was ingested. A copy that differs or is missing is one line on stderr;
+    the summary follows, and the exit code is 1 if any did not match. A relative copy path is
+    read from the working folder.
 
     \b
     Example:
-        quotes --db quotes.db verify
+        quotes verify && echo "every kept copy is as it was ingested"
     """
     with reading(ctx) as session:
         kept = [(page.source, page.archive_path, page.sha256) for page in iter_kept_pages(session)]

@@ -37,7 +37,7 @@ def _sqlite_file(ctx: click.Context) -> Path:
 @click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(0, 65535), help="Port.")
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int) -> None:
-    """Browse the archive in Datasette: search, facets, canned queries, post cards.
+    """Browse the archive in Datasette.
 
     Serves a SQLite archive read-only, on 127.0.0.1 unless --host says otherwise: posts searchable
     by their words and faceted by platform, handle, date and status, articles by site, canned
@@ -46,7 +46,7 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
 
     \b
     Example:
-        quotes --db quotes.db serve --port 8001
+        quotes serve --port 8001   # then open http://127.0.0.1:8001/quotes/posts
     """
     path = _sqlite_file(ctx)
     with open_archive(ctx, create=False):

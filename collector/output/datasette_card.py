@@ -11,11 +11,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from datasette import hookimpl
 from markupsafe import Markup, escape
+from pluggy import HookimplMarker
 
 CARD_TABLE, CARD_COLUMN = "posts", "text"
 PLUGIN_NAME = "quote-archiver-cards"
+# datasette.hookimpl itself, without importing Datasette (and Click with it) into the output stage.
+hookimpl = HookimplMarker("datasette")
 _URL = re.compile(r"https?://[^\s<>\"']+")
 CARD_STYLE = (
     "border:1px solid #cfd9de;border-radius:12px;padding:10px 14px;max-width:36em;"
@@ -77,7 +79,7 @@ def _quoted_html(row: Any) -> Markup:
     )
 
 
-@hookimpl  # type: ignore[untyped-decorator]  # datasette ships no type hints
+@hookimpl
 def render_cell(row: Any, value: Any, column: str, table: str | None, database: str, datasette: Any) -> Any:
     """The posts table's text cell as a card; every other cell as Datasette shows it (None)."""
     if table != CARD_TABLE or column != CARD_COLUMN:
