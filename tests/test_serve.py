@@ -217,8 +217,13 @@ def served(archive: Path) -> Iterator[str]:
 
 def test_in_a_browser_search_facet_and_open_a_post(served: str) -> None:
     chromium = _chromium()
-    playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    with playwright.sync_playwright() as driver:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # the test extra has it: only a partial install lacks it
+        if os.environ.get("CI") == "true":
+            raise
+        pytest.skip("playwright is not installed (pip install -e '.[test]')")
+    with sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=chromium, headless=True)
         try:
             page = browser.new_page()
