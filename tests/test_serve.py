@@ -161,6 +161,14 @@ def test_a_post_is_shown_as_a_card_with_its_text_escaped(archive: Path) -> None:
     assert "class='qa-status'" in get(archive, f"/quotes/posts/{gone['id']}").text
 
 
+def test_a_card_links_only_web_addresses() -> None:
+    row = {"author_name": "A", "handle": "a", "text": "see https://example.com/x", "date": "2022-01-07"}
+    card = datasette_card.card_html({**row, "url": "javascript:alert(1)"})
+    assert 'href="javascript' not in card and 'href="https://example.com/x"' in card
+    card = datasette_card.card_html({**row, "url": "https://twitter.com/a/status/1"})
+    assert '<a href="https://twitter.com/a/status/1">2022-01-07</a>' in card
+
+
 def test_a_postgresql_archive_is_a_usage_error() -> None:
     result = CliRunner().invoke(cli, ["--db", "postgresql+psycopg://u@127.0.0.1:1/x", "serve"])
     assert result.exit_code == 2

@@ -57,7 +57,9 @@ def card_html(row: Any) -> Markup:
     )
     body = linked_text(text) if text else Markup("<em>(no text kept)</em>")
     quoted = _quoted_html(row)
-    when = Markup('<a href="{}">{}</a>').format(url, day or url) if url else escape(day or "")
+    # Only web addresses become links: a hostile page's `javascript:` URL stays text.
+    linked = bool(url) and _URL.fullmatch(url) is not None
+    when = Markup('<a href="{}">{}</a>').format(url, day or url) if linked else escape(day or url or "")
     badge = (
         Markup(" <span class='qa-status' style='{}'>{}</span>").format(STATUS_STYLE, status) if status else ""
     )
