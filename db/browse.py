@@ -73,13 +73,15 @@ APPEARANCE_COLUMNS = {
     "byte_offset": "Byte offset of the markup in the page",
 }
 
+# Counted on appearances alone (its (post_id, article_id) index covers it), then joined.
 MOST_QUOTED = f"""
-select posts.id, posts.platform, posts.handle, posts.date, posts.status, posts.text,
-       count(distinct appearances.article_id) as articles
-from posts join appearances on appearances.post_id = posts.id
-group by posts.id
-order by articles desc, posts.date desc
-limit {QUERY_LIMIT}
+select posts.id, posts.platform, posts.handle, posts.date, posts.status, posts.text, top.articles
+from (
+    select post_id, count(distinct article_id) as articles from appearances
+    group by post_id order by articles desc limit {QUERY_LIMIT}
+) as top
+join posts on posts.id = top.post_id
+order by top.articles desc, posts.date desc
 """
 BY_OUTLET = f"""
 select articles.site_name as site, articles.title, articles.url as article_url,
