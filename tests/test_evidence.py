@@ -244,6 +244,14 @@ def test_pages_read_from_files_have_no_copy_to_bundle(db_url: str, tmp_path: Pat
     )
 
 
+def test_a_bundle_goes_to_stdout_with_dash(db_url: str, tmp_path: Path) -> None:
+    assert run(db_url, "ingest", str(FIXTURES / "seed-article.html")).exit_code == 0
+    result = CliRunner().invoke(cli, ["--db", db_url, "evidence", MCFAUL, "-o", "-"], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    bundle = zipfile.ZipFile(io.BytesIO(result.stdout_bytes))
+    assert json.loads(bundle.read("manifest.json"))["post"]["post_id"] == MCFAUL
+
+
 def test_an_unknown_post_is_one_error_line(db_url: str, tmp_path: Path) -> None:
     assert run(db_url, "ingest", str(FIXTURES / "seed-article.html")).exit_code == 0
     result = run(db_url, "evidence", "123", "-o", str(tmp_path / "e.zip"))

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import sys
+from collections.abc import Iterator
 from importlib.metadata import version
+from typing import IO, Any
 
 import click
 
@@ -14,6 +18,18 @@ from collector.output import export
 from db.evidence import find_evidence, iter_kept_pages
 
 TOOL = "quote-archiver"
+
+
+@contextlib.contextmanager
+def _bundle_file(output: str) -> Iterator[IO[Any]]:
+    """FILE, replaced only once written whole; '-' is stdout (a zip needs no seeking to write)."""
+    if output == "-":
+        sys.stdout.flush()
+        yield sys.stdout.buffer
+        sys.stdout.buffer.flush()
+        return
+    with export.atomic_file(output, binary=True) as out:
+        yield out
 
 
 def _problem_line(check: bundles.PageCheck) -> str:
@@ -26,7 +42,11 @@ def _problem_line(check: bundles.PageCheck) -> str:
 @click.command("evidence")
 @click.argument("post")
 @click.option(
-    "--output", "-o", metavar="FILE.zip", required=True, help="Write the bundle (a zip) to FILE.zip."
+    "--output",
+    "-o",
+    metavar="FILE.zip",
+    required=True,
+    help="Write the bundle (a zip) to FILE.zip ('-': stdout).",
 )
 @click.pass_context
 def evidence_command(ctx: click.Context, post: str, output: str) -> None:
@@ -50,7 +70,7 @@ def evidence_command(ctx: click.Context, post: str, output: str) -> None:
     shown = [dataclasses.asdict(item) for item in found.appearances]
     tool = {"name": TOOL, "version": version(TOOL)}
     try:
-        with export.atomic_file(output, binary=True) as out:
+        with _bundle_file(output) as out:
             report = bundles.write_bundle(
                 out, found.record, shown, tool=tool, exported_at=dt.datetime.now(dt.UTC)
             )
