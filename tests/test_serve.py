@@ -175,6 +175,15 @@ def test_a_postgresql_archive_is_a_usage_error() -> None:
     assert "quotes serve serves SQLite archives" in result.stderr
 
 
+def test_without_the_serve_extra_it_says_how_to_get_it(
+    archive: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "datasette.app", None)  # what an install without Datasette gives
+    result = CliRunner().invoke(cli, ["--db", str(archive), "serve"])
+    assert result.exit_code == 1
+    assert result.stderr == "Error: quotes serve needs Datasette: pip install 'quote-archiver[serve]'\n"
+
+
 def test_a_missing_archive_is_one_error_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["--db", str(tmp_path / "none.db"), "serve"])
     assert result.exit_code == 1
