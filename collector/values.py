@@ -111,18 +111,28 @@ class Appearance:
     Post-level facts live in `post` (the copy as this page shows it); what belongs to this
     appearance only lives here: `status`, a tombstone's (STATUSES) when the page shows one in
     place of the post, else None; `context_before` / `context_after`, the reader text of the
-    article's paragraph directly before and after the embed (at most CONTEXT_CHARS each). Further
-    evidence of an appearance (its markup, its offset in the page) belongs here too.
+    article's paragraph directly before and after the embed (at most CONTEXT_CHARS each).
+
+    The evidence of the showing (collector.extract.evidence): `markup`, the embed's markup as the
+    page has it (at most MARKUP_BYTES of UTF-8; `markup_truncated` when it was cut there), and
+    `byte_offset`, where that markup starts in the page's UTF-8 bytes (None when it could not be
+    told: then `markup` is the parser's serialisation of the element).
     """
 
     post: Post
     status: str | None = None
     context_before: str | None = None
     context_after: str | None = None
+    markup: str | None = None
+    markup_truncated: bool = False
+    byte_offset: int | None = None
 
 
 # A context paragraph is cut to this many characters.
 CONTEXT_CHARS = 500
+# An appearance's markup is kept up to this many bytes of UTF-8 (64 KiB): an embed is a few KB; a
+# larger one is a page's wrapper markup, kept in part and flagged (Appearance.markup_truncated).
+MARKUP_BYTES = 64 * 1024
 
 
 def day_and_source(post: Post) -> tuple[dt.date | None, str | None]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    BigInteger,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -144,8 +146,7 @@ class Appearance(Base):
     What belongs to this one showing of the post, not to the post (revision 0004): a tombstone's
     `status`, the paragraphs around the embed, and the copy this article showed, kept compactly
     against the post's record (db.merge: `copy_known` is a bit per field the copy showed,
-    `copy_json` the fields whose values differ from the post's). Further evidence of an
-    appearance (its markup, its offset in the page) belongs here too.
+    `copy_json` the fields whose values differ from the post's), and its evidence.
     """
 
     __tablename__ = "appearances"
@@ -163,6 +164,13 @@ class Appearance(Base):
     context_after: Mapped[str | None] = mapped_column(Text)
     copy_known: Mapped[int | None] = mapped_column(Integer)
     copy_json: Mapped[str | None] = mapped_column(Text)
+    # The evidence of this showing (revision 0008, collector.extract.evidence): the embed's markup
+    # as the page writes it (at most collector.values.MARKUP_BYTES; `markup_truncated` when cut),
+    # and where it starts in the page's bytes (None: not found again, the markup is lexbor's).
+    # `byte_offset`, not `offset`: OFFSET is an SQL keyword.
+    markup: Mapped[str | None] = mapped_column(Text)
+    markup_truncated: Mapped[bool | None] = mapped_column(Boolean)
+    byte_offset: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Link(Base):

@@ -69,7 +69,15 @@ POST_COLUMNS = (
 # Column order of a prepared appearance's own values (models.Appearance): what belongs to this
 # showing of the post, and which fields its copy showed (db.merge.known_bits). The writer adds
 # the article, post, position and how the copy differs from the post's record (copy_json).
-APPEARANCE_COLUMNS = ("status", "context_before", "context_after", "copy_known")
+APPEARANCE_COLUMNS = (
+    "status",
+    "context_before",
+    "context_after",
+    "markup",
+    "markup_truncated",
+    "byte_offset",
+    "copy_known",
+)
 _stored_as_is = operator.attrgetter(*STORED_AS_IS)
 _quoted_values = operator.attrgetter(*QUOTED_FIELDS)
 PLATFORM_AT, KEY_AT, CONTENT_KEY_AT, POST_ID_AT, URL_AT, AUTHOR_NAME_AT, HANDLE_AT, POSTED_AT_AT = (
@@ -205,7 +213,14 @@ def _prepare_post(item: values.Post | values.Appearance) -> PreparedPost:
         appearance.status,
         cjk_terms(post.text, post.author_name, post.handle),
     )
-    own = (appearance.status, appearance.context_before, appearance.context_after)
+    own = (
+        appearance.status,
+        appearance.context_before,
+        appearance.context_after,
+        appearance.markup,
+        appearance.markup_truncated,
+        appearance.byte_offset,
+    )
     return _storable(row), _storable(post.links), (*_storable(own), _copy_known(row))
 
 

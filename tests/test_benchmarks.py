@@ -157,3 +157,12 @@ def test_score_mutations_scores_each_mutation_of_a_few_pages(tmp_path: Path) -> 
     gold = sum(len(json.loads((FIXTURES / f"{n}.json").read_text())["posts"]) for n in SCORED_FIXTURES)
     assert f"| identity | {gold} | {gold} | {gold} | 1.000 | 1.000 | 1.000 |" in out
     assert f"| tags-upper | {gold} | {gold} | {gold} | 1.000 | 1.000 | 1.000 |" in out
+
+
+@needs_realworld
+def test_bench_evidence_finds_every_appearance_again() -> None:
+    out = run("bench_evidence", "--runs", "1")
+    counts = re.search(r"(\d+) appearances, found again: (\d+), markup not at its offset: 0", out)
+    assert counts is not None, out
+    assert counts[1] == counts[2]
+    assert "ratio" in out

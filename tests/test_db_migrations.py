@@ -20,7 +20,7 @@ from conftest import SEED_POSTS, make_article
 from sqlalchemy import Engine, MetaData, Table, text
 
 from collector.extract.clocks import mastodon_time, twitter_time
-from collector.values import Article, Post
+from collector.values import Appearance, Article, Post
 from db.engine import (
     ALEMBIC_INI,
     MIGRATIONS,
@@ -255,5 +255,27 @@ def test_an_archive_at_the_third_revision_is_filled_in_by_the_upgrade(db_url: st
             )
             since = Filters(since=dt.date.fromisoformat(day))
             assert next(r["post_id"] for r in iter_records(session, since)) == "639280749821063168"
+    finally:
+        engine.dispose()
+
+
+def test_revision_0008_keeps_stored_appearances_and_stores_evidence_after(db_url: str) -> None:
+    engine = make_engine(db_url)
+    try:
+        upgrade_database(engine, "0006")
+        seed_at_revision(engine, make_article("a.html", url="https://news.example/a"), SEED_POSTS[:1])
+        upgrade_database(engine)
+        evidence = "SELECT markup, markup_truncated, byte_offset FROM appearances ORDER BY id"
+        with engine.connect() as connection:
+            # Stored before the revision: their pages are gone, no evidence can be filled in.
+            assert connection.execute(text(evidence)).all() == [(None, None, None)]
+        shown = Appearance(SEED_POSTS[0], markup="<blockquote>…</blockquote>", byte_offset=42)
+        with session_scope(engine) as session:
+            save_article(session, make_article("b.html", url="https://news.example/b"), [shown])
+        with engine.connect() as connection:
+            found = connection.execute(text(evidence)).all()
+        assert found == [(None, None, None), ("<blockquote>…</blockquote>", False, 42)]
+        downgrade(engine, "0006")
+        upgrade_database(engine)
     finally:
         engine.dispose()

@@ -219,7 +219,7 @@ def test_shell_completion_as_documented() -> None:
     script = subprocess.run([str(QUOTES)], capture_output=True, text=True, env=env, timeout=60)
     assert script.returncode == 0
     assert "complete -o nosort -F _quotes_completion quotes" in script.stdout
-    assert complete("quotes se", 1) == ["search"]
+    assert complete("quotes se", 1) == ["search", "serve"]
     assert complete("quotes search --platform bl", 3) == ["bluesky"]
     assert "upgrade" in complete("quotes db ", 2)
 

@@ -29,7 +29,7 @@ IDS = [" ".join(path) or "quotes" for path, _ in COMMANDS]
 def test_the_contract_commands_exist() -> None:
     names = {" ".join(path) for path, _ in COMMANDS}
     expected = {"ingest", "search", "export", "show", "authors", "articles", "stats", "db upgrade"}
-    expected |= {"tag", "untag", "note", "tags", "forget"}
+    expected |= {"tag", "untag", "note", "tags", "forget", "evidence", "verify", "serve"}
     assert expected <= names
 
 

@@ -1,8 +1,8 @@
 """The `quotes` command line: thin Click commands over the pipeline, the queries and the writers.
 
-One module per kind of command (`ingest`, `listing`, `marks`, `forget`, `schema`), the shared
-options in `options`, the archive and output plumbing in `archive`; this module holds the group and
-the entry point.
+One module per kind of command (`ingest`, `listing`, `marks`, `forget`, `evidence`, `serve`,
+`schema`), the shared options in `options`, the archive and output plumbing in `archive`; this
+module holds the group and the entry point.
 
 stdout carries data only; progress, summaries and errors go to stderr. Usage errors exit 2, a run
 where some input failed exits 1 (after ingesting the rest), Ctrl-C exits 130 (after what was done
@@ -19,11 +19,13 @@ import sys
 import click
 
 from collector.cli.archive import DB_ENV, echo_err
+from collector.cli.evidence import evidence_command, verify
 from collector.cli.forget import forget
 from collector.cli.ingest import ingest_command
 from collector.cli.listing import articles, authors, export_command, search, show, stats
 from collector.cli.marks import note, tag, tags, untag
 from collector.cli.schema import db_group
+from collector.cli.serve import serve
 from collector.output import terminal
 
 DEBUG_ENV = "QUOTES_DEBUG"
@@ -71,7 +73,7 @@ def cli(ctx: click.Context, db_value: str) -> None:
 
 
 COMMANDS = (ingest_command, search, export_command, show, authors, articles, stats)
-for command in (*COMMANDS, tag, untag, note, tags, forget, db_group):
+for command in (*COMMANDS, tag, untag, note, tags, forget, evidence_command, verify, serve, db_group):
     cli.add_command(command)
 
 

@@ -29,6 +29,7 @@ from collector.extract.appearances import (
     text_appearances,
     with_context,
 )
+from collector.extract.evidence import Evidence, Locator, located_text, with_evidence
 from collector.extract.guards import check_nesting
 from collector.extract.markdown import extract_markdown
 from collector.extract.metadata import extract_metadata, text_metadata
@@ -203,9 +204,15 @@ def find_posts(tree: LexborHTMLParser, *, feed: bool = False) -> list[Post]:
     return [appearance.post for appearance in find_appearances(tree, feed=feed)]
 
 
-def find_appearances(tree: LexborHTMLParser, *, feed: bool = False) -> list[Appearance]:
-    """Every post's appearance in an already parsed page, in document order (see find_posts)."""
-    found = _Search(tree).run(depth=0, selector=_FEED_SELECTOR if feed else COMBINED_SELECTOR)
+def find_appearances(
+    tree: LexborHTMLParser, *, feed: bool = False, source: str | bytes | None = None
+) -> list[Appearance]:
+    """Every post's appearance in an already parsed page, in document order (see find_posts).
+
+    `source`: what the tree was parsed from, where each embed's markup and offset are found
+    (collector.extract.evidence); without it, the markup is the parser's serialisation."""
+    search = _Search(tree, Locator(source))
+    found = search.run(depth=0, selector=_FEED_SELECTOR if feed else COMBINED_SELECTOR)
     live = {post_key(a.post) for a, held_back, _ in found if not held_back}
     return fold_tombstones(
         [(a, from_box) for a, held_back, from_box in found if not held_back or post_key(a.post) not in live]
@@ -219,8 +226,9 @@ _Found = tuple[Appearance, bool, bool]
 class _Search:
     """One page's candidates, each dispatched in document order."""
 
-    def __init__(self, tree: LexborHTMLParser) -> None:
+    def __init__(self, tree: LexborHTMLParser, locator: Locator) -> None:
         self.tree = tree
+        self.locator = locator
         self.candidates: set[int] = set()
         self.first_cell = True
 
@@ -248,23 +256,36 @@ class _Search:
         posts = parse_candidate(node)
         if posts:
             held_back = depth > 0 or in_noscript(node)
-            return [(a, held_back, False) for a in embed_appearances(node, posts, self.is_embed)]
+            found = embed_appearances(node, posts, self.is_embed)
+            shown = with_evidence(found, self.evidence(node, posts[0]))
+            return [(a, held_back, False) for a in shown]
         if is_box(node):
             tombstone = box_tombstone(node, self.tree, first_cell=self.first_cell and is_cell(node))
             self.first_cell = self.first_cell and not is_cell(node)
-            return [(box_appearance(node, *tombstone, self.is_embed), False, True)] if tombstone else []
+            if not tombstone:
+                return []
+            box = box_appearance(node, *tombstone, self.is_embed)
+            # A box shows what it says of the post, seldom its id: found by its own attributes.
+            return [(a, False, True) for a in with_evidence([box], self.locator.element(node, None))]
         if depth < MAX_WRAPPER_DEPTH:
             inner = _wrapped_posts(node, depth)
+            if not inner:
+                return []
+            # The page holds the wrapper's markup, not the embed's: that is the evidence.
             kept = with_context([a for a, _, _ in inner], node, self.is_embed)
+            kept = with_evidence(kept, self.evidence(node, inner[0][0].post))
             return [(a, True, from_box) for a, (_, _, from_box) in zip(kept, inner, strict=True)]
         return []
+
+    def evidence(self, node: LexborNode, post: Post) -> Evidence:
+        return self.locator.element(node, post)
 
 
 def _wrapped_posts(node: LexborNode, depth: int) -> list[_Found]:
     content = wrapped_markup(node)
     if not content or not has_markers(content):
         return []
-    return _Search(_parse(content)).run(depth + 1)
+    return _Search(_parse(content), Locator(None)).run(depth + 1)
 
 
 def wrapped_markup(node: LexborNode) -> str | None:
@@ -312,7 +333,7 @@ def parse_candidate(node: LexborNode) -> list[Post]:
 
 def _text_page_appearances(page: str) -> list[Appearance]:
     blocks = text_blocks(page)
-    return _with_embed_code(page, text_appearances(blocks, find_located_posts(blocks)))
+    return _with_embed_code(page, located_text(page, text_appearances(blocks, find_located_posts(blocks))))
 
 
 def _with_embed_code(page: str, found: list[Appearance]) -> list[Appearance]:
@@ -321,7 +342,7 @@ def _with_embed_code(page: str, found: list[Appearance]) -> list[Appearance]:
     embed's `<blockquote>` as raw HTML): each post once, the embed's copy where both have it."""
     if "<blockquote" not in page or not has_markers(page):
         return found
-    embedded = find_appearances(_parse(page))
+    embedded = find_appearances(_parse(page), source=page)
     keys = {(a.post.handle, a.post.date) for a in embedded}
     return [a for a in found if (a.post.handle, a.post.date) not in keys] + embedded
 
@@ -339,7 +360,8 @@ def extract_page(
         return Extraction(meta=text_metadata(page), appearances=tuple(_text_page_appearances(page)))
     if kind == "markdown":
         clip = extract_markdown(page)
-        return Extraction(meta=clip.meta, appearances=tuple(_with_embed_code(page, list(clip.appearances))))
+        found = located_text(page, clip.appearances)
+        return Extraction(meta=clip.meta, appearances=tuple(_with_embed_code(page, found)))
     return Extraction(
         meta=extract_metadata(page), appearances=tuple(extract_appearances(page if utf8 is None else utf8))
     )
@@ -350,5 +372,6 @@ def extract_appearances(html: str | bytes) -> list[Appearance]:
     if not has_markers(html):
         return []
     if not is_xml(html):
-        return find_appearances(_parse(html))
+        return find_appearances(_parse(html), source=html)
+    # A feed's CDATA is opened before parsing: offsets in the opened text would not be the page's.
     return find_appearances(_parse(unwrap_cdata(html)), feed=True)
