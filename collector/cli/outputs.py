@@ -1,0 +1,111 @@
+"""The commands that take posts onward: citations (`cite`), post cards (`cards`), the quote graph
+(`graph`). Each reads the posts with their quoting articles (`db.sources`) and hands them to its
+writer in `collector.output`."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+
+from collector.cli.archive import echo_err, open_output, reading
+from collector.cli.options import SEARCH_SYNTAX, filter_options, tz_option
+from collector.output import cards, citations, graph
+from db.queries import Filters
+from db.sources import iter_sourced_posts
+
+output_option = click.option(
+    "--output", "-o", metavar="FILE", help="Write to FILE instead of stdout ('-' is stdout)."
+)
+
+
+@click.command(epilog=SEARCH_SYNTAX)
+@filter_options
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(citations.FORMATS),
+    default="apa",
+    show_default=True,
+    help="Citation format: csl-json (CSL-JSON for Zotero and pandoc), apa (APA 7), mla (MLA 9), "
+    "chicago (Chicago 17 bibliography), bibtex (BibTeX @misc), ris (RIS).",
+)
+@output_option
+@tz_option
+@click.pass_context
+def cite(ctx: click.Context, filters: Filters, fmt: str, output: str | None, tz: dt.tzinfo | None) -> None:
+    """Cite posts in APA, MLA or Chicago style, CSL-JSON, BibTeX or RIS.
+
+    A post an article showed as deleted (or suspended, withheld…) is cited from the copy the
+    first such article kept. Times are UTC unless --tz says otherwise.
+
+    \b
+    Examples:
+        quotes cite --author mcfaul --format mla
+        quotes cite Geneva --format csl-json -o posts.json
+    """
+    with reading(ctx, stream=True) as session, open_output(output) as out:
+        count = citations.write_citations(iter_sourced_posts(session, filters), out, fmt, tz or dt.UTC)
+    if not count:
+        echo_err("No posts match.")
+    elif output not in (None, "-"):
+        echo_err(f"{count} citations written to {output}")
+
+
+@click.command("cards", epilog=SEARCH_SYNTAX)
+@filter_options
+@click.option(
+    "--output", "-o", metavar="FILE.html", required=True, help="The HTML file to write ('-' is stdout)."
+)
+@click.option("--title", default="Archived posts", show_default=True, help="The page's title.")
+@click.pass_context
+def cards_command(ctx: click.Context, filters: Filters, output: str, title: str) -> None:
+    """Write posts as cards in one self-contained HTML page.
+
+    Each card shows the post as a reader saw it: name, handle, date, text with its links, the
+    post it quotes, its status, and the articles that quoted it. No script and nothing remote:
+    the page opens offline and prints cleanly.
+
+    \b
+    Example:
+        quotes cards --author mcfaul -o mcfaul.html
+    """
+    made = f"Made by quotes cards on {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC."
+    with reading(ctx, stream=True) as session, open_output(output) as out:
+        count = cards.write_cards(iter_sourced_posts(session, filters), out, title=title, made=made)
+    if not count:
+        echo_err("No posts match.")
+    elif output != "-":
+        echo_err(f"{count} posts written to {output}")
+
+
+@click.command("graph", epilog=SEARCH_SYNTAX)
+@filter_options
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(graph.FORMATS),
+    help="Graph format: gexf (GEXF 1.3, for Gephi), graphml (GraphML), csv (an edge list)  "
+    "[default: from FILE's suffix, else gexf]",
+)
+@output_option
+@click.pass_context
+def graph_command(ctx: click.Context, filters: Filters, fmt: str | None, output: str | None) -> None:
+    """Write who quotes whom as a graph for Gephi: GEXF, GraphML or CSV.
+
+    Nodes are outlets, accounts, posts and articles; edges run outlet → account (weight: posts
+    quoted), article → post and post → the post it quotes.
+
+    \b
+    Examples:
+        quotes graph -o quotes.gexf
+        quotes graph --since 2022-01-01 --format csv > edges.csv
+    """
+    suffix = (output or "").rsplit(".", 1)[-1].lower() if output and "." in output else ""
+    fmt = fmt or (suffix if suffix in graph.FORMATS else "gexf")
+    with reading(ctx, stream=True) as session, open_output(output) as out:
+        made = graph.write_graph(iter_sourced_posts(session, filters), out, fmt)
+    if not made.nodes:
+        echo_err("No posts match.")
+    elif output not in (None, "-"):
+        echo_err(f"{len(made.nodes)} nodes and {len(made.edges)} edges written to {output}")
