@@ -60,14 +60,13 @@ def post(**fields: Any) -> dict[str, Any]:
     }
     base.update(fields)
     base.setdefault("id", base["post_id"] or "7")
-    if base["id"] is None:
-        base["id"] = base["post_id"] or "7"
     return base
 
 
 def tweet(handle: str, name: str | None, post_id: str, day: str, text: str, **fields: Any) -> dict[str, Any]:
     url = f"https://twitter.com/{handle}/status/{post_id}"
-    return post(handle=handle, author_name=name, post_id=post_id, id=post_id, url=url, date=day, text=text, **fields)
+    shown = {"handle": handle, "author_name": name, "date": day, "text": text}
+    return post(post_id=post_id, id=post_id, url=url, **shown, **fields)
 
 
 # --- APA 7: apastyle.apa.org/style-grammar-guidelines/references/examples/twitter-references ---------
@@ -344,7 +343,8 @@ TWEET = (
 # A CMS's placeholder for a tweet that no longer loads (fixtures/tomb-mashable-style-placeholder.html).
 GONE_PAGE = (
     '<blockquote class="twitter-tweet"><a class="text-gray-600" '
-    'href="https://twitter.com/McFaul/status/1479527384433696769">Tweet may have been deleted</a></blockquote>'
+    'href="https://twitter.com/McFaul/status/1479527384433696769">'
+    "Tweet may have been deleted</a></blockquote>"
 )
 
 
