@@ -70,7 +70,7 @@ def _articles(connection: Connection, ids: list[int]) -> dict[int, list[dict[str
         )
         .join(Article, Article.id == Appearance.article_id)
         .where(Appearance.post_id.in_(ids))
-        .order_by(Appearance.post_id, Article.id, Appearance.position)
+        .order_by(Appearance.post_id, Article.ingested_at, Article.id, Appearance.position)
     )
     found: dict[int, list[dict[str, Any]]] = {}
     seen: set[tuple[int, int]] = set()

@@ -34,7 +34,7 @@ output_option = click.option(
 @tz_option
 @click.pass_context
 def cite(ctx: click.Context, filters: Filters, fmt: str, output: str | None, tz: dt.tzinfo | None) -> None:
-    """Cite posts in APA, MLA or Chicago style, CSL-JSON, BibTeX or RIS.
+    """Cite posts: APA, MLA, Chicago, CSL-JSON, BibTeX or RIS.
 
     A post an article showed as deleted (or suspended, withheld…) is cited from the copy the
     first such article kept. Times are UTC unless --tz says otherwise.
@@ -91,7 +91,7 @@ def cards_command(ctx: click.Context, filters: Filters, output: str, title: str)
 @output_option
 @click.pass_context
 def graph_command(ctx: click.Context, filters: Filters, fmt: str | None, output: str | None) -> None:
-    """Write who quotes whom as a graph for Gephi: GEXF, GraphML or CSV.
+    """Write who quotes whom as a graph: GEXF, GraphML or CSV.
 
     Nodes are outlets, accounts, posts and articles; edges run outlet → account (weight: posts
     quoted), article → post and post → the post it quotes.

@@ -174,7 +174,10 @@ def _quoted(post: dict[str, Any]) -> str:
 
 
 def _articles(post: dict[str, Any]) -> str:
-    articles = post.get("articles") or []
+    # In the order readers met them: by published day (else the day the article was saved).
+    articles = sorted(
+        post.get("articles") or [], key=lambda a: a.get("published") or a.get("ingested_at") or ""
+    )
     count = len(articles)
     items = []
     for article in articles:
