@@ -11,7 +11,8 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-ID_1, ID_2, ID_3, ID_4 = "1479527384433696769", "1479800000000000000", "1480000000000000001", "1480100000000000002"
+ID_1, ID_2 = "1479527384433696769", "1479800000000000000"
+ID_3, ID_4 = "1480000000000000001", "1480100000000000002"
 HOSTILE_TEXT = '<script>alert(1)</script> "><img src=x onerror=alert(2)> & </article><b>bold</b>'
 
 
@@ -44,7 +45,9 @@ def page(title: str, canonical: str, published: str, site: str | None, *posts: s
 
 
 POST_1 = tweet(ID_1, "McFaul", "Michael McFaul", "January 7, 2022", "No deals in Geneva, said the ambassador")
-POST_2 = tweet(ID_2, "sarah", "Sarah Jones", "January 8, 2022", "Talks in Geneva end", status_url("McFaul", ID_1))
+POST_2 = tweet(
+    ID_2, "sarah", "Sarah Jones", "January 8, 2022", "Talks in Geneva end", status_url("McFaul", ID_1)
+)
 POST_3 = tweet(ID_3, "colby", "Colby <i>D</i>", "January 9, 2022", HOSTILE_TEXT)
 POST_4 = tweet(ID_4, "McFaul", "Michael McFaul", "January 10, 2022", "A second post on the talks")
 ALPHA_TITLE = "Alpha: the Geneva talks"

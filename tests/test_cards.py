@@ -11,12 +11,8 @@ from typing import Any
 import pytest
 from bs4 import BeautifulSoup, Tag
 from click.testing import CliRunner, Result
-from PIL import Image, ImageStat
-from selectolax.lexbor import LexborHTMLParser
-
-from collector.cli import cli
-from collector.output.cards import render_card, safe_url, write_cards
 from headless import dump_dom, needs_chromium, screenshot
+from PIL import Image, ImageStat
 from quoting_pages import (
     ALPHA_TITLE,
     BRAVO_TITLE,
@@ -28,6 +24,10 @@ from quoting_pages import (
     status_url,
     write_pages,
 )
+from selectolax.lexbor import LexborHTMLParser
+
+from collector.cli import cli
+from collector.output.cards import render_card, safe_url, write_cards
 
 ARTICLES = [
     {"title": "Second <b>article</b>", "url": "https://b.example/2", "address": "https://b.example/2",
@@ -122,11 +122,11 @@ HOSTILE: dict[str, Any] = {
     "id": '1"><script>alert(0)</script>',
     "author_name": "<img src=x onerror=alert(1)>",
     "handle": 'x" onmouseover="alert(2)',
-    "text": HOSTILE_TEXT + " https://t.co/x\"onclick=alert(3) javascript:alert(4)",
+    "text": HOSTILE_TEXT + ' https://t.co/x"onclick=alert(3) javascript:alert(4)',
     "links": ["javascript:alert(6)", "data:text/html,<script>alert(7)</script>"],
     "media": ["vbscript:msgbox(8)"],
     "url": "javascript:alert(9)",
-    "quoted": {"author_name": "</blockquote><script>", "handle": None, "text": "<style>*{}</style>", "url": None},
+    "quoted": {"author_name": "</blockquote><script>", "text": "<style>*{}</style>", "url": None},
     "quoted_url": "JavaScript:alert(10)",
     "articles": [{**ARTICLES[0], "title": "</li></ol><script>alert(11)</script>", "url": "javascript:x"}],
 }
