@@ -141,6 +141,17 @@ def test_apa_after_twitter_became_x_is_a_post_on_x() -> None:
     assert reference == "@jack. (2024, March 1). hello [Post]. X. https://twitter.com/jack/status/2"
 
 
+def test_quotes_inside_a_quoted_title_become_single_quotes() -> None:
+    record = tweet("ironshay", None, "3", "2013-08-22", 'Google "<noun>.js" and “this”')
+    assert "“Google ‘<noun>.js’ and ‘this.’”" in format_mla(record)
+    assert "“Google ‘<noun>.js’ and ‘this.’”" in format_chicago(record)
+    assert 'Google "<noun>.js" and “this”' in format_apa(record)  # APA's title is not in quotes
+
+
+def test_apa_without_an_author_starts_with_the_date() -> None:
+    assert format_apa(post(text="words", date="2022-01-07")).startswith("(2022, January 7). words [Tweet].")
+
+
 def test_apa_undated() -> None:
     assert "(n.d.)" in format_apa(tweet("jack", None, "2", None, "hello"))  # type: ignore[arg-type]
 

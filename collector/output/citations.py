@@ -140,9 +140,23 @@ def _one_line(text: str | None) -> str:
     return SPACES.sub(" ", text or "").strip()
 
 
+def _inner_quotes(text: str) -> str:
+    """Double quotes inside a quoted title as single ones (“… ‘<noun>.js’ …”), as MLA and
+    Chicago nest them; straight quotes open and close in turn."""
+    text = text.replace("“", "‘").replace("”", "’")
+    parts = text.split('"')
+    return (
+        "".join(part + ("‘" if index % 2 == 0 else "’") for index, part in enumerate(parts[:-1])) + parts[-1]
+    )
+
+
 def _closed(text: str) -> str:
-    """Text followed by a period, unless it ends with its own . ? or !."""
-    return text if text.endswith((".", "?", "!", "…")) else text + "."
+    """Text followed by a period, unless it ends with its own . ? or !; the period goes inside
+    closing quotation marks (American usage: MLA and Chicago)."""
+    body = text.rstrip("’”")
+    if body.endswith((".", "?", "!", "…")):
+        return text
+    return body + "." + text[len(body) :]
 
 
 def _no_scheme(url: str) -> str:
@@ -174,6 +188,8 @@ def _apa_author(post: Post) -> str:
     shown = f"{person[0]}, {_apa_initials(person[1])}" if person else (name or "")
     if handle:
         shown = f"{shown} [@{handle}]" if shown else f"@{handle}"
+    if not shown:
+        return ""
     return shown if shown.endswith(".") else shown + "."
 
 
@@ -200,9 +216,9 @@ def format_apa(post: Post, zone: dt.tzinfo = dt.UTC) -> str:
     date = f"{day.year}, {MONTHS[day.month - 1]} {day.day}" if day else "n.d."
     words = _one_line(post.get("text")).split()[:APA_WORDS]
     title = " ".join(words) + " " if words else ""
-    reference = (
-        f"{_apa_author(post)} ({date}). {title}{_apa_media(post)}[{post_kind(post)}]. {platform_name(post)}."
-    )
+    author = _apa_author(post)
+    reference = f"{author} ({date})." if author else f"({date})."
+    reference += f" {title}{_apa_media(post)}[{post_kind(post)}]. {platform_name(post)}."
     copy = archive_copy(post)
     if cites_copy(post) and copy:
         where = ", ".join(filter(None, [copy.get("title"), _outlet(copy)]))
@@ -229,7 +245,7 @@ def format_mla(post: Post, zone: dt.tzinfo = dt.UTC) -> str:
     """An MLA 9 works-cited entry: @handle. “Full text.” Twitter, 22 Jan. 2012, 3:06 a.m., URL."""
     parts = [_closed(author) for author in [_mla_author(post)] if author]
     if text := _one_line(post.get("text")):
-        parts.append(f"“{_closed(text)}”")
+        parts.append(f"“{_closed(_inner_quotes(text))}”")
     container = [platform_name(post)]
     if day := _local_day(post, zone):
         container.append(_mla_date(day))
@@ -250,7 +266,7 @@ def _quoted_in(copy: dict[str, Any], write_day: Callable[[dt.date], str], addres
     """The article holding the copy: “Title,” Site, day[, address] (the comma inside the quotes)."""
     published = _article_day(copy.get("published") or "")
     rest = ", ".join(filter(None, [_outlet(copy), write_day(published) if published else "", address]))
-    title = _one_line(copy.get("title"))
+    title = _inner_quotes(_one_line(copy.get("title")))
     if not title:
         return rest
     if title.endswith(("?", "!")):
@@ -289,7 +305,7 @@ def format_chicago(post: Post, zone: dt.tzinfo = dt.UTC) -> str:
         author = f"{author} (@{post['handle']})" if author else f"@{post['handle']}"
     parts = [_closed(author)] if author else []
     if text := _one_line(post.get("text")):
-        parts.append(f"“{_chicago_title(text)}”")
+        parts.append(f"“{_chicago_title(_inner_quotes(text))}”")
     facts = [platform_name(post)]
     if day := _local_day(post, zone):
         facts.append(_long_date(day))
