@@ -87,7 +87,8 @@ def test_a_card_shows_the_post_as_a_reader_saw_it() -> None:
     assert [a["href"] for a in body.find_all("a")] == ["https://t.co/abc"]  # the comma is not the link's
     assert [a["href"] for a in shown.select(".links a")] == ["https://example.org/not-in-text"]
     assert [a["href"] for a in shown.select(".media a")] == ["https://pbs.twimg.com/media/photo.jpg"]
-    assert "javascript:alert(5)" in text_of(shown.select_one(".media"))  # shown, never a link
+    assert "javascript:alert(5)" in text_of(shown.select_one(".media ul"))  # shown, never a link
+    assert text_of(shown.select_one(".media .label")) == "Media (links, not loaded)"
     quoted = shown.select_one("blockquote.quoted")
     assert "Some One @someone the quoted words" in text_of(quoted)
     assert quoted is not None and quoted.find("a")["href"] == POST["quoted_url"]  # type: ignore[index]
@@ -101,6 +102,15 @@ def test_a_card_shows_the_post_as_a_reader_saw_it() -> None:
         "First article A News January 8, 2022",
         "Second <b>article</b> b.example January 10, 2022 (showed it as deleted)",
     ]
+
+
+def test_times_in_the_zone_asked_for() -> None:
+    from zoneinfo import ZoneInfo
+
+    late = {**POST, "posted_at": "2022-01-07T23:30:00Z"}
+    soup = BeautifulSoup(render_card(late, ZoneInfo("Europe/Berlin")), "html.parser")
+    assert text_of(soup.select_one("time")) == "January 8, 2022 · 00:30 CET"
+    assert soup.select_one("time")["datetime"] == "2022-01-07T23:30:00Z"  # type: ignore[index]
 
 
 def test_the_page_is_self_contained_and_print_friendly() -> None:

@@ -58,8 +58,11 @@ def cite(ctx: click.Context, filters: Filters, fmt: str, output: str | None, tz:
     "--output", "-o", metavar="FILE.html", required=True, help="The HTML file to write ('-' is stdout)."
 )
 @click.option("--title", default="Archived posts", show_default=True, help="The page's title.")
+@tz_option
 @click.pass_context
-def cards_command(ctx: click.Context, filters: Filters, output: str, title: str) -> None:
+def cards_command(
+    ctx: click.Context, filters: Filters, output: str, title: str, tz: dt.tzinfo | None
+) -> None:
     """Write posts as cards in one self-contained HTML page.
 
     Each card shows the post as a reader saw it: name, handle, date, text with its links, the
@@ -72,7 +75,8 @@ def cards_command(ctx: click.Context, filters: Filters, output: str, title: str)
     """
     made = f"Made by quotes cards on {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC."
     with reading(ctx, stream=True) as session, open_output(output) as out:
-        count = cards.write_cards(iter_sourced_posts(session, filters), out, title=title, made=made)
+        posts = iter_sourced_posts(session, filters)
+        count = cards.write_cards(posts, out, title=title, made=made, zone=tz or dt.UTC)
     if not count:
         echo_err("No posts match.")
     elif output != "-":

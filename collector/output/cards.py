@@ -48,7 +48,9 @@ body { margin: 0; padding: 1.5rem; font: 16px/1.45 system-ui, -apple-system, "Se
 a { color: var(--accent); overflow-wrap: anywhere; }
 .status { margin: .5rem 0; padding: .35rem .6rem; border-radius: 6px; background: #fff4e5;
   border: 1px solid #f0b35b; font-size: .9rem; }
-.media, .links { margin: .4rem 0; padding-left: 1.2rem; font-size: .9rem; }
+.media, .links { margin: .4rem 0; font-size: .9rem; }
+.media ul, .links ul { margin: .1rem 0; padding-left: 1.2rem; }
+.label { color: var(--muted); font-size: .8rem; }
 .quoted { margin: .6rem 0; padding: .6rem .8rem; border: 1px solid var(--line); border-radius: 10px; }
 .quoted p { margin: .3rem 0 0; white-space: pre-wrap; }
 .quoted-in { margin-top: .8rem; padding-top: .6rem; border-top: 1px solid var(--line); font-size: .9rem; }
@@ -111,23 +113,24 @@ def _long_day(iso: str | None) -> str | None:
     return f"{MONTHS[day.month - 1]} {day.day}, {day.year}"
 
 
-def _when(post: dict[str, Any]) -> str:
-    """The post's day, and its time in UTC when the platform's id gives it."""
+def _when(post: dict[str, Any], zone: dt.tzinfo) -> str:
+    """The post's day, and its time in `zone` when the platform's id gives it (then the day is
+    that time's day in `zone` too)."""
     shown = _long_day(post.get("date")) or post.get("date_text") or ""
     posted = post.get("posted_at")
     if posted:
-        moment = dt.datetime.fromisoformat(posted.replace("Z", "+00:00"))
-        shown = f"{shown} · {moment:%H:%M} UTC"
+        moment = dt.datetime.fromisoformat(posted.replace("Z", "+00:00")).astimezone(zone)
+        shown = f"{_long_day(moment.date().isoformat())} · {moment:%H:%M %Z}"
         return f'<time datetime="{escape(posted)}">{escape(shown)}</time>'
     return f'<time datetime="{escape(post["date"])}">{escape(shown)}</time>' if post.get("date") else ""
 
 
-def _header(post: dict[str, Any]) -> str:
+def _header(post: dict[str, Any], zone: dt.tzinfo) -> str:
     name = post.get("author_name") or ""
     handle = post.get("handle")
     parts = [f'<span class="name">{escape(name)}</span>' if name else ""]
     parts.append(f'<span class="handle">@{escape(handle)}</span>' if handle else "")
-    parts.append(f'<span class="when">{_when(post)}</span>')
+    parts.append(f'<span class="when">{_when(post, zone)}</span>')
     parts.append(f'<span class="platform">{escape(platform_name(post))}</span>')
     return "<header>" + "".join(part for part in parts if part) + "</header>"
 
@@ -149,7 +152,7 @@ def _list(css: str, urls: list[str], label: str) -> str:
     if not urls:
         return ""
     items = "".join(f"<li>{link(url)}</li>" for url in urls)
-    return f'<ul class="{css}" aria-label="{escape(label)}">{items}</ul>'
+    return f'<div class="{css}"><span class="label">{escape(label)}</span><ul>{items}</ul></div>'
 
 
 def _quoted(post: dict[str, Any]) -> str:
@@ -195,16 +198,16 @@ def _articles(post: dict[str, Any]) -> str:
     return f'<section class="quoted-in"><h2>Quoted in {count} {noun}</h2><ol>{"".join(items)}</ol></section>'
 
 
-def render_card(post: dict[str, Any]) -> str:
-    """One post as an <article> element."""
+def render_card(post: dict[str, Any], zone: dt.tzinfo = dt.UTC) -> str:
+    """One post as an <article> element; its time shown in `zone`."""
     text = post.get("text")
     links_outside = [url for url in post.get("links") or [] if not text or url not in text]
     body = [
-        _header(post),
+        _header(post, zone),
         _status(post),
         f'<div class="text">{linked_text(text)}</div>' if text else "",
-        _list("links", links_outside, "Links"),
-        _list("media", list(post.get("media") or []), "Media"),
+        _list("links", links_outside, "Links in the post"),
+        _list("media", list(post.get("media") or []), "Media (links, not loaded)"),
         _quoted(post),
         f'<div class="source">{link(post.get("url"))}</div>' if post.get("url") else "",
         _articles(post),
@@ -212,7 +215,9 @@ def render_card(post: dict[str, Any]) -> str:
     return f'<article class="post" id="post-{escape(post["id"])}">' + "".join(body) + "</article>\n"
 
 
-def write_cards(posts: Iterable[dict[str, Any]], out: TextIO, *, title: str, made: str) -> int:
+def write_cards(
+    posts: Iterable[dict[str, Any]], out: TextIO, *, title: str, made: str, zone: dt.tzinfo = dt.UTC
+) -> int:
     """The whole page, streamed a card at a time; returns how many posts it shows."""
     out.write(
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
@@ -224,7 +229,7 @@ def write_cards(posts: Iterable[dict[str, Any]], out: TextIO, *, title: str, mad
     )
     count = 0
     for post in posts:
-        out.write(render_card(post))
+        out.write(render_card(post, zone))
         count += 1
     noun = "post" if count == 1 else "posts"
     out.write(f'</main>\n<footer class="page-footer"><p>{count} {noun}.</p></footer>\n</body>\n</html>\n')
