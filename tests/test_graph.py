@@ -15,7 +15,7 @@ from click.testing import CliRunner, Result
 from quoting_pages import ID_1, ID_2, ID_3, ID_4, status_url, write_pages
 
 from collector.cli import cli
-from collector.output.graph import build_graph, write_edge_csv, write_gexf, write_graphml
+from collector.output.graph import write_graph
 
 ACCOUNTS = {
     "mcfaul": "account:twitter:@mcfaul",
@@ -135,15 +135,11 @@ def hostile_post(**fields: Any) -> dict[str, Any]:
     return {**base, **fields}
 
 
-@pytest.mark.parametrize("writer", [write_gexf, write_graphml])
-def test_characters_xml_cannot_hold_do_not_break_the_file(writer: Any) -> None:
+@pytest.mark.parametrize("fmt", ["gexf", "graphml"])
+def test_characters_xml_cannot_hold_do_not_break_the_file(fmt: str) -> None:
     out = io.StringIO()
-    writer(build_graph([hostile_post()]), out)
-    graph = (
-        nx.read_gexf(io.StringIO(out.getvalue()))
-        if writer is write_gexf
-        else nx.read_graphml(io.StringIO(out.getvalue()))
-    )
+    write_graph([hostile_post()], out, fmt)
+    graph = (nx.read_gexf if fmt == "gexf" else nx.read_graphml)(io.StringIO(out.getvalue()))
     assert graph.nodes["post:twitter:1"]["label"] == "nul\ufffd and \ufffd[31m <b>&amp;"
     assert graph.nodes["outlet:(no site)"]["kind"] == "outlet"  # a local file has no site and no host
     assert graph.nodes["account:twitter:@a&b"]["label"] == "@a&b"
@@ -151,6 +147,19 @@ def test_characters_xml_cannot_hold_do_not_break_the_file(writer: Any) -> None:
 
 def test_csv_labels_are_formula_safe() -> None:
     out = io.StringIO()
-    write_edge_csv(build_graph([hostile_post(text="=HYPERLINK(1)")]), out)
+    write_graph([hostile_post(text="=HYPERLINK(1)")], out, "csv")
     rows = list(csv.DictReader(io.StringIO(out.getvalue(), newline="")))
     assert {row["Target label"] for row in rows if row["Kind"] == "article-post"} == {"'=HYPERLINK(1)"}
+
+
+def test_sources_read_a_batch_at_a_time_while_the_posts_stream(
+    archive: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each batch's articles are read while the posts' query is still open (a server-side cursor
+    on PostgreSQL): batches of one post give the same graph."""
+    import db.sources
+
+    whole = run(archive, "graph", "--format", "csv").stdout
+    monkeypatch.setattr(db.sources, "SOURCE_BATCH", 1)
+    assert run(archive, "graph", "--format", "csv").stdout == whole
+    assert len(whole.splitlines()) == 1 + len(EXPECTED_EDGES)

@@ -112,4 +112,4 @@ def graph_command(ctx: click.Context, filters: Filters, fmt: str | None, output:
     if not made.nodes:
         echo_err("No posts match.")
     elif output not in (None, "-"):
-        echo_err(f"{len(made.nodes)} nodes and {len(made.edges)} edges written to {output}")
+        echo_err(f"{made.nodes} nodes and {made.edges} edges written to {output}")

@@ -440,7 +440,8 @@ TEXT_STYLES: dict[str, Callable[[Post, dt.tzinfo], str]] = {
 
 
 def write_citations(posts: Iterable[Post], out: TextIO, fmt: str, zone: dt.tzinfo = dt.UTC) -> int:
-    """Write the posts' citations in `fmt` (FORMATS); returns how many. CSL-JSON is one array;
+    """Write the posts' citations in `fmt` (FORMATS); returns how many. CSL-JSON is one array, an
+    item a line;
     BibTeX and RIS entries are separated by a blank line; the styles give one reference a line."""
     count = 0
     seen: set[str] = set()
@@ -448,7 +449,8 @@ def write_citations(posts: Iterable[Post], out: TextIO, fmt: str, zone: dt.tzinf
         out.write("[")
     for post in posts:
         if fmt == "csl-json":
-            item = json.dumps(csl_item(post), ensure_ascii=False, indent=2)
+            # One item a line: readable, and json's C encoder (indent= takes the Python one, 3x slower).
+            item = json.dumps(csl_item(post), ensure_ascii=False)
             out.write(("," if count else "") + "\n" + item)
         elif fmt == "bibtex":
             out.write(("\n" if count else "") + format_bibtex(post, seen) + "\n")
