@@ -304,6 +304,12 @@ def test_csl_json_validates_against_the_csl_data_schema() -> None:
     assert items[1]["author"] == [{"family": "Gates", "given": "Bill"}]
 
 
+def test_csl_ids_of_posts_with_and_without_a_platform_id_differ() -> None:
+    with_id = csl_item(tweet("a", None, "12", "2022-01-07", "x"))
+    without = csl_item(post(id="12", text="y"))  # the archive's internal id 12
+    assert with_id["id"] == "twitter:12" and without["id"] == "twitter:archive-12"
+
+
 def test_the_schema_rejects_what_it_should() -> None:
     """The fixture is a working schema: an item of an unknown field or type fails it."""
     with pytest.raises(jsonschema.ValidationError):

@@ -163,3 +163,12 @@ def test_sources_read_a_batch_at_a_time_while_the_posts_stream(
     monkeypatch.setattr(db.sources, "SOURCE_BATCH", 1)
     assert run(archive, "graph", "--format", "csv").stdout == whole
     assert len(whole.splitlines()) == 1 + len(EXPECTED_EDGES)
+
+
+def test_a_post_without_a_platform_id_never_takes_another_posts_node() -> None:
+    """An id-less post goes by the archive's internal id, which may be some post's platform id."""
+    out = io.StringIO()
+    write_graph([hostile_post(), hostile_post(post_id=None, id="1", text="id-less")], out, "graphml")
+    graph = nx.read_graphml(io.StringIO(out.getvalue()))
+    assert graph.nodes["post:twitter:1"]["label"].startswith("nul")
+    assert graph.nodes["post:twitter:archive-1"]["label"] == "id-less"

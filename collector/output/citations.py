@@ -73,6 +73,12 @@ BIBTEX_KEY_JUNK = re.compile(r"[^A-Za-z0-9]+")
 Post = dict[str, Any]
 
 
+def post_key(post: Post) -> str:
+    """The post's platform id, else `archive-` and the archive's internal id (the id `quotes show`
+    takes): the two never stand for each other."""
+    return str(post["post_id"]) if post.get("post_id") else f"archive-{post['id']}"
+
+
 def person_name(name: str | None) -> tuple[str, str] | None:
     """(family, given) of a display name read as a person's (see ORGANISATION_WORDS), else None."""
     words = (name or "").split()
@@ -337,7 +343,7 @@ def csl_item(post: Post) -> dict[str, Any]:
     custom = {"platform": post["platform"], "handle": post.get("handle"), "post_url": post.get("url")}
     custom |= {"quoted_in": len(post.get("articles") or []), "status": post.get("status")}
     item: dict[str, Any] = {
-        "id": f"{post['platform']}:{post['id']}",
+        "id": f"{post['platform']}:{post_key(post)}",
         "type": "post",
         "author": [author] if author else None,
         "title": _one_line(post.get("text")) or None,

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any, TextIO
 from xml.sax.saxutils import escape
 
+from collector.output.citations import post_key
 from collector.output.export import escape_formula
 
 FORMATS = ("gexf", "graphml", "csv")
@@ -234,7 +235,7 @@ def _account(walk: _Walk, post: dict[str, Any]) -> str | None:
 def _add_post(walk: _Walk, post: dict[str, Any]) -> None:
     articles = post.get("articles") or []
     node = walk.node(
-        f"post:{post['platform']}:{post['id']}", post.get("text") or post.get("url") or str(post["id"]),
+        f"post:{post['platform']}:{post_key(post)}", post.get("text") or post.get("url") or post_key(post),
         kind="post", platform=post["platform"], handle=post.get("handle"), name=post.get("author_name"),
         url=post.get("url"), date=post.get("date"), status=post.get("status"), articles=len(articles),
     )  # fmt: skip
