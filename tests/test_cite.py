@@ -20,6 +20,7 @@ from collector.output.citations import (
     format_apa,
     format_bibtex,
     format_chicago,
+    format_chicago_note,
     format_mla,
     format_ris,
     person_name,
@@ -205,6 +206,21 @@ def test_chicago_as_the_manual_example() -> None:
     )
 
 
+def test_chicago_note_as_the_manual_example() -> None:
+    record = tweet(
+        "petesouza", "Pete Souza", "343207098986024960", "2013-06-08",
+        "President Obama bids farewell to President Xi of China at the conclusion of the Sunnylands Retreat",
+        posted_at="2013-06-08T01:03:00Z",
+    )  # fmt: skip
+    assert format_chicago_note(record) == (
+        "Pete Souza (@petesouza), “President Obama bids farewell to President Xi of China at the "
+        "conclusion of the Sunnylands Retreat,” Twitter, June 8, 2013, 1:03 a.m., "
+        "https://twitter.com/petesouza/status/343207098986024960."
+    )
+    question = format_chicago_note(tweet("a", "Ann Lee", "5", "2020-01-02", "Why?"))
+    assert question == "Ann Lee (@a), “Why?” Twitter, January 2, 2020, https://twitter.com/a/status/5."
+
+
 def test_chicago_name_with_an_apostrophe_and_a_short_post() -> None:
     record = tweet(
         "ConanOBrien", "Conan O'Brien", "590940792967016448", "2015-04-22",
@@ -263,6 +279,10 @@ def test_a_deleted_post_is_cited_from_the_first_article_that_kept_a_copy() -> No
     assert format_chicago(DELETED).endswith(
         "Twitter, January 7, 2022. Post deleted; quoted in “Alpha: the Geneva talks,” News Example, "
         "January 8, 2022. https://news.example/alpha."
+    )
+    assert format_chicago_note(DELETED).endswith(
+        "Twitter, January 7, 2022, post deleted, quoted in “Alpha: the Geneva talks,” News Example, "
+        "January 8, 2022, https://news.example/alpha."
     )
     item = csl_item(DELETED)
     assert item["URL"] == item["archive_location"] == "https://news.example/alpha"

@@ -28,7 +28,7 @@ output_option = click.option(
     default="apa",
     show_default=True,
     help="Citation format: csl-json (CSL-JSON for Zotero and pandoc), apa (APA 7), mla (MLA 9), "
-    "chicago (Chicago 17 bibliography), bibtex (BibTeX @misc), ris (RIS).",
+    "chicago (Chicago 17 bibliography), chicago-note (Chicago 17 note), bibtex (BibTeX @misc), ris (RIS).",
 )
 @output_option
 @tz_option

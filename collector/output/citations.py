@@ -6,9 +6,9 @@ ingested_at, status) and `quoted`, as `db.sources.iter_sourced_posts` gives them
 
 The styles follow their guides' worked examples for a tweet (tests/test_cite.py holds them):
 APA 7 (apastyle.apa.org, "Twitter references"), MLA 9 (MLA Style Center and Purdue OWL) and
-Chicago 17 (14.209, the bibliography form). A post that an article showed as a tombstone (deleted,
-suspended, …) is cited from the archived copy: the first article that showed it, else the first
-that quoted it.
+Chicago 17 (14.209, the bibliography entry and the note). A post that an article showed as a
+tombstone (deleted, suspended, …) is cited from the archived copy: the first article that showed
+it, else the first that quoted it.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import urllib.parse
 from collections.abc import Callable, Iterable
 from typing import Any, TextIO
 
-FORMATS = ("csl-json", "apa", "mla", "chicago", "bibtex", "ris")
+FORMATS = ("csl-json", "apa", "mla", "chicago", "chicago-note", "bibtex", "ris")
 PLATFORM_NAMES = {
     "twitter": "Twitter",
     "bluesky": "Bluesky",
@@ -326,6 +326,33 @@ def format_chicago(post: Post, zone: dt.tzinfo = dt.UTC) -> str:
     return " ".join(parts)
 
 
+def format_chicago_note(post: Post, zone: dt.tzinfo = dt.UTC) -> str:
+    """A Chicago 17 note: Given Family (@handle), “Text,” Twitter, Month D, YYYY, time, URL."""
+    author = str(post.get("author_name") or "")
+    if post.get("handle"):
+        author = f"{author} (@{post['handle']})" if author else f"@{post['handle']}"
+    pieces = [author] if author else []
+    if text := _one_line(post.get("text")):
+        title = _chicago_title(_inner_quotes(text))
+        body = title.rstrip("’”").removesuffix(".")
+        closing = title[len(title.rstrip("’”")) :]
+        pieces.append(f"“{body}{closing}”" if body.endswith(("?", "!", "…")) else f"“{body},{closing}”")
+    pieces.append(platform_name(post))
+    if day := _local_day(post, zone):
+        pieces.append(_long_date(day))
+    if moment := _moment(post, zone):
+        pieces.append(_clock(moment))
+    copy = archive_copy(post)
+    if cites_copy(post) and copy:
+        pieces.append(f"post {post['status']}, quoted in {_quoted_in(copy, _long_date)}")
+    if link := _link(post):
+        pieces.append(link)
+    note = ""
+    for piece in pieces:  # a title closes with its own comma (or ? !) inside the quotes
+        note += piece if not note else (" " if note.endswith("”") else ", ") + piece
+    return _closed(note)
+
+
 # --- CSL-JSON ---------------------------------------------------------------------------------------
 
 
@@ -442,6 +469,7 @@ TEXT_STYLES: dict[str, Callable[[Post, dt.tzinfo], str]] = {
     "apa": format_apa,
     "mla": format_mla,
     "chicago": format_chicago,
+    "chicago-note": format_chicago_note,
 }
 
 
