@@ -15,17 +15,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from collector.cli import cli
-from collector.output.citations import (
-    csl_item,
-    format_apa,
-    format_bibtex,
-    format_chicago,
-    format_chicago_note,
-    format_mla,
-    format_ris,
-    person_name,
-    write_citations,
-)
+from collector.output.citations import csl_item, format_bibtex, format_ris, write_citations
+from collector.output.citing import person_name
+from collector.output.styles import format_apa, format_chicago, format_chicago_note, format_mla
 
 SCHEMA = json.loads((Path(__file__).parent / "data" / "csl-data.json").read_text(encoding="utf-8"))
 ARTICLE = {

@@ -16,7 +16,7 @@ import urllib.parse
 from collections.abc import Iterable
 from typing import Any, TextIO
 
-from collector.output.citations import MONTHS, platform_name
+from collector.output.citing import MONTHS, platform_name
 
 # Nothing may load: styles are the inline <style> only, and no script runs even if injected.
 CONTENT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any, TextIO
 from xml.sax.saxutils import escape
 
-from collector.output.citations import post_key
+from collector.output.citing import post_key
 from collector.output.export import escape_formula
 
 FORMATS = ("gexf", "graphml", "csv")
