@@ -427,6 +427,19 @@ def test_cite_a_post_shown_deleted_cites_the_copy(archive: str) -> None:
     assert item["custom"]["quoted_in"] == 2
 
 
+SUFFIXES = [("refs.bib", "@misc{"), ("refs.RIS", "TY  - ELEC"), ("refs.json", "[\n{"),
+            ("refs.txt", "McFaul, M. [@McFaul].")]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "start"), SUFFIXES)
+def test_cite_takes_the_format_from_the_file_suffix(
+    archive: str, tmp_path: Path, name: str, start: str
+) -> None:
+    result = run(archive, "cite", "-o", str(tmp_path / name))
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / name).read_text(encoding="utf-8").startswith(start)
+
+
 def test_cite_to_a_file_and_nothing_matching(archive: str, tmp_path: Path) -> None:
     target = tmp_path / "refs.ris"
     result = run(archive, "cite", "--format", "ris", "-o", str(target))

@@ -114,6 +114,17 @@ def test_a_quoted_post_outside_the_selection_is_a_node_of_its_own(archive: str) 
     assert {node for node, data in graph.nodes(data=True) if data["kind"] == "outlet"} == {ALPHA, BRAVO}
 
 
+def test_a_file_suffix_that_names_no_graph_format_is_refused(archive: str, tmp_path: Path) -> None:
+    result = run(archive, "graph", "-o", str(tmp_path / "quotes.txt"))
+    assert result.exit_code == 2 and not (tmp_path / "quotes.txt").exists()
+    assert (
+        "cannot tell a graph format from" in result.stderr
+        and "--format gexf, graphml or csv" in result.stderr
+    )
+    told = run(archive, "graph", "-o", str(tmp_path / "quotes.txt"), "--format", "graphml")
+    assert told.exit_code == 0 and nx.read_graphml(tmp_path / "quotes.txt").number_of_nodes() == 12
+
+
 def test_csv_edge_list_and_no_match(archive: str) -> None:
     result = run(archive, "graph", "--format", "csv", "--since", "2022-01-09")
     rows = list(csv.DictReader(io.StringIO(result.stdout, newline="")))

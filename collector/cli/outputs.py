@@ -5,6 +5,7 @@ writer in `collector.output`."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import PurePath
 
 import click
 
@@ -13,6 +14,19 @@ from collector.cli.options import SEARCH_SYNTAX, filter_options, tz_option
 from collector.output import cards, citations, graph
 from db.queries import Filters
 from db.sources import iter_sourced_posts
+
+# The formats told by -o FILE's suffix when --format is not given.
+CITE_SUFFIXES = {".json": "csl-json", ".bib": "bibtex", ".ris": "ris"}
+GRAPH_SUFFIXES = {".gexf": "gexf", ".graphml": "graphml", ".csv": "csv"}
+
+
+def _suffix(output: str | None) -> str:
+    return PurePath(output).suffix.lower() if output and output != "-" else ""
+
+
+def _suffix_format(output: str | None, formats: dict[str, str]) -> str | None:
+    return formats.get(_suffix(output))
+
 
 output_option = click.option(
     "--output", "-o", metavar="FILE", help="Write to FILE instead of stdout ('-' is stdout)."
@@ -25,15 +39,16 @@ output_option = click.option(
     "--format",
     "fmt",
     type=click.Choice(citations.FORMATS),
-    default="apa",
-    show_default=True,
     help="Citation format: csl-json (CSL-JSON for Zotero and pandoc), apa (APA 7), mla (MLA 9), "
-    "chicago (Chicago 17 bibliography), chicago-note (Chicago 17 note), bibtex (BibTeX @misc), ris (RIS).",
+    "chicago (Chicago 17 bibliography), chicago-note (Chicago 17 note), bibtex (BibTeX @misc), ris (RIS)  "
+    "[default: from FILE's suffix .json, .bib or .ris, else apa]",
 )
 @output_option
 @tz_option
 @click.pass_context
-def cite(ctx: click.Context, filters: Filters, fmt: str, output: str | None, tz: dt.tzinfo | None) -> None:
+def cite(
+    ctx: click.Context, filters: Filters, fmt: str | None, output: str | None, tz: dt.tzinfo | None
+) -> None:
     """Cite posts: APA, MLA, Chicago, CSL-JSON, BibTeX or RIS.
 
     A post an article showed as deleted (or suspended, withheld…) is cited from the copy the
@@ -42,8 +57,9 @@ def cite(ctx: click.Context, filters: Filters, fmt: str, output: str | None, tz:
     \b
     Examples:
         quotes cite --author mcfaul --format mla
-        quotes cite Geneva --format csl-json -o posts.json
+        quotes cite Geneva -o posts.json
     """
+    fmt = fmt or _suffix_format(output, CITE_SUFFIXES) or "apa"
     with reading(ctx, stream=True) as session, open_output(output) as out:
         count = citations.write_citations(iter_sourced_posts(session, filters), out, fmt, tz or dt.UTC)
     if not count:
@@ -105,8 +121,13 @@ def graph_command(ctx: click.Context, filters: Filters, fmt: str | None, output:
         quotes graph -o quotes.gexf
         quotes graph --since 2022-01-01 --format csv > edges.csv
     """
-    suffix = (output or "").rsplit(".", 1)[-1].lower() if output and "." in output else ""
-    fmt = fmt or (suffix if suffix in graph.FORMATS else "gexf")
+    if fmt is None:
+        fmt = _suffix_format(output, GRAPH_SUFFIXES)
+        if fmt is None and _suffix(output):
+            raise click.UsageError(
+                f"cannot tell a graph format from {output!r}: give --format gexf, graphml or csv"
+            )
+        fmt = fmt or "gexf"
     with reading(ctx, stream=True) as session, open_output(output) as out:
         made = graph.write_graph(iter_sourced_posts(session, filters), out, fmt)
     if not made.nodes:
