@@ -88,9 +88,10 @@ def expected_posts(mutation: str, page: GoldPage) -> list[dict[str, Any]]:
     gold holds as it is. With every class stripped (Readability, sanitize-html, nh3, bleach) a
     post stays recognisable only where its form is told by something else: a tweet blockquote's
     signature ("(@handle)" then its dated status link), a rendered iframe (src, data-tweet-id), an
-    AMP or widget tag name, note.com's `embedded-service`. A link-only blockquote is then a quoted
-    link; a Substack card, an `fb-post` div and other platforms' blockquotes are nothing but their
-    classes: those drop out by design.
+    AMP or widget tag name, note.com's `embedded-service`, a tombstone in x.com's or old
+    twitter.com's own markup (`data-testid` cells, `data-item-type` stream items). A link-only
+    blockquote is then a quoted link; a Substack card, an `fb-post` div and other platforms'
+    blockquotes are nothing but their classes: those drop out by design.
     """
     if mutation != "classes-all-stripped":
         return list(page.posts)
@@ -129,10 +130,26 @@ def survives_without_classes(post: dict[str, Any], markup: str) -> bool:
     ident = post.get("post_id")
     if not ident:
         return False
-    for node, values, rewritten in _attribute_index(markup):
+    index = _attribute_index(markup)
+    for node, values, rewritten in index:
         if ident in values and (not rewritten or _told_without_classes(node, post)):
             return True
-    return False
+    # A saved x.com status page: its own address names the post its first conversation cell
+    # shows, and the cell is told by its data-testid.
+    return (
+        bool(post.get("status"))
+        and any(ident in values and node.tag in ("link", "meta") for node, values, _ in index)
+        and any(_app_item(node) for node, _, _ in index)
+    )
+
+
+def _app_item(node: LexborNode) -> bool:
+    """An item of the platforms' own app markup, which carries no class to strip: an x.com
+    conversation cell or an old twitter.com stream item."""
+    return (
+        node.attributes.get("data-testid") == "cellInnerDiv"
+        or node.attributes.get("data-item-type") == "tweet"
+    )
 
 
 def _told_without_classes(holder: LexborNode, post: dict[str, Any]) -> bool:
@@ -146,6 +163,8 @@ def _told_without_classes(holder: LexborNode, post: dict[str, Any]) -> bool:
         node = node.parent
     if any((n.tag or "").startswith(WIDGET_TAGS) or "embedded-service" in n.attributes for n in chain):
         return True
+    if post.get("status") and any(_app_item(n) for n in chain):
+        return True  # a tombstone in the platform's own app markup, told by data attributes
     quote = next((n for n in chain if n.tag == "blockquote"), None)
     if post.get("platform") != "twitter" or holder.tag != "a" or quote is None:
         return False

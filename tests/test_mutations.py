@@ -4,8 +4,8 @@ A cheap subset of `python -m benchmarks.score_mutations`: every mutation over ou
 a few small real-world pages of different forms (old embed code, link-only, several tweets on a
 page, a rendered widget, a rendered Instagram frame, a Substack card page, a tricky negative).
 Each mutation must keep every expected post with every field; the expected posts are the gold's,
-but where stripping every class leaves a form nothing to be told by (`expected_posts`). The one
-miss allowed is the documented limit of the class-less form (docs/design-twitter.md).
+but where stripping every class leaves a form nothing to be told by (`expected_posts`). The misses
+allowed are documented limits, one per mutation (KNOWN_LIMITS, docs/design-twitter.md).
 """
 
 from __future__ import annotations
@@ -28,9 +28,18 @@ REAL_PAGES = frozenset(
         "tricky-phoronix-tweet-button",
     }
 )
-# Two embeds pasted one inside the other, both classes stripped: the outer blockquote holds the
-# inner one after its date link, so only the inner is read as a class-less tweet.
-KNOWN_LIMITS = frozenset({"fixture:twitter-wrapped-forms: missed twitter:1129040592930070530"})
+# The misses allowed, each the documented limit of one mutation's form (docs/design-twitter.md).
+KNOWN_LIMITS = {
+    # Two embeds pasted one inside the other, both classes stripped: the outer blockquote holds the
+    # inner one after its date link, so only the inner is read as a class-less tweet.
+    "classes-all-stripped": frozenset({"fixture:twitter-wrapped-forms: missed twitter:1129040592930070530"}),
+    # A TweetNotFound box holds no id: its post is named by the caption below it, a paragraph told
+    # from the article's own only by its class (`p.caption`); with the site's classes gone it is
+    # one more paragraph, and no post is invented from it.
+    "classes-site-stripped": frozenset(
+        {"fixture:tomb-react-tweet-not-found: missed twitter:1716239014625456128"}
+    ),
+}
 
 
 @pytest.fixture(scope="module")
@@ -48,9 +57,10 @@ def pages() -> list[GoldPage]:
 @pytest.mark.parametrize("mutation", sorted(MUTATIONS))
 def test_every_post_survives_the_mutation(mutation: str, pages: list[GoldPage]) -> None:
     score = score_mutation(mutation, pages)
-    unexpected = [miss for miss in score.misses if miss not in KNOWN_LIMITS]
+    allowed = KNOWN_LIMITS.get(mutation, frozenset())
+    unexpected = [miss for miss in score.misses if miss not in allowed]
     assert unexpected == []
-    assert score.gold > 0 and score.matched >= score.gold - len(KNOWN_LIMITS)
+    assert score.gold > 0 and score.matched >= score.gold - len(allowed)
 
 
 def test_tokens_render_back_to_the_same_page(pages: list[GoldPage]) -> None:

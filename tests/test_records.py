@@ -18,7 +18,7 @@ from conftest import REALWORLD_PAGES, needs_realworld
 
 from collector.cli import cli
 from collector.extract.clocks import LAST_PRE_SNOWFLAKE_ID
-from collector.values import RECORD_ADDED_KEYS, RECORD_KEYS
+from collector.values import RECORD_ADDED_KEYS, RECORD_KEYS, RECORD_MARK_KEYS
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 PAGE_SUFFIXES = (".html", ".txt", ".md")
@@ -40,7 +40,8 @@ def ingest(db: str, *pages: Path) -> None:
 
 
 def test_the_added_columns_come_after_the_first_release_columns_in_order() -> None:
-    assert RECORD_KEYS[-len(RECORD_ADDED_KEYS) :] == (
+    added = RECORD_KEYS[-len(RECORD_ADDED_KEYS) - len(RECORD_MARK_KEYS) : -len(RECORD_MARK_KEYS)]
+    assert added == (
         "date_source",
         "status",
         "media",
@@ -48,7 +49,9 @@ def test_the_added_columns_come_after_the_first_release_columns_in_order() -> No
         "first_quoted_at",
         "article_titles",
     )
-    assert RECORD_KEYS[: -len(RECORD_ADDED_KEYS)][-2:] == ("article_count", "article_urls")
+    assert RECORD_KEYS[-len(RECORD_MARK_KEYS) :] == ("tags", "note")
+    first_release = RECORD_KEYS[: -len(RECORD_ADDED_KEYS) - len(RECORD_MARK_KEYS)]
+    assert first_release[-2:] == ("article_count", "article_urls")
 
 
 def test_every_snowflake_post_of_the_fixtures_has_a_date(db_url: str) -> None:

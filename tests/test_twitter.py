@@ -445,3 +445,47 @@ def test_a_date_in_a_language_without_known_month_names_is_kept_as_shown() -> No
     html = CLASSIC.replace("March 21, 2006", "21 มีนาคม 2006")
     (post,) = extract_posts(html)
     assert (post.date_text, post.date) == ("21 มีนาคม 2006", None)
+
+
+REACT_TWEET = (
+    '<div class="react-tweet-theme tweet-container_root__a1"><article class="tweet-container_article__b2">'
+    '<div class="tweet-header_header__c3"><a href="https://x.com/ferry/status/1734455667788990011" '
+    'class="tweet-header_avatar__d4"><img alt="" src="https://pbs.twimg.com/x.jpg"></a>'
+    '<div class="tweet-header_author__e5"><a href="https://x.com/ferry" class="tweet-header_authorLink__f6">'
+    '<div class="tweet-header_authorLinkText__g7"><span title="Ferry Line">Ferry Line</span></div></a>'
+    '<div class="tweet-header_authorMeta__h8">'
+    '<a href="https://x.com/ferry" class="tweet-header_username__i9">'
+    '<span title="@ferry">@ferry</span></a></div></div></div>'
+    '<p class="tweet-body_root__j0" lang="en" dir="auto"><span>Timetable here: </span>'
+    '<a href="https://t.co/abc">example.com/t</a></p>'
+    '<div class="quoted-tweet-container_root__k1"><article class="quoted-tweet-container_article__l2">'
+    '<div class="quoted-tweet-header_header__m3"><div class="quoted-tweet-header_author__n4">'
+    '<div class="quoted-tweet-header_authorText__o5"><span title="Harbour">Harbour</span></div>'
+    '<div class="quoted-tweet-header_username__p6"><span title="@harbour">@harbour</span></div></div></div>'
+    '<p class="quoted-tweet-body_root__q7" lang="en">Night sailings end in May.</p></article></div>'
+    '<div class="tweet-info_info__r8"><a class="tweet-info-created-at_root__s9" '
+    'href="https://x.com/ferry/status/1734455667788990011"><time dateTime="2023-12-12T06:10:30.000Z">'
+    "6:10 AM · Dec 12, 2023</time></a></div></article></div>"
+)
+
+
+def test_react_tweet_card_gives_every_field_and_its_quoted_tweet() -> None:
+    [post] = extract_posts(f"<html><body><p>Before.</p>{REACT_TWEET}</body></html>")
+    assert (post.post_id, post.author_name, post.handle) == ("1734455667788990011", "Ferry Line", "ferry")
+    assert post.text == "Timetable here: example.com/t"
+    assert post.links == ("https://t.co/abc",)
+    assert (post.lang, post.date) == ("en", dt.date(2023, 12, 12))
+    assert post.quoted is not None
+    assert (post.quoted.author_name, post.quoted.handle, post.quoted.text) == (
+        "Harbour",
+        "harbour",
+        "Night sailings end in May.",
+    )
+
+
+def test_react_tweet_not_found_box_alone_is_no_live_post() -> None:
+    box = (
+        '<div class="react-tweet-theme tweet-container_root__a1"><article>'
+        '<div class="tweet-not-found_root__x"><h3>Tweet not found</h3></div></article></div>'
+    )
+    assert extract_posts(f"<html><body>{box}</body></html>") == []

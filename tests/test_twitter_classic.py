@@ -42,9 +42,7 @@ def test_fixture_pages_give_the_general_result() -> None:
 
 @needs_realworld
 def test_real_pages_give_the_general_result() -> None:
-    pairs = [
-        pair for page in realworld_pages() for pair in _accepted_and_general(page.read_bytes())
-    ]
+    pairs = [pair for page in realworld_pages() for pair in _accepted_and_general(page.read_bytes())]
     assert len(pairs) >= 30
     assert all(classic == general for classic, general in pairs)
 

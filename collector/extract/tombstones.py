@@ -91,10 +91,12 @@ BOX_SELECTOR = ", ".join(
         "div[data-testid='cellInnerDiv']",  # x.com conversation cell
         "div:is(.unavailable-box, .tweet-warning, .Tombstone, .tombstone)",  # Nitter, OldTwitter, twitter.com
         "div[class^='tweet-not-found']",  # react-tweet (CSS-module class: tweet-not-found_root__…)
+        ":is(li, div)[data-item-type='tweet']",  # an old twitter.com stream item, told without classes
     )
 )
 _BOX_CLASSES = frozenset({"unavailable-box", "tweet-warning", "Tombstone", "tombstone"})
 _CELL = "cellInnerDiv"
+_ITEM_TYPE = "data-item-type"
 # Byte markers for the page prefilter: pages holding such boxes hold one of these (X's "Learn
 # more" link, the boxes' own attribute values and class names). Values only, never an attribute's
 # name or quotes, which other tools write in other cases and quotes.
@@ -166,12 +168,25 @@ def _short_text(node: LexborNode) -> str | None:
 
 def is_box(node: LexborNode) -> bool:
     """A renderer's tombstone box (BOX_SELECTOR), told without a CSS query."""
+    if node.tag == "li" or (node.tag == "div" and attr(node, _ITEM_TYPE) == "tweet"):
+        return _is_bare_stream_item(node)
     if node.tag != "div":
         return False
     if attr(node, "data-testid") == _CELL:
         return True
     names = classes(node)
     return bool(_BOX_CLASSES.intersection(names)) or any(name.startswith("tweet-not-found") for name in names)
+
+
+def _is_bare_stream_item(node: LexborNode) -> bool:
+    """An old twitter.com stream item (`data-item-type="tweet"`) is a box when nothing else in it
+    is: its inner `Tombstone` box, where the classes are kept, stands for it. One holding a
+    tweet's text (a `lang` paragraph) is a live tweet, never a notice."""
+    if attr(node, _ITEM_TYPE) != "tweet":
+        return False
+    inner = node.traverse()
+    next(inner, None)  # the item itself
+    return not any((n.tag == "p" and attr(n, "lang")) or (n.tag == "div" and is_box(n)) for n in inner)
 
 
 def is_cell(node: LexborNode) -> bool:

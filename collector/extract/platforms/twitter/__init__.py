@@ -7,6 +7,7 @@ One module per embed form, and the candidate dispatched to it by its tag and cla
   `amp-twitter` / `bento-twitter`, Qiita's tweet frames;
 - `cards`: WordPress embed figures whose oEmbed failed, note.com figures, Substack tweet cards
   (web and email);
+- `renderers`: cards that sites render server-side with vercel/react-tweet;
 - `carriers`: other tools' own renderings: Discourse oneboxes, Ghost email cards, Medium's
   Embedly frames, s9e MediaEmbed frames;
 - `urls`: status URLs and ids, and the post every form builds from them.
@@ -35,6 +36,8 @@ from collector.extract.platforms.twitter.classic import (
 )
 from collector.extract.platforms.twitter.classless import SELECTOR as CLASSLESS_SELECTOR
 from collector.extract.platforms.twitter.classless import SHAPE_MARKERS, parse_classless
+from collector.extract.platforms.twitter.renderers import ROOT_CLASS as REACT_TWEET
+from collector.extract.platforms.twitter.renderers import parse_react_tweet
 from collector.extract.platforms.twitter.urls import PLATFORM, TWEET_BLOCKQUOTES, status_parts
 from collector.extract.platforms.twitter.widgets import parse_amp, parse_widget
 from collector.values import Post
@@ -45,7 +48,7 @@ SELECTOR = ", ".join(
     (
         "blockquote:is(.twitter-tweet, .twitter-video)",
         CLASSLESS_SELECTOR,
-        "div:is(.twitter-tweet, .tweet, .twitter-embed)",
+        "div:is(.twitter-tweet, .tweet, .twitter-embed, .react-tweet-theme)",
         "iframe:is([data-tweet-id], [id^='twitter-widget-'], [data-s9e-mediaembed='twitter'], "
         f"[src*='{EMBEDLY_PATH}'], [data-src*='{EMBEDLY_PATH}'])",
         "aside.twitterstatus",
@@ -72,6 +75,7 @@ MARKERS = (
     b"kg-twitter-card",
     b"schema=twitter",
     b"twitter.min.html",
+    b"react-tweet-theme",
 )
 
 
@@ -93,6 +97,8 @@ def parse_node(node: LexborNode) -> list[Post]:
         return parse_amp(node)
     if tag == "figure":
         return parse_figure(node)
+    if tag == "div" and REACT_TWEET in names:
+        return parse_react_tweet(node)
     if tag == "div" and ("tweet" in names or "twitter-embed" in names):
         return parse_card(node)
     if tag == "aside":

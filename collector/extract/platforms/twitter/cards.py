@@ -28,7 +28,7 @@ API_DATE_FORMAT = "%a %b %d %H:%M:%S %z %Y"
 # Embeds a wrapping figure may hold, each its own candidate: the embed forms, Substack's cards,
 # the carriers of other tools (carriers.py).
 CARD_FORMS_INSIDE = (
-    f"{TWEET_FORMS_INSIDE}, div:is(.tweet, .twitter-tweet, .twitter-embed), "
+    f"{TWEET_FORMS_INSIDE}, div:is(.tweet, .twitter-tweet, .twitter-embed, .react-tweet-theme), "
     "aside.twitterstatus, table.kg-twitter-card"
 )
 # Where a quoted tweet sits inside a card (Substack's quote card, a onebox's `div.quoted`).
