@@ -376,6 +376,12 @@ def iter_records(session: Session, filters: Filters, *, with_ids: bool = False) 
             yield record
 
 
+def iter_row_records(session: Session, filters: Filters) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(internal id, export record) of each matching post, streamed like `iter_records`."""
+    for columns, row_ids in _batches(session, filters):
+        yield from zip(row_ids, map(to_record, zip(*columns, strict=True)), strict=True)
+
+
 def find_post(session: Session, ref: str) -> PostDetail | None:
     """A post by platform id, post URL, or internal id, with the articles that quoted it."""
     row_id = find_post_id(session, ref)

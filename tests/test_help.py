@@ -30,6 +30,7 @@ def test_the_contract_commands_exist() -> None:
     names = {" ".join(path) for path, _ in COMMANDS}
     expected = {"ingest", "search", "export", "show", "authors", "articles", "stats", "db upgrade"}
     expected |= {"tag", "untag", "note", "tags", "forget", "evidence", "verify", "serve"}
+    expected |= {"cite", "cards", "graph"}
     assert expected <= names
 
 
@@ -86,6 +87,7 @@ def test_version() -> None:
 def test_every_format_option_names_exactly_its_choices(path: tuple[str, ...], command: click.Command) -> None:
     """`show --format` once offered "a table ... csv/json/jsonl" while taking text and json."""
     known = {"table", "text", "csv", "json", "jsonl", "xlsx"}
+    known |= {"csl-json", "apa", "mla", "chicago", "chicago-note", "bibtex", "ris", "gexf", "graphml"}
     for param in command.params:
         if isinstance(param, click.Option) and param.name == "fmt" and isinstance(param.type, click.Choice):
             words = set((param.help or "").replace(",", " ").replace("(", " ").split())

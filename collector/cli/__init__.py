@@ -24,6 +24,7 @@ from collector.cli.forget import forget
 from collector.cli.ingest import ingest_command
 from collector.cli.listing import articles, authors, export_command, search, show, stats
 from collector.cli.marks import note, tag, tags, untag
+from collector.cli.outputs import cards_command, cite, graph_command
 from collector.cli.schema import db_group
 from collector.cli.serve import serve
 from collector.output import terminal
@@ -73,7 +74,8 @@ def cli(ctx: click.Context, db_value: str) -> None:
 
 
 COMMANDS = (ingest_command, search, export_command, show, authors, articles, stats)
-for command in (*COMMANDS, tag, untag, note, tags, forget, evidence_command, verify, serve, db_group):
+OUTPUTS = (cite, cards_command, graph_command, evidence_command, verify, serve)
+for command in (*COMMANDS, tag, untag, note, tags, forget, *OUTPUTS, db_group):
     cli.add_command(command)
 
 
