@@ -21,8 +21,8 @@ from pathlib import Path
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from collector.extract import extract_page
-from collector.extract.page import COMBINED_SELECTOR, has_markers, parse_candidate, wrapped_markup
+from collector.extract import extract_page, has_markers
+from collector.extract.page import COMBINED_SELECTOR, parse_candidate, wrapped_markup
 from collector.extract.tombstones import is_box
 
 REPO = Path(__file__).resolve().parents[1]
