@@ -12,10 +12,13 @@ import re
 from collections.abc import Iterator
 from urllib.parse import urljoin, urlsplit
 
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from collector.extract.guards import check_nesting
 from collector.values import ArticleMeta
+
+# What the head's elements are read from: a parse of the head alone, or the page's <head>.
+Head = LexborHTMLParser | LexborNode
 
 # The head ends at </head>; a page without one gets this much parsed as its head.
 HEAD_SCAN_CHARS = 400_000
@@ -40,6 +43,14 @@ JSON_LD_PUBLISHED = re.compile(r'datePublished\\?"\s*:\s*\\?"([^"\\]{4,64})')
 TIME_DATETIME = re.compile(r"<time\b[^<>]*?\bdatetime\s*=\s*[\"']?([^\"'>\s]{4,64})")
 PUBLISHED_TIME_TAG = re.compile(r"<time\b[^<>]*?(?:itemprop\s*=\s*[\"']?datePublished|\bpubdate\b)[^<>]*>")
 DATETIME_ATTR = re.compile(r"\bdatetime\s*=\s*[\"']?([^\"'>\s]{4,64})", re.IGNORECASE)
+
+# Reusing the page's tree for the head (`_reused_head`): the tags metadata reads, as the
+# tokenizer starts them, and the checks around the cut at </head> (HTML's whitespace is ASCII).
+HEAD_READ_SELECTOR = "meta, link, title"
+HEAD_READ_TAG = re.compile(r"<(?:meta|link|title)[\t\n\f\r />]", re.IGNORECASE | re.ASCII)
+TITLE_TAG = re.compile(r"<(/?)title[\t\n\f\r />]", re.IGNORECASE | re.ASCII)
+CLOSED_TAG_THEN_SPACE = re.compile(r"<[^<>]*>[\t\n\f\r ]*")
+BODY_OPEN = re.compile(r"<body[\t\n\f\r />]", re.IGNORECASE | re.ASCII)
 
 CANONICAL_SELECTOR = "link[rel]"
 # <meta> keys, best first, whichever of property/name/itemprop names them. Cleaned copies of pages
@@ -78,20 +89,23 @@ TEXT_URL_LINE = re.compile(
 )
 
 
-def extract_metadata(page: str) -> ArticleMeta:
-    """Title, canonical URL, site name, published date and saved-from URL of an HTML page."""
+def extract_metadata(page: str, *, tree: LexborHTMLParser | None = None) -> ArticleMeta:
+    """Title, canonical URL, site name, published date and saved-from URL of an HTML page.
+
+    `tree`: the whole page already parsed (the posts' parse). Its `<head>` is read when it is
+    certain to hold exactly what a parse of the head alone would (see `_reused_head`); otherwise
+    the head is parsed on its own, as without `tree`.
+    """
     saved_from = _saved_from(page[:SAVED_COMMENT_CHARS])
-    head = _head(page)
-    check_nesting(head)  # the head alone may be 400,000 characters of nested elements
-    tree = LexborHTMLParser(head)
-    metas = _meta_values(tree)
+    head_tree = _head_tree(page, tree)
+    metas = _meta_values(head_tree)
     page_url = _first(metas, URL_KEYS)
     base = page_url or saved_from
     site_name, author = _first(metas, SITE_KEYS), _meta_author(metas)
     json_ld = _json_ld_at(page, needed=site_name is None or author is None)
     return ArticleMeta(
-        title=_title(tree, metas),
-        canonical_url=_absolute(_canonical_href(tree), base) or _absolute(page_url, saved_from),
+        title=_title(head_tree, metas),
+        canonical_url=_absolute(_canonical_href(head_tree), base) or _absolute(page_url, saved_from),
         site_name=site_name or _json_ld(JSON_LD_PUBLISHER, page, json_ld),
         published=_published(metas, page),
         saved_from=saved_from,
@@ -135,9 +149,53 @@ def text_metadata(text: str) -> ArticleMeta:
     return ArticleMeta(title=title[:MAX_TITLE_CHARS] if title else None, saved_from=url)
 
 
-def _head(page: str) -> str:
-    end = HEAD_END.search(page, 0, HEAD_SCAN_CHARS)
+def _head_tree(page: str, tree: LexborHTMLParser | None) -> Head:
+    """What the head's <meta>, <link> and <title> are read from: the page's own tree's <head>
+    when it holds what the head parsed alone would, else a parse of the head alone."""
+    end = _head_end(page)
+    if tree is not None and end is not None and (reused := _reused_head(page, end, tree)) is not None:
+        return reused
+    head = _head(page, end)
+    check_nesting(head)  # the head alone may be 400,000 characters of nested elements
+    return LexborHTMLParser(head)
+
+
+def _head_end(page: str) -> re.Match[str] | None:
+    return HEAD_END.search(page, 0, HEAD_SCAN_CHARS)
+
+
+def _head(page: str, end: re.Match[str] | None = None) -> str:
+    """The page up to its first </head> within HEAD_SCAN_CHARS (`end`, when already found), else
+    its first HEAD_FALLBACK_CHARS."""
+    end = end or _head_end(page)
     return page[: end.end()] if end else page[:HEAD_FALLBACK_CHARS]
+
+
+def _reused_head(page: str, end: re.Match[str], tree: LexborHTMLParser) -> LexborNode | None:
+    """The whole page's <head>, when its <meta>, <link> and <title> elements are exactly those a
+    parse of `page[:end]` (the head alone) finds, with the same attributes and text; else None.
+
+    Parsing is streaming: the same prefix gives the same elements, except for what the cut at
+    `</head>` leaves unfinished. So the reuse is refused when the cut may leave a read element
+    unfinished (inside a tag, or inside an open <title>), when an element could reach the head
+    from past the cut (anything but `<body` comes next), and unless every `<meta`, `<link` and
+    `<title` written before the cut is one of the head's elements of those names (none in a
+    comment or script, none moved to the body by stray body markup): docs/design-perf.md.
+    """
+    head = tree.head
+    if head is None:
+        return None
+    before = page.rfind("<", 0, end.start())
+    if before >= 0 and not CLOSED_TAG_THEN_SPACE.fullmatch(page, before, end.start()):
+        return None
+    titles = TITLE_TAG.findall(page, 0, end.start())
+    if titles and not titles[-1]:  # the last title tag before the cut opens one
+        return None
+    after = page.find("<", end.end())
+    if after < 0 or not BODY_OPEN.match(page, after):
+        return None
+    written = len(HEAD_READ_TAG.findall(page, 0, end.end()))
+    return head if len(head.css(HEAD_READ_SELECTOR)) == written else None
 
 
 def _saved_from(top: str) -> str | None:
@@ -145,7 +203,7 @@ def _saved_from(top: str) -> str | None:
     return _absolute(match.group(1), None) if match else None
 
 
-def _title(tree: LexborHTMLParser, metas: dict[str, str]) -> str | None:
+def _title(tree: Head, metas: dict[str, str]) -> str | None:
     """og:title first: it is the headline without the " | Site name" most <title>s carry."""
     title = _first(metas, TITLE_KEYS)
     if title is None:
@@ -154,7 +212,7 @@ def _title(tree: LexborHTMLParser, metas: dict[str, str]) -> str | None:
     return title[:MAX_TITLE_CHARS] if title else None
 
 
-def _canonical_href(tree: LexborHTMLParser) -> str | None:
+def _canonical_href(tree: Head) -> str | None:
     for node in tree.css(CANONICAL_SELECTOR):
         rel = (node.attributes.get("rel") or "").lower().split()
         if "canonical" in rel:
@@ -162,7 +220,7 @@ def _canonical_href(tree: LexborHTMLParser) -> str | None:
     return None
 
 
-def _meta_values(tree: LexborHTMLParser) -> dict[str, str]:
+def _meta_values(tree: Head) -> dict[str, str]:
     """Each <meta> key read here (lowercased) with its first non-empty value.
 
     A page has ~30 <meta>s, most of them keys nobody reads (viewport, twitter:card...): their

@@ -284,9 +284,12 @@ def extract_page(
     if kind == "markdown":
         clip = extract_markdown(page)
         return Extraction(meta=clip.meta, appearances=tuple(_with_embed_code(page, list(clip.appearances))))
-    return Extraction(
-        meta=extract_metadata(page), appearances=tuple(extract_appearances(page if utf8 is None else utf8))
-    )
+    html = page if utf8 is None else utf8
+    if not has_markers(html) or is_xml(html):
+        return Extraction(meta=extract_metadata(page), appearances=tuple(extract_appearances(html)))
+    # One parse for both: the posts' tree, whose <head> the metadata reads when it can.
+    tree = _parse(html)
+    return Extraction(meta=extract_metadata(page, tree=tree), appearances=tuple(find_appearances(tree)))
 
 
 def extract_appearances(html: str | bytes) -> list[Appearance]:
