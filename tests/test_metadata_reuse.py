@@ -1,4 +1,4 @@
-"""Metadata read from the page's own parse gives what a parse of the head alone gives.
+"""Metadata read from the page's own parse (and its bytes) gives what the head parsed alone gives.
 
 `extract_metadata(page, tree=...)` reads the whole page's `<head>` instead of parsing the head
 again, only when that head is certain to hold what the head parsed alone would. Held here on every
@@ -24,7 +24,13 @@ HEAD = '<html><head><title>The title</title><meta property="og:site_name" conten
 
 
 def both_ways(page: str) -> None:
-    assert extract_metadata(page, tree=LexborHTMLParser(page)) == extract_metadata(page)
+    """The page's metadata as the head parsed alone gives it, from the page's tree, and with the
+    page's UTF-8 bytes ruling out the body-wide searches' literals."""
+    alone = extract_metadata(page)
+    utf8 = page.encode("utf-8", "surrogatepass")
+    assert extract_metadata(page, tree=LexborHTMLParser(page)) == alone
+    assert extract_metadata(page, tree=LexborHTMLParser(utf8), utf8=utf8) == alone
+    assert extract_metadata(page, utf8=utf8) == alone
 
 
 def reused(page: str) -> bool:
@@ -105,6 +111,9 @@ PIECES = st.sampled_from(
         "<noscript>",
         "</noscript>",
         "<br>",
+        '<time datetime="2021-02-03">',
+        '<time itemprop="datePublished" datetime="2022-03-04">',
+        '<script type="application/ld+json">{"datePublished": "2020-01-02", "author": {"name": "J"}}',
         "<",
         ">",
         '"',

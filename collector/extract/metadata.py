@@ -37,6 +37,9 @@ SINGLEFILE_URL = re.compile(
 # JSON-LD, also when escaped inside a script's string (Substack, Next.js state). These body-wide
 # patterns start with a case-sensitive literal so the regex engine can skip ahead quickly: <time>
 # is an HTML5 element, written in lower case in practice.
+JSON_LD_TYPE = "application/ld+json"
+JSON_LD_DATE = "datePublished"
+TIME_TAG = "<time"
 JSON_LD_PUBLISHED = re.compile(r'datePublished\\?"\s*:\s*\\?"([^"\\]{4,64})')
 # A tag's attributes are read up to the next `<` as well as `>`: "<time" a hundred thousand times
 # without a ">" made each search run to the end of the body (quadratic).
@@ -89,25 +92,30 @@ TEXT_URL_LINE = re.compile(
 )
 
 
-def extract_metadata(page: str, *, tree: LexborHTMLParser | None = None) -> ArticleMeta:
+def extract_metadata(
+    page: str, *, tree: LexborHTMLParser | None = None, utf8: bytes | None = None
+) -> ArticleMeta:
     """Title, canonical URL, site name, published date and saved-from URL of an HTML page.
 
     `tree`: the whole page already parsed (the posts' parse). Its `<head>` is read when it is
     certain to hold exactly what a parse of the head alone would (see `_reused_head`); otherwise
-    the head is parsed on its own, as without `tree`.
+    the head is parsed on its own, as without `tree`. `utf8`: the page's UTF-8 bytes, when at
+    hand: the body-wide searches first ask them whether their literal occurs at all (a byte
+    search runs several times faster than one in text beyond Latin-1, and most pages lack some).
     """
+    body = _Body(page, utf8)
     saved_from = _saved_from(page[:SAVED_COMMENT_CHARS])
     head_tree = _head_tree(page, tree)
     metas = _meta_values(head_tree)
     page_url = _first(metas, URL_KEYS)
     base = page_url or saved_from
     site_name, author = _first(metas, SITE_KEYS), _meta_author(metas)
-    json_ld = _json_ld_at(page, needed=site_name is None or author is None)
+    json_ld = _json_ld_at(body, needed=site_name is None or author is None)
     return ArticleMeta(
         title=_title(head_tree, metas),
         canonical_url=_absolute(_canonical_href(head_tree), base) or _absolute(page_url, saved_from),
         site_name=site_name or _json_ld(JSON_LD_PUBLISHER, page, json_ld),
-        published=_published(metas, page),
+        published=_published(metas, body),
         saved_from=saved_from,
         author=author or _byline(_json_ld(JSON_LD_AUTHOR, page, json_ld)),
     )
@@ -122,9 +130,23 @@ def _meta_author(metas: dict[str, str]) -> str | None:
     return None
 
 
-def _json_ld_at(page: str, needed: bool) -> int:
+class _Body:
+    """The page's text for the body-wide searches, and its UTF-8 bytes to rule literals out."""
+
+    def __init__(self, page: str, utf8: bytes | None) -> None:
+        self.page, self.utf8 = page, utf8
+
+    def lacks(self, literal: str) -> bool:
+        """True when the page certainly holds no `literal` (ASCII): its bytes lack it. A literal
+        the bytes hold may still lie past the scan's bound, which the text search then checks."""
+        return self.utf8 is not None and literal.encode() not in self.utf8
+
+
+def _json_ld_at(body: _Body, needed: bool) -> int:
     """Where the page's JSON-LD starts (-1: none, or not needed)."""
-    return page.find("application/ld+json", 0, BODY_SCAN_CHARS) if needed else -1
+    if not needed or body.lacks(JSON_LD_TYPE):
+        return -1
+    return body.page.find(JSON_LD_TYPE, 0, BODY_SCAN_CHARS)
 
 
 def _json_ld(pattern: re.Pattern[str], page: str, at: int) -> str | None:
@@ -251,21 +273,23 @@ def _first(metas: dict[str, str], keys: tuple[str, ...]) -> str | None:
     return next((metas[key] for key in keys if key in metas), None)
 
 
-def _published(metas: dict[str, str], page: str) -> str | None:
+def _published(metas: dict[str, str], body: _Body) -> str | None:
     """The head's article:published_time, else JSON-LD datePublished, else a <time datetime>."""
     value = _first(metas, PUBLISHED_KEYS)
     if value is None:
-        value = _body_date(page[:BODY_SCAN_CHARS])
+        value = _body_date(body.page[:BODY_SCAN_CHARS], body)
     return _iso_date(value) if value else None
 
 
-def _body_date(body: str) -> str | None:
+def _body_date(text: str, body: _Body | None = None) -> str | None:
+    """The first JSON-LD datePublished in `text`, else its published <time>'s, else any <time>'s."""
+    gates = body or _Body(text, None)
     # str.find skips to the pattern's leading literal twice as fast as the regex engine does.
-    at = body.find("datePublished")
-    match = JSON_LD_PUBLISHED.search(body, at) if at >= 0 else None
-    if match is None:
-        tagged = PUBLISHED_TIME_TAG.search(body)
-        match = DATETIME_ATTR.search(tagged.group(0)) if tagged else TIME_DATETIME.search(body)
+    at = -1 if gates.lacks(JSON_LD_DATE) else text.find(JSON_LD_DATE)
+    match = JSON_LD_PUBLISHED.search(text, at) if at >= 0 else None
+    if match is None and not gates.lacks(TIME_TAG):  # both <time> patterns start with it
+        tagged = PUBLISHED_TIME_TAG.search(text)
+        match = DATETIME_ATTR.search(tagged.group(0)) if tagged else TIME_DATETIME.search(text)
     return match.group(1) if match else None
 
 

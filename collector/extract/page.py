@@ -286,10 +286,12 @@ def extract_page(
         return Extraction(meta=clip.meta, appearances=tuple(_with_embed_code(page, list(clip.appearances))))
     html = page if utf8 is None else utf8
     if not has_markers(html) or is_xml(html):
-        return Extraction(meta=extract_metadata(page), appearances=tuple(extract_appearances(html)))
+        meta = extract_metadata(page, utf8=utf8)
+        return Extraction(meta=meta, appearances=tuple(extract_appearances(html)))
     # One parse for both: the posts' tree, whose <head> the metadata reads when it can.
     tree = _parse(html)
-    return Extraction(meta=extract_metadata(page, tree=tree), appearances=tuple(find_appearances(tree)))
+    meta = extract_metadata(page, tree=tree, utf8=utf8)
+    return Extraction(meta=meta, appearances=tuple(find_appearances(tree)))
 
 
 def extract_appearances(html: str | bytes) -> list[Appearance]:
