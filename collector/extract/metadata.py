@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -251,7 +250,7 @@ def _meta_values(tree: Head) -> dict[str, str]:
     values: dict[str, str] = {}
     for node in tree.css("meta"):
         attributes = node.attributes
-        keys = [key for key in _meta_keys(attributes) if key in READ_KEYS]
+        keys = _read_keys(attributes)
         if not keys:
             continue
         value = _clean(next((attributes[a] for a in META_VALUE_ATTRS if attributes.get(a)), None))
@@ -262,11 +261,15 @@ def _meta_values(tree: Head) -> dict[str, str]:
     return values
 
 
-def _meta_keys(attributes: dict[str, str | None]) -> Iterator[str]:
+def _read_keys(attributes: dict[str, str | None]) -> list[str]:
+    """The keys read here that a <meta> names (a plain loop: it runs for every <meta> of every
+    page, and a generator per <meta> cost a quarter of the metadata's time)."""
+    keys = []
     for attribute in META_KEY_ATTRS:
         key = attributes.get(attribute)
-        if key:
-            yield key.strip().lower()
+        if key and (key := key.strip().lower()) in READ_KEYS:
+            keys.append(key)
+    return keys
 
 
 def _first(metas: dict[str, str], keys: tuple[str, ...]) -> str | None:

@@ -285,9 +285,13 @@ def extract_page(
         clip = extract_markdown(page)
         return Extraction(meta=clip.meta, appearances=tuple(_with_embed_code(page, list(clip.appearances))))
     html = page if utf8 is None else utf8
-    if not has_markers(html) or is_xml(html):
+    if not has_markers(html):  # most pages of a crawl: nothing parsed but the head
+        return Extraction(meta=extract_metadata(page, utf8=utf8), appearances=())
+    if is_xml(html):
         meta = extract_metadata(page, utf8=utf8)
-        return Extraction(meta=meta, appearances=tuple(extract_appearances(html)))
+        return Extraction(
+            meta=meta, appearances=tuple(find_appearances(_parse(unwrap_cdata(html)), feed=True))
+        )
     # One parse for both: the posts' tree, whose <head> the metadata reads when it can.
     tree = _parse(html)
     meta = extract_metadata(page, tree=tree, utf8=utf8)
