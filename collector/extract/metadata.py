@@ -49,8 +49,7 @@ DATETIME_ATTR = re.compile(r"\bdatetime\s*=\s*[\"']?([^\"'>\s]{4,64})", re.IGNOR
 # Reusing the page's tree for the head (`_reused_head`): the tags metadata reads, as the
 # tokenizer starts them, and the checks around the cut at </head> (HTML's whitespace is ASCII).
 HEAD_READ_SELECTOR = "meta, link, title"
-HEAD_READ_TAG = re.compile(r"<(?:meta|link|title)[\t\n\f\r />]", re.IGNORECASE | re.ASCII)
-TITLE_TAG = re.compile(r"<(/?)title[\t\n\f\r />]", re.IGNORECASE | re.ASCII)
+HEAD_READ_TAG = re.compile(r"<(/?)(meta|link|title)[\t\n\f\r />]", re.IGNORECASE | re.ASCII)
 CLOSED_TAG_THEN_SPACE = re.compile(r"<[^<>]*>[\t\n\f\r ]*")
 BODY_OPEN = re.compile(r"<body[\t\n\f\r />]", re.IGNORECASE | re.ASCII)
 
@@ -209,13 +208,14 @@ def _reused_head(page: str, end: re.Match[str], tree: LexborHTMLParser) -> Lexbo
     before = page.rfind("<", 0, end.start())
     if before >= 0 and not CLOSED_TAG_THEN_SPACE.fullmatch(page, before, end.start()):
         return None
-    titles = TITLE_TAG.findall(page, 0, end.start())
-    if titles and not titles[-1]:  # the last title tag before the cut opens one
-        return None
     after = page.find("<", end.end())
     if after < 0 or not BODY_OPEN.match(page, after):
         return None
-    written = len(HEAD_READ_TAG.findall(page, 0, end.end()))
+    tags = HEAD_READ_TAG.findall(page, 0, end.start())  # (closing "/" or "", name), one pass
+    titles = [closing for closing, name in tags if name.lower() == "title"]
+    if titles and not titles[-1]:  # the last title tag before the cut opens one
+        return None
+    written = sum(1 for closing, _ in tags if not closing)
     return head if len(head.css(HEAD_READ_SELECTOR)) == written else None
 
 
