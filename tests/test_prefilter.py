@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from conftest import ROOT, needs_realworld, realworld_pages
@@ -166,3 +167,12 @@ def test_without_hyperscan_the_pure_python_prefilter_is_chosen(monkeypatch: pyte
 def test_hyperscan_is_the_default_where_it_imports(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(PREFILTER_ENV, raising=False)
     assert isinstance(select_prefilter(), prefilter_module.HyperscanPrefilter)
+
+
+@needs_hyperscan
+def test_threads_scan_at_once() -> None:
+    fast = select_prefilter("hyperscan")
+    pages = [FILLER * 20 + marker + FILLER for marker in MARKERS] + [FILLER * 20] * len(MARKERS)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(fast, pages * 20))
+    assert answers == [python_has_markers(page) for page in pages * 20]

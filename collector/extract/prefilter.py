@@ -21,6 +21,7 @@ default hyperscan is used when it imports.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from typing import AnyStr
 
@@ -104,6 +105,9 @@ class HyperscanPrefilter:
                     self._spelling[len(patterns)] = (form_index, marker_index)
                     patterns.append(spelling)
         self._markers = len(MARKERS)
+        # Scratch space may serve one scan at a time: one per thread that scans.
+        self._scratch = threading.local()
+        self._new_scratch = hyperscan.Scratch
         self._database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
         self._database.compile(
             # Literal mode: a marker's bytes are matched as they are, "." and "/" included.
@@ -127,8 +131,11 @@ class HyperscanPrefilter:
             seen.add(spelling[pattern])
             return False
 
+        scratch = getattr(self._scratch, "space", None)
+        if scratch is None:
+            scratch = self._scratch.space = self._new_scratch(self._database)
         try:
-            self._database.scan(raw, match_event_handler=on_match)
+            self._database.scan(raw, match_event_handler=on_match, scratch=scratch)
         except self._stopped:
             return True
         return any(
