@@ -35,7 +35,8 @@ from selectolax.lexbor import LexborHTMLParser
 
 import collector.extract.page as extract_module
 from benchmarks.reference import reference_posts
-from collector.extract.page import COMBINED_SELECTOR, extract_posts, find_posts, has_markers
+from collector.extract import has_markers
+from collector.extract.page import COMBINED_SELECTOR, extract_posts, find_posts
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -32,7 +32,8 @@ from pathlib import Path
 
 from selectolax.lexbor import LexborHTMLParser
 
-from collector.extract.page import COMBINED_SELECTOR, extract_posts, has_markers
+from collector.extract import has_markers
+from collector.extract.page import COMBINED_SELECTOR, extract_posts
 
 REPO = Path(__file__).resolve().parents[1]
 

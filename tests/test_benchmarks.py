@@ -166,3 +166,19 @@ def test_bench_evidence_finds_every_appearance_again() -> None:
     assert counts is not None, out
     assert counts[1] == counts[2]
     assert "ratio" in out
+
+
+def test_bench_crawl_prints_every_target_and_the_identity_checks() -> None:
+    out = run("bench_crawl", "--pages", "12", "--repeats", "1", "--bs4-every", "4")
+    targets = [line for line in out.splitlines() if line.startswith("target ")]
+    assert len(targets) == 5
+    identity = next(line for line in out.splitlines() if line.startswith("identity:"))
+    distinct = re.search(r"(\d+)/(\d+) distinct pages", identity)
+    assert distinct is not None and distinct.group(1) == distinct.group(2)
+    assert "0 of 12 pages differ" in identity
+
+
+def test_bench_loading_times_each_stage_on_a_corpus(corpus: Path) -> None:
+    out = run("bench_loading", "--corpus", str(corpus), "--repeats", "1")
+    assert f"dense corpus: {SMOKE_PAGES} pages" in out
+    assert "| loading + metadata |" in out

@@ -19,7 +19,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from collector.output import export, terminal, xlsx
+from collector.output import export, terminal
 from collector.values import RECORD_KEYS
 from db.engine import (
     SchemaOutOfDate,
@@ -141,6 +141,9 @@ def write_export(
             batches = iter_column_batches(session, filters)
             return export.write_columns(batches, out, fmt, RECORD_KEYS, options)
     assert output is not None
+    # XlsxWriter takes ~0.15 s to import: loaded for workbooks only, not by every `quotes` run.
+    from collector.output import xlsx
+
     try:
         with reading(ctx, stream=True) as session, export.atomic_file(output, binary=True) as out:
             report = xlsx.write_xlsx_columns(iter_column_batches(session, filters), out, RECORD_KEYS)

@@ -5,6 +5,7 @@ plain-text signatures in `signatures`, page metadata in `metadata`, and the shar
 text, dates and the platforms' id clocks beside them.
 """
 
-from collector.extract.page import extract_page, extract_posts, find_posts, has_markers
+from collector.extract.page import extract_page, extract_posts, find_posts
+from collector.extract.prefilter import has_markers
 
 __all__ = ["extract_page", "extract_posts", "find_posts", "has_markers"]

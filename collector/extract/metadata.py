@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from urllib.parse import urljoin, urlsplit
 
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from collector.extract.guards import check_nesting
 from collector.values import ArticleMeta
+
+# What the head's elements are read from: a parse of the head alone, or the page's <head>.
+Head = LexborHTMLParser | LexborNode
 
 # The head ends at </head>; a page without one gets this much parsed as its head.
 HEAD_SCAN_CHARS = 400_000
@@ -34,12 +36,22 @@ SINGLEFILE_URL = re.compile(
 # JSON-LD, also when escaped inside a script's string (Substack, Next.js state). These body-wide
 # patterns start with a case-sensitive literal so the regex engine can skip ahead quickly: <time>
 # is an HTML5 element, written in lower case in practice.
+JSON_LD_TYPE = "application/ld+json"
+JSON_LD_DATE = "datePublished"
+TIME_TAG = "<time"
 JSON_LD_PUBLISHED = re.compile(r'datePublished\\?"\s*:\s*\\?"([^"\\]{4,64})')
 # A tag's attributes are read up to the next `<` as well as `>`: "<time" a hundred thousand times
 # without a ">" made each search run to the end of the body (quadratic).
 TIME_DATETIME = re.compile(r"<time\b[^<>]*?\bdatetime\s*=\s*[\"']?([^\"'>\s]{4,64})")
 PUBLISHED_TIME_TAG = re.compile(r"<time\b[^<>]*?(?:itemprop\s*=\s*[\"']?datePublished|\bpubdate\b)[^<>]*>")
 DATETIME_ATTR = re.compile(r"\bdatetime\s*=\s*[\"']?([^\"'>\s]{4,64})", re.IGNORECASE)
+
+# Reusing the page's tree for the head (`_reused_head`): the tags metadata reads, as the
+# tokenizer starts them, and the checks around the cut at </head> (HTML's whitespace is ASCII).
+HEAD_READ_SELECTOR = "meta, link, title"
+HEAD_READ_TAG = re.compile(r"<(/?)(meta|link|title)[\t\n\f\r />]", re.IGNORECASE | re.ASCII)
+CLOSED_TAG_THEN_SPACE = re.compile(r"<[^<>]*>[\t\n\f\r ]*")
+BODY_OPEN = re.compile(r"<body[\t\n\f\r />]", re.IGNORECASE | re.ASCII)
 
 CANONICAL_SELECTOR = "link[rel]"
 # <meta> keys, best first, whichever of property/name/itemprop names them. Cleaned copies of pages
@@ -78,22 +90,30 @@ TEXT_URL_LINE = re.compile(
 )
 
 
-def extract_metadata(page: str) -> ArticleMeta:
-    """Title, canonical URL, site name, published date and saved-from URL of an HTML page."""
+def extract_metadata(
+    page: str, *, tree: LexborHTMLParser | None = None, utf8: bytes | None = None
+) -> ArticleMeta:
+    """Title, canonical URL, site name, published date and saved-from URL of an HTML page.
+
+    `tree`: the whole page already parsed (the posts' parse). Its `<head>` is read when it is
+    certain to hold exactly what a parse of the head alone would (see `_reused_head`); otherwise
+    the head is parsed on its own, as without `tree`. `utf8`: the page's UTF-8 bytes, when at
+    hand: the body-wide searches first ask them whether their literal occurs at all (a byte
+    search runs several times faster than one in text beyond Latin-1, and most pages lack some).
+    """
+    body = _Body(page, utf8)
     saved_from = _saved_from(page[:SAVED_COMMENT_CHARS])
-    head = _head(page)
-    check_nesting(head)  # the head alone may be 400,000 characters of nested elements
-    tree = LexborHTMLParser(head)
-    metas = _meta_values(tree)
+    head_tree = _head_tree(page, tree)
+    metas = _meta_values(head_tree)
     page_url = _first(metas, URL_KEYS)
     base = page_url or saved_from
     site_name, author = _first(metas, SITE_KEYS), _meta_author(metas)
-    json_ld = _json_ld_at(page, needed=site_name is None or author is None)
+    json_ld = _json_ld_at(body, needed=site_name is None or author is None)
     return ArticleMeta(
-        title=_title(tree, metas),
-        canonical_url=_absolute(_canonical_href(tree), base) or _absolute(page_url, saved_from),
+        title=_title(head_tree, metas),
+        canonical_url=_absolute(_canonical_href(head_tree), base) or _absolute(page_url, saved_from),
         site_name=site_name or _json_ld(JSON_LD_PUBLISHER, page, json_ld),
-        published=_published(metas, page),
+        published=_published(metas, body),
         saved_from=saved_from,
         author=author or _byline(_json_ld(JSON_LD_AUTHOR, page, json_ld)),
     )
@@ -108,9 +128,23 @@ def _meta_author(metas: dict[str, str]) -> str | None:
     return None
 
 
-def _json_ld_at(page: str, needed: bool) -> int:
+class _Body:
+    """The page's text for the body-wide searches, and its UTF-8 bytes to rule literals out."""
+
+    def __init__(self, page: str, utf8: bytes | None) -> None:
+        self.page, self.utf8 = page, utf8
+
+    def lacks(self, literal: str) -> bool:
+        """True when the page certainly holds no `literal` (ASCII): its bytes lack it. A literal
+        the bytes hold may still lie past the scan's bound, which the text search then checks."""
+        return self.utf8 is not None and literal.encode() not in self.utf8
+
+
+def _json_ld_at(body: _Body, needed: bool) -> int:
     """Where the page's JSON-LD starts (-1: none, or not needed)."""
-    return page.find("application/ld+json", 0, BODY_SCAN_CHARS) if needed else -1
+    if not needed or body.lacks(JSON_LD_TYPE):
+        return -1
+    return body.page.find(JSON_LD_TYPE, 0, BODY_SCAN_CHARS)
 
 
 def _json_ld(pattern: re.Pattern[str], page: str, at: int) -> str | None:
@@ -135,9 +169,54 @@ def text_metadata(text: str) -> ArticleMeta:
     return ArticleMeta(title=title[:MAX_TITLE_CHARS] if title else None, saved_from=url)
 
 
-def _head(page: str) -> str:
-    end = HEAD_END.search(page, 0, HEAD_SCAN_CHARS)
+def _head_tree(page: str, tree: LexborHTMLParser | None) -> Head:
+    """What the head's <meta>, <link> and <title> are read from: the page's own tree's <head>
+    when it holds what the head parsed alone would, else a parse of the head alone."""
+    end = _head_end(page)
+    if tree is not None and end is not None and (reused := _reused_head(page, end, tree)) is not None:
+        return reused
+    head = _head(page, end)
+    check_nesting(head)  # the head alone may be 400,000 characters of nested elements
+    return LexborHTMLParser(head)
+
+
+def _head_end(page: str) -> re.Match[str] | None:
+    return HEAD_END.search(page, 0, HEAD_SCAN_CHARS)
+
+
+def _head(page: str, end: re.Match[str] | None = None) -> str:
+    """The page up to its first </head> within HEAD_SCAN_CHARS (`end`, when already found), else
+    its first HEAD_FALLBACK_CHARS."""
+    end = end or _head_end(page)
     return page[: end.end()] if end else page[:HEAD_FALLBACK_CHARS]
+
+
+def _reused_head(page: str, end: re.Match[str], tree: LexborHTMLParser) -> LexborNode | None:
+    """The whole page's <head>, when its <meta>, <link> and <title> elements are exactly those a
+    parse of `page[:end]` (the head alone) finds, with the same attributes and text; else None.
+
+    Parsing is streaming: the same prefix gives the same elements, except for what the cut at
+    `</head>` leaves unfinished. So the reuse is refused when the cut may leave a read element
+    unfinished (inside a tag, or inside an open <title>), when an element could reach the head
+    from past the cut (anything but `<body` comes next), and unless every `<meta`, `<link` and
+    `<title` written before the cut is one of the head's elements of those names (none in a
+    comment or script, none moved to the body by stray body markup): docs/design-perf.md.
+    """
+    head = tree.head
+    if head is None:
+        return None
+    before = page.rfind("<", 0, end.start())
+    if before >= 0 and not CLOSED_TAG_THEN_SPACE.fullmatch(page, before, end.start()):
+        return None
+    after = page.find("<", end.end())
+    if after < 0 or not BODY_OPEN.match(page, after):
+        return None
+    tags = HEAD_READ_TAG.findall(page, 0, end.start())  # (closing "/" or "", name), one pass
+    titles = [closing for closing, name in tags if name.lower() == "title"]
+    if titles and not titles[-1]:  # the last title tag before the cut opens one
+        return None
+    written = sum(1 for closing, _ in tags if not closing)
+    return head if len(head.css(HEAD_READ_SELECTOR)) == written else None
 
 
 def _saved_from(top: str) -> str | None:
@@ -145,7 +224,7 @@ def _saved_from(top: str) -> str | None:
     return _absolute(match.group(1), None) if match else None
 
 
-def _title(tree: LexborHTMLParser, metas: dict[str, str]) -> str | None:
+def _title(tree: Head, metas: dict[str, str]) -> str | None:
     """og:title first: it is the headline without the " | Site name" most <title>s carry."""
     title = _first(metas, TITLE_KEYS)
     if title is None:
@@ -154,7 +233,7 @@ def _title(tree: LexborHTMLParser, metas: dict[str, str]) -> str | None:
     return title[:MAX_TITLE_CHARS] if title else None
 
 
-def _canonical_href(tree: LexborHTMLParser) -> str | None:
+def _canonical_href(tree: Head) -> str | None:
     for node in tree.css(CANONICAL_SELECTOR):
         rel = (node.attributes.get("rel") or "").lower().split()
         if "canonical" in rel:
@@ -162,7 +241,7 @@ def _canonical_href(tree: LexborHTMLParser) -> str | None:
     return None
 
 
-def _meta_values(tree: LexborHTMLParser) -> dict[str, str]:
+def _meta_values(tree: Head) -> dict[str, str]:
     """Each <meta> key read here (lowercased) with its first non-empty value.
 
     A page has ~30 <meta>s, most of them keys nobody reads (viewport, twitter:card...): their
@@ -171,7 +250,7 @@ def _meta_values(tree: LexborHTMLParser) -> dict[str, str]:
     values: dict[str, str] = {}
     for node in tree.css("meta"):
         attributes = node.attributes
-        keys = [key for key in _meta_keys(attributes) if key in READ_KEYS]
+        keys = _read_keys(attributes)
         if not keys:
             continue
         value = _clean(next((attributes[a] for a in META_VALUE_ATTRS if attributes.get(a)), None))
@@ -182,32 +261,38 @@ def _meta_values(tree: LexborHTMLParser) -> dict[str, str]:
     return values
 
 
-def _meta_keys(attributes: dict[str, str | None]) -> Iterator[str]:
+def _read_keys(attributes: dict[str, str | None]) -> list[str]:
+    """The keys read here that a <meta> names (a plain loop: it runs for every <meta> of every
+    page, and a generator per <meta> cost a quarter of the metadata's time)."""
+    keys = []
     for attribute in META_KEY_ATTRS:
         key = attributes.get(attribute)
-        if key:
-            yield key.strip().lower()
+        if key and (key := key.strip().lower()) in READ_KEYS:
+            keys.append(key)
+    return keys
 
 
 def _first(metas: dict[str, str], keys: tuple[str, ...]) -> str | None:
     return next((metas[key] for key in keys if key in metas), None)
 
 
-def _published(metas: dict[str, str], page: str) -> str | None:
+def _published(metas: dict[str, str], body: _Body) -> str | None:
     """The head's article:published_time, else JSON-LD datePublished, else a <time datetime>."""
     value = _first(metas, PUBLISHED_KEYS)
     if value is None:
-        value = _body_date(page[:BODY_SCAN_CHARS])
+        value = _body_date(body.page[:BODY_SCAN_CHARS], body)
     return _iso_date(value) if value else None
 
 
-def _body_date(body: str) -> str | None:
+def _body_date(text: str, body: _Body | None = None) -> str | None:
+    """The first JSON-LD datePublished in `text`, else its published <time>'s, else any <time>'s."""
+    gates = body or _Body(text, None)
     # str.find skips to the pattern's leading literal twice as fast as the regex engine does.
-    at = body.find("datePublished")
-    match = JSON_LD_PUBLISHED.search(body, at) if at >= 0 else None
-    if match is None:
-        tagged = PUBLISHED_TIME_TAG.search(body)
-        match = DATETIME_ATTR.search(tagged.group(0)) if tagged else TIME_DATETIME.search(body)
+    at = -1 if gates.lacks(JSON_LD_DATE) else text.find(JSON_LD_DATE)
+    match = JSON_LD_PUBLISHED.search(text, at) if at >= 0 else None
+    if match is None and not gates.lacks(TIME_TAG):  # both <time> patterns start with it
+        tagged = PUBLISHED_TIME_TAG.search(text)
+        match = DATETIME_ATTR.search(tagged.group(0)) if tagged else TIME_DATETIME.search(text)
     return match.group(1) if match else None
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from typing import AnyStr, Literal
+from typing import Literal
 from urllib.parse import unquote_plus
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -34,9 +34,10 @@ from collector.extract.guards import check_nesting
 from collector.extract.markdown import extract_markdown
 from collector.extract.metadata import extract_metadata, text_metadata
 from collector.extract.platforms import DETECTORS
+from collector.extract.prefilter import has_markers
 from collector.extract.textforms import text_blocks
 from collector.extract.textposts import find_located_posts
-from collector.extract.tombstones import BOX_MARKERS, BOX_SELECTOR, box_tombstone, is_box, is_cell
+from collector.extract.tombstones import BOX_SELECTOR, box_tombstone, is_box, is_cell
 from collector.values import Appearance, Extraction, Post, natural_key
 
 # Carriers of embeds a consent layer or lazy loader holds back (see the module docstring).
@@ -110,63 +111,6 @@ def group_by_tag(selectors: list[str]) -> str:
 
 COMBINED_SELECTOR = group_by_tag([*(d.selector for d in DETECTORS), WRAPPER_SELECTOR, BOX_SELECTOR])
 _FEED_SELECTOR = group_by_tag([COMBINED_SELECTOR, FEED_WRAPPER_SELECTOR])
-# A page may hold an embed only when it holds a detector's marker (class names, tag names, URL
-# parts, which pages write in lowercase). Scanning for all 32 markers cost about twice a lexbor
-# parse of a page without any, so the scan looks for a few gates instead: every marker contains
-# one (a marker that contains none is its own gate), and only where a gate occurs are its markers
-# looked for, in a window around it. Gates in registry order, Twitter first (the commonest
-# embed), so a typical page stops at the first one.
-_GATES = ("twitter", "tweet", "embed", "instagram", "fb-", "/plugins/", "amp-")
-
-
-def _gate_groups(markers: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """(gate, the markers it opens) for every gate some marker contains, in gate order."""
-    groups: dict[str, list[str]] = {}
-    for marker in markers:
-        gate = next((gate for gate in _GATES if gate in marker), marker)
-        groups.setdefault(gate, []).append(marker)
-    order = [gate for gate in _GATES if gate in groups] + [g for g in groups if g not in _GATES]
-    return tuple((gate, tuple(groups[gate])) for gate in order)
-
-
-# Renderers' tombstone boxes have markers of their own (collector.extract.tombstones).
-_TEXT_MARKERS: tuple[str, ...] = tuple(
-    dict.fromkeys(m.decode("ascii") for m in (*(m for d in DETECTORS for m in d.markers), *BOX_MARKERS))
-)
-_TEXT_GROUPS = _gate_groups(_TEXT_MARKERS)
-_BYTE_GROUPS = tuple(
-    (gate.encode(), tuple(marker.encode() for marker in markers)) for gate, markers in _TEXT_GROUPS
-)
-_WINDOW = max(map(len, _TEXT_MARKERS))
-# Forms told by their shape have no marker of their own: a page may hold one when it holds all of
-# the form's markers (each in one of its spellings). Scanned only on pages without any marker.
-_SHAPE_MARKERS = tuple(d.shape_markers for d in DETECTORS if d.shape_markers)
-_TEXT_SHAPE_MARKERS = tuple(
-    tuple(tuple(s.decode("ascii") for s in spellings) for spellings in markers) for markers in _SHAPE_MARKERS
-)
-
-
-def has_markers(data: bytes | str) -> bool:
-    """True when the page may hold an embed: any detector's marker occurs in it."""
-    if isinstance(data, str):
-        return _has_any(data, _TEXT_GROUPS) or _has_shape(data, _TEXT_SHAPE_MARKERS)
-    return _has_any(data, _BYTE_GROUPS) or _has_shape(data, _SHAPE_MARKERS)
-
-
-def _has_shape(data: AnyStr, forms: tuple[tuple[tuple[AnyStr, ...], ...], ...]) -> bool:
-    return any(all(any(s in data for s in spellings) for spellings in markers) for markers in forms)
-
-
-def _has_any(data: AnyStr, groups: tuple[tuple[AnyStr, tuple[AnyStr, ...]], ...]) -> bool:
-    for gate, markers in groups:
-        at = data.find(gate)
-        while at >= 0:
-            # Every marker holding this gate, wherever the gate sits in it, fits in this window.
-            window = data[max(0, at - _WINDOW) : at + _WINDOW]
-            if any(marker in window for marker in markers):
-                return True
-            at = data.find(gate, at + 1)
-    return False
 
 
 def extract_posts(html: str | bytes, *, source: str | None = None) -> list[Post]:
@@ -362,9 +306,19 @@ def extract_page(
         clip = extract_markdown(page)
         found = located_text(page, clip.appearances)
         return Extraction(meta=clip.meta, appearances=tuple(_with_embed_code(page, found)))
-    return Extraction(
-        meta=extract_metadata(page), appearances=tuple(extract_appearances(page if utf8 is None else utf8))
-    )
+    html = page if utf8 is None else utf8
+    if not has_markers(html):  # most pages of a crawl: nothing parsed but the head
+        return Extraction(meta=extract_metadata(page, utf8=utf8), appearances=())
+    if is_xml(html):
+        # A feed's CDATA is opened before parsing: offsets in the opened text would not be the page's.
+        meta = extract_metadata(page, utf8=utf8)
+        return Extraction(
+            meta=meta, appearances=tuple(find_appearances(_parse(unwrap_cdata(html)), feed=True))
+        )
+    # One parse for both: the posts' tree, whose <head> the metadata reads when it can.
+    tree = _parse(html)
+    meta = extract_metadata(page, tree=tree, utf8=utf8)
+    return Extraction(meta=meta, appearances=tuple(find_appearances(tree, source=html)))
 
 
 def extract_appearances(html: str | bytes) -> list[Appearance]:

@@ -24,6 +24,7 @@ from typing import BinaryIO, Literal
 HEAD_BYTES = 65_536
 GZIP_MAGIC = b"\x1f\x8b"
 WARC_MAGIC = b"WARC/"
+MAGIC_BYTES = max(len(GZIP_MAGIC), len(WARC_MAGIC))
 # Files that are certainly not pages, by their magic bytes: named .html or not, they are refused.
 BINARY_MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\x89PNG\r\n\x1a\n", "a PNG image"),
@@ -128,12 +129,17 @@ def iter_documents(open_stream: Opener, *, max_bytes: int) -> Iterator[Document 
             # Never read: /proc files report 0 bytes and may hold anything (/proc/self/environ) or
             # block for ever (/proc/kmsg); a file that is really empty holds no page either.
             raise FormatError("empty file (its size is 0)")
-        head = stream.read(HEAD_BYTES)
+        head = stream.read(MAGIC_BYTES)
         if not head.startswith((WARC_MAGIC, GZIP_MAGIC)):
             # No local holds the rest: while the page is decoded, its bytes are held once, not twice.
-            yield _single(
-                head + _read_capped(stream, max_bytes - len(head), expected=_size_left(stream)), max_bytes
-            )
+            # A file is read again from its start in one piece (joining the magic bytes to the rest
+            # would copy the whole page); only a pipe's bytes are joined.
+            if stream.seekable():
+                stream.seek(0)
+                data = _read_capped(stream, max_bytes, expected=_size_left(stream))
+            else:
+                data = head + _read_capped(stream, max_bytes - len(head), expected=_size_left(stream))
+            yield _single(data, max_bytes)
             return
     if head.startswith(WARC_MAGIC) or _gzipped_warc(open_stream):
         yield from _warc_documents(open_stream, max_bytes)
@@ -153,10 +159,11 @@ def classify_text(text: str) -> Kind:
     `<html>` element") here and there; pandoc's Markdown keeps the page's `<div>`s, but also
     links in Markdown syntax. Markdown: YAML front matter, or inline links `[text](url)`.
     """
-    head = text[:HTML_SNIFF_CHARS]
-    document = HTML_DOCUMENT_TAG.search(head)
-    if document is not None and MARKUP_START.match(head):
+    # Bounded searches, not a slice: most pages are told here without copying their start.
+    document = HTML_DOCUMENT_TAG.search(text, 0, HTML_SNIFF_CHARS)
+    if document is not None and MARKUP_START.match(text, 0, HTML_SNIFF_CHARS):
         return "html"
+    head = text[:HTML_SNIFF_CHARS]
     tags = sum(1 for _ in itertools.islice(HTML_TAG.finditer(head), HTML_TAGS_FOR_FRAGMENT))
     markdown = looks_like_markdown(head)
     if (document is not None or tags >= HTML_TAGS_FOR_FRAGMENT) and not markdown and _tag_lines(head):
@@ -192,12 +199,13 @@ def binary_kind(head: bytes) -> str | None:
     return None
 
 
-def looks_like_mhtml(head: bytes) -> bool:
-    """A MIME header block at the very start that declares multipart/related or text/html."""
-    if not MIME_HEADER_LINE.match(head):
+def looks_like_mhtml(data: bytes) -> bool:
+    """A MIME header block at the very start (within HEAD_BYTES) that declares multipart/related
+    or text/html."""
+    if not MIME_HEADER_LINE.match(data, 0, HEAD_BYTES):
         return False
-    end = HEADER_END.search(head)
-    block = head[: end.start()] if end else head
+    end = HEADER_END.search(data, 0, HEAD_BYTES)
+    block = data[: end.start() if end else HEAD_BYTES]
     return bool(MHTML_CONTENT_TYPE.search(block) and MIME_VERSION.search(block))
 
 
@@ -208,11 +216,11 @@ def charset_of(content_type: str | None) -> str | None:
 
 
 def _single(data: bytes, max_bytes: int) -> Document:
-    if not data.strip():
+    if not data or data.isspace():  # not `data.strip()`: that copies the page
         raise FormatError("empty file" if not data else "nothing but whitespace")
     if len(data) > max_bytes:
         raise FormatError(f"larger than the {_mb(max_bytes)} limit")
-    if looks_like_mhtml(data[:HEAD_BYTES]):
+    if looks_like_mhtml(data):
         return mhtml_document(data)
     what = None if data.startswith(UNICODE_BOMS) else binary_kind(data)
     if what is not None:

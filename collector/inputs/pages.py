@@ -24,6 +24,7 @@ from collector.inputs.formats import (
 )
 
 NUL = "\x00"
+NUL_BYTE = NUL.encode()
 REPLACEMENT_CHARACTER = "\ufffd"
 # Markdown clips are named so (Obsidian, MarkDownload, pandoc -o x.md): read as Markdown even when
 # they keep much of the page's HTML (pandoc does).
@@ -85,7 +86,10 @@ def make_page(source: str, document: Document, fetched: FetchInfo | None = None)
     # NUL is never text: HTML parsers turn it into U+FFFD or drop it, and PostgreSQL cannot store
     # it, so a plain-text page with NUL bytes would save on SQLite and fail on PostgreSQL.
     decoded = decode_bytes(document.data, http_charset=document.charset)
-    text = decoded.text.replace(NUL, REPLACEMENT_CHARACTER)
+    # In UTF-8 a NUL character is the NUL byte and nothing else: the bytes tell (memchr) without
+    # scanning the text. Other codecs' text is searched.
+    clean = decoded.strict_utf8 and NUL_BYTE not in document.data
+    text = decoded.text if clean else decoded.text.replace(NUL, REPLACEMENT_CHARACTER)
     return Page(
         source=f"{source}{document.part or ''}",
         data=document.data,
