@@ -263,3 +263,21 @@ def test_an_unknown_post_is_one_error_line(db_url: str, tmp_path: Path) -> None:
 def jsonl(result: Result) -> list[dict[str, Any]]:
     assert result.exit_code == 0, result.stderr
     return [json.loads(line) for line in io.StringIO(result.stdout)]
+
+
+def test_with_evidence_keeps_every_other_field_of_the_appearance() -> None:
+    """with_evidence builds each appearance anew: a field added to Appearance must be carried."""
+    import dataclasses
+
+    from collector.extract.evidence import Evidence, with_evidence
+    from collector.values import Appearance, Post
+
+    post = Post(platform="twitter", post_id="1", text="t")
+    values = {f.name: f"v-{f.name}" for f in dataclasses.fields(Appearance) if f.name not in ("post",)}
+    original = Appearance(post=post, **values)
+    [changed] = with_evidence([original], Evidence("<b>m</b>", True, 7))
+    evidence_fields = {"markup", "markup_truncated", "byte_offset"}
+    for f in dataclasses.fields(Appearance):
+        if f.name not in evidence_fields:
+            assert getattr(changed, f.name) == getattr(original, f.name), f.name
+    assert (changed.markup, changed.markup_truncated, changed.byte_offset) == ("<b>m</b>", True, 7)

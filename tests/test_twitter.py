@@ -7,6 +7,8 @@ from html import escape
 from urllib.parse import quote
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from collector.extract import extract_posts
 from collector.extract.platforms.twitter import status_parts
@@ -489,3 +491,24 @@ def test_react_tweet_not_found_box_alone_is_no_live_post() -> None:
         '<div class="tweet-not-found_root__x"><h3>Tweet not found</h3></div></article></div>'
     )
     assert extract_posts(f"<html><body>{box}</body></html>") == []
+
+
+STATUS_WORDS = ("status", "STATUS", "Status", "ſtatus", "ſtatuſ", "statuses", "StAtUsEs", "stat", "sta tus")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    scheme=st.sampled_from(("https://", "http://", "//", "HTTPS://", "")),
+    host=st.sampled_from(("twitter.com", "x.com", "TWITTER.COM", "mobile.X.com", "example.com")),
+    word=st.sampled_from(STATUS_WORDS),
+    tail=st.text(alphabet=st.sampled_from(list("/0123456789?#a")), max_size=25),
+)
+def test_status_parts_word_test_never_hides_a_status_url(
+    scheme: str, host: str, word: str, tail: str
+) -> None:
+    """The cheap "status" test before the pattern gives the pattern's own answer on any href,
+    whatever the case (and the long s, which IGNORECASE matches as "s")."""
+    from collector.extract.platforms.twitter.urls import STATUS_URL
+
+    href = f"{scheme}{host}/someone/{word}/{tail}"
+    assert (status_parts(href) is None) == (STATUS_URL.search(href) is None), href
