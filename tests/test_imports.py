@@ -6,7 +6,8 @@ The stages and what each may import of the others:
 - `collector.inputs`: inputs to decoded pages; values only (no extraction, output or database).
 - `collector.output`: records to text; values only.
 - `db`: the archive; of collector, the value types only.
-- `collector.parallel`: extraction in worker processes; extract, inputs, values.
+- `collector.scale`: the executors and the per-file unit; extract, inputs, values (no database).
+- `collector.parallel`: extraction in worker processes; scale, extract, inputs, values.
 - `collector.pipeline`: the ingest, joining inputs and extraction to `db`.
 - `collector.cli` (and `python -m collector`): the front door; anything.
 
@@ -32,9 +33,11 @@ STAGES = {
     "collector.inputs": ("collector.values",),
     "collector.output": ("collector.values",),
     "db": ("collector.values",),
-    "collector.parallel": ("collector.extract", "collector.inputs", "collector.values"),
+    "collector.scale": ("collector.extract", "collector.inputs", "collector.values"),
+    "collector.parallel": ("collector.scale", "collector.extract", "collector.inputs", "collector.values"),
     "collector.pipeline": (
         "collector.parallel",
+        "collector.scale",
         "collector.extract",
         "collector.inputs",
         "collector.values",

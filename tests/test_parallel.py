@@ -61,7 +61,7 @@ def test_a_run_smaller_than_one_chunk_needs_no_workers(monkeypatch: pytest.Monke
     def no_pool(*args: object, **kwargs: object) -> None:
         raise AssertionError("worker processes started for a few pages")
 
-    monkeypatch.setattr(parallel, "ProcessPoolExecutor", no_pool)
+    monkeypatch.setattr(parallel, "LocalProcesses", no_pool)
     paths = fixture_pages()[:3]
     results = list(extract_files(paths, InputOptions(), 2))
     assert [(info.source, info.sha256, outcome.posts) for info, outcome in results] == serial(paths)  # type: ignore[union-attr]

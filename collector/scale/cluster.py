@@ -1,0 +1,73 @@
+"""The Dask adapter: `quotes ingest --dask local|tcp://HOST:PORT` runs its tasks on a Dask cluster.
+
+The only module that imports Dask (`executors.make_executor` loads it when a run asks for it).
+`local` starts a LocalCluster of `--jobs` worker processes, one thread each (extraction holds the
+GIL, so threads would share one core); an address joins a scheduler started elsewhere (`dask
+scheduler`, dask-jobqueue, Kubernetes: docs/scale-out.md). Tasks are ordinary Dask futures; a
+worker that dies mid-task has its task run again elsewhere by the scheduler (up to its
+`distributed.scheduler.allowed-failures`), which the writer's ON CONFLICT makes harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from collector.scale.futures import Pending, SchedulerError
+
+R = TypeVar("R")
+
+LOCAL = "local"
+# How long joining a scheduler may take before the run says it cannot be reached.
+CONNECT_TIMEOUT_SECONDS = 10
+# A local cluster's own logging (worker start and stop) stays off stderr, which carries ours.
+CLUSTER_LOG_LEVEL = logging.ERROR
+
+
+class DaskExecutor:
+    """Tasks on a Dask cluster: a LocalCluster of `jobs` workers, or the scheduler at `address`."""
+
+    def __init__(self, address: str, jobs: int) -> None:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError as error:
+            raise SchedulerError(
+                f"--dask needs Dask: pip install 'quote-archiver[dask]' ({error})"
+            ) from error
+        self._cluster: Any = None
+        try:
+            if address == LOCAL:
+                self._cluster = LocalCluster(
+                    n_workers=max(1, jobs),
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    silence_logs=CLUSTER_LOG_LEVEL,
+                )
+                self._client = Client(self._cluster)
+            else:
+                self._client = Client(address, timeout=CONNECT_TIMEOUT_SECONDS)
+        # A LocalCluster whose workers fail to start raises RuntimeError; an address that does not
+        # answer, OSError or TimeoutError; a malformed one, ValueError.
+        except (OSError, TimeoutError, ValueError, RuntimeError) as error:
+            self.close()
+            raise SchedulerError(f"cannot reach the Dask scheduler at {address}: {error}") from error
+        self.workers = max(1, sum(self._client.nthreads().values()))
+
+    @property
+    def client(self) -> Any:
+        """The distributed.Client (the benchmark asks it for the workers' CPU time)."""
+        return self._client
+
+    def submit(self, fn: Callable[..., R], /, *args: Any) -> Pending[R]:
+        # pure=False: a rerun of the same file is new work, never a cached result.
+        future: Pending[R] = self._client.submit(fn, *args, pure=False)
+        return future
+
+    def close(self) -> None:
+        client = getattr(self, "_client", None)
+        if client is not None:
+            client.close()
+        if self._cluster is not None:
+            self._cluster.close()
