@@ -65,6 +65,9 @@ R = TypeVar("R")
 CHUNK_PAGES = 64
 # Smallest task once the end of the input is in sight (see `balanced_chunks`).
 MIN_CHUNK_PAGES = 8
+# Files named so are WARCs; two of them are worth starting worker processes for.
+WARC_SUFFIXES = (".warc", ".warc.gz")
+WARCS_FOR_WORKERS = 2
 # --jobs is capped at this many per usable core: more worker processes than cores only add forks
 # and memory (`-j 400` forked 400 on two cores, `-j 1000000` never got going); fetching threads
 # wait on the network, so a few per core still help.
@@ -129,7 +132,8 @@ def process_files(
     """`extract_files`, with `finish` applied to each extraction in the worker that made it."""
     iterator = iter(files)
     head = list(itertools.islice(iterator, chunk_pages + 1))
-    if jobs <= 1 or len(head) <= chunk_pages:
+    warcs = sum(isinstance(item, Path) and is_warc(item) for item in head)
+    if jobs <= 1 or (len(head) <= chunk_pages and warcs < WARCS_FOR_WORKERS):
         for chunk in chunked(itertools.chain(head, iterator), chunk_pages):
             for part in _split_errors(chunk):
                 if isinstance(part, LoadError):
@@ -189,15 +193,21 @@ def balanced_chunks(items: Iterable[T], size: int, jobs: int) -> Iterator[list[T
         yield [window.popleft() for _ in range(min(step, len(window)))]
 
 
+def is_warc(path: Path) -> bool:
+    """A WARC by its name: a file of many pages, one task of its own (one WARC, one task)."""
+    return path.name.lower().endswith(WARC_SUFFIXES)
+
+
 def _split_errors(chunk: list[Path | LoadError]) -> Iterator[list[str] | LoadError]:
-    """Runs of paths (one task each) with enumeration errors kept in their place between them."""
+    """Runs of paths (one task each) with enumeration errors kept in their place between them; a
+    WARC is a run of its own, since it holds as many pages as a chunk of files or more."""
     run: list[str] = []
     for item in chunk:
-        if isinstance(item, LoadError):
+        if isinstance(item, LoadError) or is_warc(item):
             if run:
                 yield run
                 run = []
-            yield item
+            yield item if isinstance(item, LoadError) else [str(item)]
         else:
             run.append(str(item))
     if run:

@@ -15,16 +15,14 @@ from typing import BinaryIO, cast
 from collector.inputs.formats import FormatError, Refused, iter_documents
 from collector.inputs.pages import LoadError, Page, make_page
 
-# What fsspec is asked for: http(s) without its own block cache (a WARC is read once, in order).
-HTTP_OPTIONS = {"block_size": 0}
-
 
 def open_uri(uri: str) -> BinaryIO:
     """A binary stream of the file at `uri` (ImportError: fsspec or the scheme's package missing)."""
+    # fsspec's random-access file (http: range requests of a few MB, read ahead), not its
+    # streaming one: the WARC reader seeks, to tell a cut-off record from the archive's end.
     import fsspec
 
-    options = HTTP_OPTIONS if uri.lower().startswith(("http://", "https://")) else {}
-    return cast(BinaryIO, fsspec.open(uri, "rb", **options).open())
+    return cast(BinaryIO, fsspec.open(uri, "rb").open())
 
 
 def remote_pages(uri: str, max_bytes: int) -> Iterator[Page | LoadError]:

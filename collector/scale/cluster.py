@@ -20,9 +20,13 @@ R = TypeVar("R")
 
 LOCAL = "local"
 # How long joining a scheduler may take before the run says it cannot be reached.
-CONNECT_TIMEOUT_SECONDS = 10
-# A local cluster's own logging (worker start and stop) stays off stderr, which carries ours.
-CLUSTER_LOG_LEVEL = logging.ERROR
+CONNECT_TIMEOUT_SECONDS = 5
+# A local cluster's own logging stays off stderr, which carries ours: its workers log start and
+# stop, and errors of their own while the cluster shuts down (a heartbeat to a scheduler already
+# gone); a task's failures come back as its result's lines instead.
+CLUSTER_LOG_LEVEL = logging.CRITICAL
+# Any free port for the scheduler's HTTP server (its default, 8787, is often another cluster's).
+HTTP_ADDRESS = ":0"
 
 
 class DaskExecutor:
@@ -42,7 +46,7 @@ class DaskExecutor:
                     n_workers=max(1, jobs),
                     threads_per_worker=1,
                     processes=True,
-                    dashboard_address=None,
+                    dashboard_address=HTTP_ADDRESS,
                     silence_logs=CLUSTER_LOG_LEVEL,
                 )
                 self._client = Client(self._cluster)
