@@ -16,7 +16,6 @@ from __future__ import annotations
 import functools
 import gzip
 import http.server
-import logging
 import os
 import signal
 import socket
@@ -34,6 +33,7 @@ from benchmarks.warcs import write_warcs
 from collector.inputs.loaders import InputOptions
 from collector.pipeline import IngestOptions, IngestSummary
 from collector.pipeline.runs import FileTask, ingest_inputs, run_file
+from collector.scale.cluster import start_local_cluster
 from collector.scale.executors import ScaleOptions
 from db.engine import database_url, make_engine, prepare_database, session_scope
 from db.models import Appearance, Article, Source
@@ -57,17 +57,8 @@ def warcs(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Any]:
-    """A LocalCluster of 2 worker processes (one thread each) for the module."""
-    with (
-        distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=":0",
-            silence_logs=logging.ERROR,
-        ) as local,
-        distributed.Client(local) as client,
-    ):
+    """The LocalCluster `--dask local --jobs 2` starts (2 worker processes), for the module."""
+    with start_local_cluster(2) as local, distributed.Client(local) as client:
         yield local, client
 
 

@@ -17,6 +17,7 @@ Once a file's pages are committed, the client records it in `sources`.
 from __future__ import annotations
 
 import functools
+import gc
 import gzip
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -105,6 +106,7 @@ def ingest_inputs(
 
 def run_file(task: FileTask) -> FileResult:
     """A worker's task: read, extract and prepare every page of one file; save it if told where."""
+    _freeze_heap_once()
     result = FileResult(task.uri)
     batch: list[PreparedPage] = []
     for item, outcome in file_outcomes(task.uri, task.inputs, prepare):
@@ -129,6 +131,15 @@ def run_file(task: FileTask) -> FileResult:
     else:
         result.prepared = batch
     return result
+
+
+@functools.cache
+def _freeze_heap_once() -> None:
+    """Keep the garbage collector off the worker's imported modules, as the pipeline does in the
+    main process (`collector.pipeline._frozen_heap`, whose frozen heap the local pool's forked
+    workers inherit): a Dask worker is a fresh interpreter, and each full collection would walk
+    every object of SQLAlchemy and the extractors again (measured: benchmarks/README.md)."""
+    gc.freeze()
 
 
 def _save(url: str, batch: list[PreparedPage], result: FileResult) -> None:

@@ -29,12 +29,38 @@ CLUSTER_LOG_LEVEL = logging.CRITICAL
 HTTP_ADDRESS = ":0"
 
 
+# Dask settings for the local cluster's workers (they take the client's config when started):
+# the statistical profiler samples every worker's stacks every 10 ms and the event loop checks its
+# health every 20 ms, CPU our extraction needs (idle workers used 2 % of a core each, 0.8 % without)
+# (measured: benchmarks/README.md); a cluster of your own is set in its workers' config
+# (docs/scale-out.md).
+LOCAL_WORKER_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "500ms",
+}
+
+
+def start_local_cluster(workers: int) -> Any:
+    """A LocalCluster of `workers` worker processes with one thread each (`--dask local`)."""
+    import dask
+    from distributed import LocalCluster
+
+    with dask.config.set(LOCAL_WORKER_CONFIG):
+        return LocalCluster(
+            n_workers=max(1, workers),
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=HTTP_ADDRESS,
+            silence_logs=CLUSTER_LOG_LEVEL,
+        )
+
+
 class DaskExecutor:
     """Tasks on a Dask cluster: a LocalCluster of `jobs` workers, or the scheduler at `address`."""
 
     def __init__(self, address: str, jobs: int) -> None:
         try:
-            from distributed import Client, LocalCluster
+            from distributed import Client
         except ImportError as error:
             raise SchedulerError(
                 f"--dask needs Dask: pip install 'quote-archiver[dask]' ({error})"
@@ -42,13 +68,7 @@ class DaskExecutor:
         self._cluster: Any = None
         try:
             if address == LOCAL:
-                self._cluster = LocalCluster(
-                    n_workers=max(1, jobs),
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=HTTP_ADDRESS,
-                    silence_logs=CLUSTER_LOG_LEVEL,
-                )
+                self._cluster = start_local_cluster(jobs)
                 self._client = Client(self._cluster)
             else:
                 self._client = Client(address, timeout=CONNECT_TIMEOUT_SECONDS)
@@ -58,11 +78,6 @@ class DaskExecutor:
             self.close()
             raise SchedulerError(f"cannot reach the Dask scheduler at {address}: {error}") from error
         self.workers = max(1, sum(self._client.nthreads().values()))
-
-    @property
-    def client(self) -> Any:
-        """The distributed.Client (the benchmark asks it for the workers' CPU time)."""
-        return self._client
 
     def submit(self, fn: Callable[..., R], /, *args: Any) -> Pending[R]:
         # pure=False: a rerun of the same file is new work, never a cached result.
