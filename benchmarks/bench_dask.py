@@ -16,7 +16,8 @@ Runs alternate, `--repeats` times, and the fastest of each is kept (other proces
 cores). Measured: pages per second (wall time), and pages per CPU-second counting every process
 that worked: this one (the client, the writer, the local cluster's scheduler) and the workers
 (the local pool's through RUSAGE_CHILDREN once it is shut down; Dask's by asking each worker
-for its own process time before and after).
+for its own process time before and after). The CPU seconds the machine's other processes used
+during each run (from /proc/stat) show how much the run was disturbed: the cores are shared.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ class Result:
     wall: float
     cpu: float
     workers_cpu: float  # of `cpu`, the workers' share
+    others: float  # CPU seconds the machine's other processes used meanwhile
     start: float = 0.0  # the cluster's start, timed apart
 
     @property
@@ -75,6 +77,14 @@ class Result:
 def own_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
+
+
+def machine_cpu() -> float:
+    """CPU seconds every process of the machine has used since boot (/proc/stat)."""
+    with open("/proc/stat") as stat:
+        fields = stat.readline().split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
 def children_cpu() -> float:
@@ -119,11 +129,12 @@ def ingest(engine: Any, warcs: list[Path], jobs: int, scale: ScaleOptions | None
 
 def run_pool(warcs: list[Path], db_url: str | None, folder: Path) -> Result:
     with fresh_archive(db_url, folder) as engine:
-        cpu, children, started = own_cpu(), children_cpu(), time.perf_counter()
+        machine, cpu, children, started = machine_cpu(), own_cpu(), children_cpu(), time.perf_counter()
         pages = ingest(engine, warcs, 2, None)
         wall = time.perf_counter() - started
         cpu, children = own_cpu() - cpu, children_cpu() - children
-    return Result("local pool, --jobs 2", pages, wall, cpu + children, children)
+        others = machine_cpu() - machine - cpu - children
+    return Result("local pool, --jobs 2", pages, wall, cpu + children, children, others)
 
 
 def run_dask(warcs: list[Path], db_url: str | None, folder: Path, workers: int) -> Result:
@@ -141,11 +152,13 @@ def run_dask(warcs: list[Path], db_url: str | None, folder: Path, workers: int) 
             ingest(scratch, warcs[:workers], workers, ScaleOptions(cluster.scheduler_address))
         worker_cpu: Callable[[], float] = lambda: sum(client.run(time.process_time).values())  # noqa: E731
         with fresh_archive(db_url, folder) as engine:
-            before, cpu, started = worker_cpu(), own_cpu(), time.perf_counter()
+            machine, before, cpu, started = machine_cpu(), worker_cpu(), own_cpu(), time.perf_counter()
             pages = ingest(engine, warcs, workers, ScaleOptions(cluster.scheduler_address))
             wall = time.perf_counter() - started
             cpu, used = own_cpu() - cpu, worker_cpu() - before
-    return Result(f"Dask, {workers} worker{'s' if workers > 1 else ''}", pages, wall, cpu + used, used, start)
+            others = machine_cpu() - machine - cpu - used
+    label = f"Dask, {workers} worker{'s' if workers > 1 else ''}"
+    return Result(label, pages, wall, cpu + used, used, others, start)
 
 
 def main() -> None:
@@ -182,14 +195,23 @@ def main() -> None:
 
 
 def report(best: dict[str, Result]) -> None:
-    columns = ("pages", "wall s", "pages/s", "with start", "CPU s", "workers'", "pages/CPU-s")
-    widths = (6, 7, 8, 11, 7, 9, 12)
+    columns = (
+        "pages",
+        "wall s",
+        "pages/s",
+        "with start",
+        "CPU s",
+        "workers'",
+        "pages/CPU-s",
+        "others' CPU s",
+    )
+    widths = (6, 7, 8, 11, 7, 9, 12, 14)
     print(f"{'run':<22} " + " ".join(f"{name:>{width}}" for name, width in zip(columns, widths, strict=True)))
     for result in best.values():
         with_start = f"{result.rate_with_start:.0f}" if result.start else "-"
         print(
             f"{result.label:<22} {result.pages:>6} {result.wall:>7.2f} {result.rate:>8.0f} {with_start:>11} "
-            f"{result.cpu:>7.2f} {result.workers_cpu:>9.2f} {result.per_cpu:>12.1f}"
+            f"{result.cpu:>7.2f} {result.workers_cpu:>9.2f} {result.per_cpu:>12.1f} {result.others:>14.1f}"
         )
     pool, two, one = best["local pool, --jobs 2"], best["Dask, 2 workers"], best["Dask, 1 worker"]
     checks = (

@@ -22,7 +22,7 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from collector.inputs.loaders import InputOptions, LoadError
 from collector.scale.executors import (
@@ -146,10 +146,8 @@ def process_files(
     task: Callable[[list[str]], list[tuple[PageInfo | LoadError, R | str | None]]]
     task = functools.partial(load_and_extract, options=options, finish=finish)
     # Each chunk's runs of paths are a task each; an enumeration error is a result in its place.
-    failed: Callable[[LoadError], Done[list[tuple[PageInfo | LoadError, R | str | None]]]]
-    failed = lambda error: Done([(error, None)])  # noqa: E731
     tasks = (
-        failed(part) if isinstance(part, LoadError) else part
+        _failed(part) if isinstance(part, LoadError) else part
         for chunk in chunks
         for part in _split_errors(chunk)
     )
@@ -159,6 +157,11 @@ def process_files(
     finally:
         # On Ctrl-C, an error or a consumer that stops early, chunks not started are dropped.
         executor.close()
+
+
+def _failed(error: LoadError) -> Done[list[tuple[PageInfo | LoadError, Any]]]:
+    """An enumeration error as the result of a task never run (it keeps its place in the order)."""
+    return Done([(error, None)])
 
 
 def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:

@@ -188,7 +188,7 @@ INPUT_OPTIONS = (
         default=os.cpu_count() or 1,
         show_default="cores",
         metavar="N",
-        help="Pages extracted, and URLs fetched, in parallel.",
+        help="Pages extracted, and URLs fetched, in parallel (with --dask local: its workers).",
     ),
     click.option(
         "--allow-private", is_flag=True, help="Allow fetching URLs on loopback and private addresses."

@@ -37,7 +37,7 @@ from collector.pipeline import (
     ingest_files,
     prepare,
 )
-from collector.scale.executors import ExecutorSpec, in_order, make_executor
+from collector.scale.executors import ExecutorSpec, ScaleOptions, in_order, make_executor
 from collector.scale.units import file_outcomes
 from db.engine import make_engine
 from db.rows import PreparedPage
@@ -97,7 +97,7 @@ def ingest_inputs(
     stats = stats if stats is not None else LoadStats()
     summary = summary if summary is not None else IngestSummary()
     if options.scale is not None:
-        return ingest_uris(paths, engine, inputs, options, summary, stats)
+        return ingest_uris(paths, engine, inputs, options, options.scale, summary, stats)
     if options.jobs > 1 and inputs.from_file is None and all(is_local(path) for path in paths):
         files = iter_files(paths, stats=stats, follow_links=inputs.follow_links)
         return ingest_files(files, engine, inputs, options, summary)
@@ -165,12 +165,11 @@ def ingest_uris(
     engine: Engine,
     inputs: InputOptions,
     options: IngestOptions,
+    scale: ScaleOptions,
     summary: IngestSummary,
     stats: LoadStats,
 ) -> IngestSummary:
-    """Every input file as one task on the cluster `options.scale` names; see the module docstring."""
-    assert options.scale is not None
-    scale = options.scale
+    """Every input file as one task on the cluster `scale` names; see the module docstring."""
     uris: list[str] = []
     for item in list_uris(paths, inputs, scale.input_base, stats):
         if isinstance(item, LoadError):
