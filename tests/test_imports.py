@@ -171,3 +171,24 @@ def test_importing_extraction_loads_no_loader_output_or_pipeline() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert found.stdout.split() == []
+
+
+def test_dask_and_fsspec_load_only_when_a_run_needs_them() -> None:
+    """The base install works without the [dask] extra: the executors, the per-file unit, the run
+    by file and the CLI import neither Dask nor fsspec until `--dask` or a URI asks for them."""
+    code = (
+        "import sys\n"
+        "import collector.cli, collector.pipeline.runs, collector.scale.executors, collector.scale.units\n"
+        "print(sorted(m for m in ('dask', 'distributed', 'fsspec') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_only_the_adapter_imports_dask() -> None:
+    users = {
+        name
+        for name in MODULES
+        if {"dask", "distributed"} & {top(m) for m in imported_modules(MODULES[name])}
+    }
+    assert users == {"collector.scale.cluster"}
