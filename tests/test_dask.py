@@ -212,7 +212,7 @@ def test_ctrl_c_keeps_the_finished_files_recorded(
     options = IngestOptions(jobs=2, report=lambda line: None, on_page=interrupt, scale=scale)
     with pytest.raises(KeyboardInterrupt):
         ingest_inputs([str(p) for p in warcs], engine, InputOptions(), options)
-    assert list(done_sources(engine)) == [str(warcs[0])]
+    assert len(done_sources(engine)) == 1 and set(done_sources(engine)) < {str(p) for p in warcs}
     _, lines = run_dask(engine, [str(p) for p in warcs], local.scheduler_address)
     assert lines == ["1 files already done, not read again (--redo reads them)"]
     assert archive(engine) == expected

@@ -11,7 +11,9 @@ worker reads the file itself (local, or through fsspec), extracts and prepares e
   back counts only;
 - with a SQLite archive (one writer only), sends the prepared rows back to this client, which
   saves them. That does not scale out: the client's writer is the ceiling (docs/scale-out.md).
-Once a file's pages are committed, the client records it in `sources`.
+Once a file's pages are committed, the client records it in `sources`. Files are taken as their
+tasks finish, not in input order: WARCs differ in size, and one large file must not hold back the
+rest (a file's own pages are saved in their order).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from collector.pipeline import (
     ingest_files,
     prepare,
 )
-from collector.scale.executors import ExecutorSpec, ScaleOptions, in_order, make_executor
+from collector.scale.executors import ExecutorSpec, ScaleOptions, as_done, make_executor
 from collector.scale.units import file_outcomes
 from db.engine import make_engine
 from db.rows import PreparedPage
@@ -186,7 +188,7 @@ def ingest_uris(
     executor = make_executor(ExecutorSpec(options.jobs, scale.dask), __name__)
     batcher = Batcher(engine, summary, options)
     try:
-        for result in in_order(executor, run_file, tasks):
+        for result in as_done(executor, run_file, tasks):
             _take_file(result, engine, batcher, summary, options)
     finally:
         executor.close()

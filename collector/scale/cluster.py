@@ -87,6 +87,11 @@ class DaskExecutor:
         future: Pending[R] = self._client.submit(fn, *args, pure=False)
         return future
 
+    def first_done(self, pending: set[Pending[R]]) -> set[Pending[R]]:
+        from distributed import wait
+
+        return set(wait(list(pending), return_when="FIRST_COMPLETED").done)
+
     def close(self) -> None:
         client = getattr(self, "_client", None)
         if client is not None:

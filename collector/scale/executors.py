@@ -16,10 +16,10 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from multiprocessing.context import BaseContext
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from collector.scale.futures import Done, Executor, Pending
 
@@ -40,6 +40,9 @@ class InProcess:
     def submit(self, fn: Callable[..., R], /, *args: Any) -> Pending[R]:
         return Done(fn(*args))
 
+    def first_done(self, pending: set[Pending[R]]) -> set[Pending[R]]:
+        return set(pending)  # every task ran when it was submitted
+
     def close(self) -> None:
         return None
 
@@ -55,6 +58,13 @@ class LocalProcesses:
 
     def submit(self, fn: Callable[..., R], /, *args: Any) -> Pending[R]:
         return self._pool.submit(fn, *args)
+
+    def first_done(self, pending: set[Pending[R]]) -> set[Pending[R]]:
+        ready: set[Pending[R]] = {task for task in pending if isinstance(task, Done)}
+        if ready:
+            return ready
+        futures = cast(set[Future[R]], pending)
+        return set(wait(futures, return_when=FIRST_COMPLETED).done)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -104,6 +114,27 @@ def in_order(executor: Executor, fn: Callable[[A], R], items: Iterable[A | Done[
             yield pending.popleft().result()
     while pending:
         yield pending.popleft().result()
+
+
+def as_done(executor: Executor, fn: Callable[[A], R], items: Iterable[A | Done[R]]) -> Iterator[R]:
+    """`in_order`, but each result as soon as its task is done: for tasks whose order does not
+    matter (a run by file: each file's pages stay in order within it), so one long file never
+    holds back the results of the short ones after it, nor keeps their workers waiting."""
+    pending: set[Pending[R]] = set()
+    limit = max(1, executor.workers) * CHUNKS_IN_FLIGHT_PER_JOB
+    for item in items:
+        pending.add(item if isinstance(item, Done) else executor.submit(fn, item))
+        while len(pending) > limit:
+            yield from _take_done(executor, pending)
+    while pending:
+        yield from _take_done(executor, pending)
+
+
+def _take_done(executor: Executor, pending: set[Pending[R]]) -> Iterator[R]:
+    done = executor.first_done(pending)
+    pending -= done
+    for task in done:
+        yield task.result()
 
 
 def init_worker() -> None:

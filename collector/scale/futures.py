@@ -24,6 +24,9 @@ class Executor(Protocol):
 
     def submit(self, fn: Callable[..., R], /, *args: Any) -> Pending[R]: ...
 
+    def first_done(self, pending: set[Pending[R]]) -> set[Pending[R]]:
+        """Wait until at least one of `pending` is done; those that are."""
+
     def close(self) -> None:
         """Drop the tasks not started and wait for the running ones (also on Ctrl-C)."""
 
