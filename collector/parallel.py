@@ -16,64 +16,64 @@ so a re-run stores the same rows in the same order.
 
 from __future__ import annotations
 
+import functools
 import itertools
-import multiprocessing
 import os
-import signal
-import threading
-import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from multiprocessing.context import BaseContext
 from pathlib import Path
-from typing import NamedTuple, TypeVar
+from typing import Any, TypeVar
 
-from collector.extract import extract_page
-from collector.extract.guards import PageRefused, budget_seconds, time_budget
-from collector.inputs.fetch import FetchInfo
-from collector.inputs.loaders import InputOptions, Kind, LoadError, Page, iter_pages
+from collector.inputs.loaders import InputOptions, LoadError
+from collector.scale.executors import (
+    CHUNKS_IN_FLIGHT_PER_JOB,
+    LocalProcesses,
+    in_order,
+    init_worker,
+    worker_context,
+)
+from collector.scale.futures import Done
+from collector.scale.units import (
+    Finish,
+    Outcome,
+    PageInfo,
+    extract_one,
+    file_outcomes,
+    finish_outcome,
+    page_info,
+)
 from collector.values import Extraction
+
+__all__ = [
+    "CHUNKS_IN_FLIGHT_PER_JOB",
+    "Finish",
+    "Outcome",
+    "PageInfo",
+    "extract_files",
+    "extract_one",
+    "finish_outcome",
+    "init_worker",
+    "page_info",
+    "process_files",
+    "worker_context",
+]
 
 T = TypeVar("T")
 R = TypeVar("R")
-P = TypeVar("P")
 
 # Pages (files) per task: see the module docstring.
 CHUNK_PAGES = 64
 # Smallest task once the end of the input is in sight (see `balanced_chunks`).
 MIN_CHUNK_PAGES = 8
-# Tasks queued per worker: one running, one waiting, so no worker idles while the writer saves.
-CHUNKS_IN_FLIGHT_PER_JOB = 2
+# Files named so are WARCs; two of them are worth starting worker processes for.
+WARC_SUFFIXES = (".warc", ".warc.gz")
+WARCS_FOR_WORKERS = 2
 # --jobs is capped at this many per usable core: more worker processes than cores only add forks
 # and memory (`-j 400` forked 400 on two cores, `-j 1000000` never got going); fetching threads
 # wait on the network, so a few per core still help.
 JOBS_PER_CORE = 4
-# How often a worker checks that the main process is still there (see `init_worker`).
-PARENT_CHECK_SECONDS = 0.5
-
-# An extraction, or the reason it failed (one line of text; a worker's exception never ends a run).
-Outcome = Extraction | str
-
-
-class PageInfo(NamedTuple):
-    """A page as the writer needs it: a `Page` without its bytes and text.
-
-    A named tuple, not a dataclass: one crosses back per page, and a tuple unpickles much faster
-    (measured: docs/design-perf.md).
-    """
-
-    source: str
-    sha256: str
-    kind: Kind
-    url: str | None = None
-    fetched: FetchInfo | None = None
-
 
 Result = tuple[PageInfo | LoadError, Outcome | None]
-# What a worker makes of each extracted page before sending it back (a module-level function, so
-# that it pickles): the caller's own per-page work, moved off the main process.
-Finish = Callable[[PageInfo, Extraction], R]
 
 
 def usable_cores() -> int:
@@ -97,24 +97,6 @@ def cap_jobs(jobs: int) -> tuple[int, str | None]:
     )
 
 
-def page_info(page: Page) -> PageInfo:
-    """What of a loaded page crosses back from a worker."""
-    return PageInfo(page.source, page.sha256, page.kind, page.url, page.fetched)
-
-
-def extract_one(text: str, kind: Kind, utf8: bytes | None = None) -> Outcome:
-    """Extract one page (`utf8`: see `extract_page`) within its time budget (collector.guards);
-    a failure becomes its reason, not the run's end."""
-    try:
-        with time_budget(budget_seconds(len(text))):
-            return extract_page(text, kind=kind, utf8=utf8)
-    except PageRefused as error:  # too deep to parse, or over its time budget
-        return str(error)
-    # A bug in one detector on one odd page must not stop an archive run: report it and go on.
-    except Exception as error:
-        return f"cannot extract posts: {type(error).__name__}: {error}"
-
-
 def keep_extraction(info: PageInfo, extraction: Extraction) -> Extraction:
     """The `Finish` of `extract_files`: the extraction itself."""
     return extraction
@@ -123,26 +105,8 @@ def keep_extraction(info: PageInfo, extraction: Extraction) -> Extraction:
 def load_and_extract(
     paths: list[str], options: InputOptions, finish: Finish[R]
 ) -> list[tuple[PageInfo | LoadError, R | str | None]]:
-    """A worker's task: read every page of each file (a WARC holds many), extract it, finish it."""
-    results: list[tuple[PageInfo | LoadError, R | str | None]] = []
-    for path in paths:
-        for item in iter_pages([path], options, None):
-            if isinstance(item, LoadError):
-                results.append((item, None))
-                continue
-            info, outcome = page_info(item), extract_one(item.text, item.kind, item.utf8)
-            results.append(
-                (info, outcome if isinstance(outcome, str) else finish_outcome(finish, info, outcome))
-            )
-    return results
-
-
-def finish_outcome(finish: Callable[[P, Extraction], R], page: P, extraction: Extraction) -> R | str:
-    """`finish(page, extraction)`; a failure becomes its reason, like an extraction's."""
-    try:
-        return finish(page, extraction)
-    except Exception as error:
-        return f"cannot save: {type(error).__name__}: {error}"
+    """A worker's task: every page of each file (`collector.scale.units.file_outcomes`)."""
+    return [result for path in paths for result in file_outcomes(path, options, finish)]
 
 
 def extract_files(
@@ -168,7 +132,8 @@ def process_files(
     """`extract_files`, with `finish` applied to each extraction in the worker that made it."""
     iterator = iter(files)
     head = list(itertools.islice(iterator, chunk_pages + 1))
-    if jobs <= 1 or len(head) <= chunk_pages:
+    warcs = sum(isinstance(item, Path) and is_warc(item) for item in head)
+    if jobs <= 1 or (len(head) <= chunk_pages and warcs < WARCS_FOR_WORKERS):
         for chunk in chunked(itertools.chain(head, iterator), chunk_pages):
             for part in _split_errors(chunk):
                 if isinstance(part, LoadError):
@@ -177,62 +142,26 @@ def process_files(
                     yield from load_and_extract(part, options, finish)
         return
     chunks = balanced_chunks(itertools.chain(head, iterator), chunk_pages, jobs)
-    yield from _in_workers(chunks, options, jobs, finish)
-
-
-def _in_workers(
-    chunks: Iterator[list[Path | LoadError]], options: InputOptions, jobs: int, finish: Finish[R]
-) -> Iterator[tuple[PageInfo | LoadError, R | str | None]]:
-    pending: deque[Future[list[tuple[PageInfo | LoadError, R | str | None]]] | LoadError] = deque()
-    limit = jobs * CHUNKS_IN_FLIGHT_PER_JOB
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=worker_context(), initializer=init_worker)
+    executor = LocalProcesses(jobs, __name__)
+    task: Callable[[list[str]], list[tuple[PageInfo | LoadError, R | str | None]]]
+    task = functools.partial(load_and_extract, options=options, finish=finish)
+    # Each chunk's runs of paths are a task each; an enumeration error is a result in its place.
+    tasks = (
+        _failed(part) if isinstance(part, LoadError) else part
+        for chunk in chunks
+        for part in _split_errors(chunk)
+    )
     try:
-        for chunk in chunks:
-            for part in _split_errors(chunk):
-                pending.append(
-                    part
-                    if isinstance(part, LoadError)
-                    else pool.submit(load_and_extract, part, options, finish)
-                )
-            while len(pending) > limit:
-                yield from _results(pending.popleft())
-        while pending:
-            yield from _results(pending.popleft())
+        for results in in_order(executor, task, tasks):
+            yield from results
     finally:
         # On Ctrl-C, an error or a consumer that stops early, chunks not started are dropped.
-        pool.shutdown(wait=True, cancel_futures=True)
+        executor.close()
 
 
-def init_worker() -> None:
-    """Worker initializer: ignore Ctrl-C, and end with the main process.
-
-    Ctrl-C reaches every process of the terminal's group; the main process handles it (saves its
-    batch, reports), a worker would only print its own traceback. If the main process is killed
-    outright (SIGKILL, OOM killer), nothing tells its workers: they would wait for work forever,
-    so a watcher thread ends the worker once its parent has gone.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    parent = os.getppid()
-    threading.Thread(target=_exit_with, args=(parent,), daemon=True, name="parent-watch").start()
-
-
-def _exit_with(parent: int) -> None:
-    while os.getppid() == parent:
-        time.sleep(PARENT_CHECK_SECONDS)
-    os._exit(1)
-
-
-def worker_context(preload: str = __name__) -> BaseContext:
-    """fork when this process runs one thread: workers start in milliseconds with everything
-    imported (they never touch inherited database connections). With other threads alive (URL
-    fetching), fork could copy a lock held mid-operation, so a fork server (a fresh interpreter
-    importing `preload` once, slower to start) starts the workers instead.
-    """
-    if threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([preload])
-    return context
+def _failed(error: LoadError) -> Done[list[tuple[PageInfo | LoadError, Any]]]:
+    """An enumeration error as the result of a task never run (it keeps its place in the order)."""
+    return Done([(error, None)])
 
 
 def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -267,25 +196,22 @@ def balanced_chunks(items: Iterable[T], size: int, jobs: int) -> Iterator[list[T
         yield [window.popleft() for _ in range(min(step, len(window)))]
 
 
+def is_warc(path: Path) -> bool:
+    """A WARC by its name: a file of many pages, one task of its own (one WARC, one task)."""
+    return path.name.lower().endswith(WARC_SUFFIXES)
+
+
 def _split_errors(chunk: list[Path | LoadError]) -> Iterator[list[str] | LoadError]:
-    """Runs of paths (one task each) with enumeration errors kept in their place between them."""
+    """Runs of paths (one task each) with enumeration errors kept in their place between them; a
+    WARC is a run of its own, since it holds as many pages as a chunk of files or more."""
     run: list[str] = []
     for item in chunk:
-        if isinstance(item, LoadError):
+        if isinstance(item, LoadError) or is_warc(item):
             if run:
                 yield run
                 run = []
-            yield item
+            yield item if isinstance(item, LoadError) else [str(item)]
         else:
             run.append(str(item))
     if run:
         yield run
-
-
-def _results(
-    part: Future[list[tuple[PageInfo | LoadError, R]]] | LoadError,
-) -> Iterator[tuple[PageInfo | LoadError, R | None]]:
-    if isinstance(part, LoadError):
-        yield part, None
-    else:
-        yield from part.result()

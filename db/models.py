@@ -213,3 +213,21 @@ class PostNote(Base):
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True)
     text: Mapped[str] = mapped_column(Text)
     noted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Source(Base):
+    """One input file or URI of `quotes ingest --dask` (a WARC, a page file): when it was read
+    through, what it gave, and why it stopped if it did. A rerun skips the files done without an
+    error (`--redo` reads them again), so a crawl of many WARCs resumes where it stopped."""
+
+    __tablename__ = "sources"
+    __table_args__ = (UniqueConstraint("uri"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # As given (a path, or a URI with its scheme); pages of a WARC are its articles' sources.
+    uri: Mapped[str] = mapped_column(Text)
+    done_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    pages: Mapped[int] = mapped_column(Integer)
+    posts: Mapped[int] = mapped_column(Integer)
+    # The file's own failure (unreadable, missing, cut short after `pages` pages); None when whole.
+    error: Mapped[str | None] = mapped_column(Text)

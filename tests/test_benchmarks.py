@@ -69,6 +69,16 @@ def test_bench_ingest_runs_both_job_counts(corpus: Path) -> None:
     assert "target peak memory" in out
 
 
+def test_bench_dask_compares_the_executors_on_the_same_warcs() -> None:
+    pytest.importorskip("distributed", reason="bench_dask needs quote-archiver[dask]")
+    if not (ROOT.parent / "shared" / "corpus" / "realworld" / "pages").is_dir():
+        pytest.skip("bench_dask's WARCs are built from ../shared/corpus/realworld")
+    out = run("bench_dask", "--copies", "1", "--files", "2", "--repeats", "1")
+    for label in ("local pool, --jobs 2", "Dask, 2 workers", "Dask, 1 worker"):
+        assert f"\n{label} " in out
+    assert "pages per CPU-second, Dask against the local pool:" in out
+
+
 def test_bench_queries_builds_a_small_archive_and_queries_it(tmp_path: Path) -> None:
     out = run(
         "bench_queries", "--posts", "300", "--db", str(tmp_path / "q.db"), "--runs", "3", "--export-runs", "1"

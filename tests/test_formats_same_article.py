@@ -12,6 +12,7 @@ import gzip
 import io
 import json
 import quopri
+import re
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from collector.extract import extract_page
-from collector.inputs.formats import FormatError, iter_documents
+from collector.inputs.formats import Document, FormatError, iter_documents, warc_document_at
 from collector.inputs.loaders import InputOptions, LoadError, LoadStats, Page, iter_pages
 
 REPO = Path(__file__).parents[1]
@@ -138,21 +139,39 @@ def read(folder: Path) -> dict[str, Page]:
     return {Path(item.source).name: item for item in items if isinstance(item, Page)}
 
 
+def warc_page(pages: dict[str, Page], index: int) -> str:
+    """The name of the WARC's `index`-th HTML page (`crawl.warc.gz#OFFSET`, in file order)."""
+    names = [name for name in pages if name.startswith("crawl.warc.gz#")]
+    return sorted(names, key=lambda name: int(name.rsplit("#", 1)[1]))[index]
+
+
 def test_every_copy_is_read_and_the_warc_gives_its_html_pages_only(folder: Path) -> None:
-    assert sorted(read(folder)) == [
-        "article.html",
-        "article.html.gz",
-        "article.mhtml",
-        "article.txt",
-        "crawl.warc.gz#1",
-        "crawl.warc.gz#2",
-    ]
+    names = sorted(read(folder))
+    assert names[:4] == ["article.html", "article.html.gz", "article.mhtml", "article.txt"]
+    assert len(names) == 6
+    assert all(re.fullmatch(r"crawl\.warc\.gz#[0-9]+", name) for name in names[4:])
+
+
+def test_a_warc_page_is_named_by_its_record_offset_and_read_again_from_there(folder: Path) -> None:
+    """`file.warc.gz#OFFSET`: the record's byte offset, so one page is re-read without a scan."""
+    pages = read(folder)
+    warc = folder / "crawl.warc.gz"
+    for index in (0, 1):
+        name = warc_page(pages, index)
+        offset = int(name.rsplit("#", 1)[1])
+        document = warc_document_at(lambda: warc.open("rb"), offset, max_bytes=10_000_000)
+        assert isinstance(document, Document)
+        page = pages[name]
+        assert (document.data, document.url, document.part) == (page.data, page.url, f"#{offset}")
+    assert int(warc_page(pages, 0).rsplit("#", 1)[1]) > 0  # the request record comes first
+    with pytest.raises(FormatError):
+        warc_document_at(lambda: warc.open("rb"), 3, max_bytes=10_000_000)
 
 
 def test_the_html_copies_are_the_same_bytes(folder: Path) -> None:
     pages = read(folder)
     html_copies = [
-        pages[name] for name in ("article.html", "article.html.gz", "article.mhtml", "crawl.warc.gz#1")
+        pages[name] for name in ("article.html", "article.html.gz", "article.mhtml", warc_page(pages, 0))
     ]
     assert {page.sha256 for page in html_copies} == {html_copies[0].sha256}
     assert {page.text for page in html_copies} == {article_html().decode()}
@@ -161,14 +180,14 @@ def test_the_html_copies_are_the_same_bytes(folder: Path) -> None:
 
 def test_containers_give_the_page_address(folder: Path) -> None:
     pages = read(folder)
-    assert (pages["article.mhtml"].url, pages["crawl.warc.gz#1"].url) == (URL, URL)
-    assert pages["crawl.warc.gz#2"].url == "https://www.politicususa.com/about"
+    assert (pages["article.mhtml"].url, pages[warc_page(pages, 0)].url) == (URL, URL)
+    assert pages[warc_page(pages, 1)].url == "https://www.politicususa.com/about"
     assert pages["article.html"].url is None
 
 
 def test_every_copy_gives_the_same_metadata_and_posts(folder: Path) -> None:
     pages = read(folder)
-    article = [name for name in pages if name != "crawl.warc.gz#2"]
+    article = [name for name in pages if name != warc_page(pages, 1)]
     extractions = {name: extract_page(pages[name].text, kind=pages[name].kind) for name in article}
     assert pages["article.txt"].kind == "text"
     assert {extraction.meta.title for extraction in extractions.values()} == {TITLE}
@@ -188,11 +207,12 @@ def test_every_copy_gives_the_same_metadata_and_posts(folder: Path) -> None:
 def test_a_truncated_warc_keeps_the_pages_before_the_break(folder: Path) -> None:
     data = (folder / "crawl.warc.gz").read_bytes()
     records = ArchiveIterator(io.BytesIO(data))
-    last_offset = [records.get_record_offset() for _ in records][-1]
+    offsets = [records.get_record_offset() for _ in records]
     broken = folder / "broken.warc.gz"
-    broken.write_bytes(data[: (last_offset + len(data)) // 2])  # the download stopped mid-record
+    broken.write_bytes(data[: (offsets[-1] + len(data)) // 2])  # the download stopped mid-record
     items = list(iter_pages([str(broken)], InputOptions(), None))
-    assert [item.source for item in items if isinstance(item, Page)] == [f"{broken}#1"]
+    article = offsets[1]  # after the request record
+    assert [item.source for item in items if isinstance(item, Page)] == [f"{broken}#{article}"]
     assert [str(item) for item in items if isinstance(item, LoadError)][-1].startswith(
         f"{broken}: broken WARC after"
     )

@@ -6,7 +6,8 @@ The stages and what each may import of the others:
 - `collector.inputs`: inputs to decoded pages; values only (no extraction, output or database).
 - `collector.output`: records to text; values only.
 - `db`: the archive; of collector, the value types only.
-- `collector.parallel`: extraction in worker processes; extract, inputs, values.
+- `collector.scale`: the executors and the per-file unit; extract, inputs, values (no database).
+- `collector.parallel`: extraction in worker processes; scale, extract, inputs, values.
 - `collector.pipeline`: the ingest, joining inputs and extraction to `db`.
 - `collector.cli` (and `python -m collector`): the front door; anything.
 
@@ -32,9 +33,11 @@ STAGES = {
     "collector.inputs": ("collector.values",),
     "collector.output": ("collector.values",),
     "db": ("collector.values",),
-    "collector.parallel": ("collector.extract", "collector.inputs", "collector.values"),
+    "collector.scale": ("collector.extract", "collector.inputs", "collector.values"),
+    "collector.parallel": ("collector.scale", "collector.extract", "collector.inputs", "collector.values"),
     "collector.pipeline": (
         "collector.parallel",
+        "collector.scale",
         "collector.extract",
         "collector.inputs",
         "collector.values",
@@ -168,3 +171,24 @@ def test_importing_extraction_loads_no_loader_output_or_pipeline() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert found.stdout.split() == []
+
+
+def test_dask_and_fsspec_load_only_when_a_run_needs_them() -> None:
+    """The base install works without the [dask] extra: the executors, the per-file unit, the run
+    by file and the CLI import neither Dask nor fsspec until `--dask` or a URI asks for them."""
+    code = (
+        "import sys\n"
+        "import collector.cli, collector.pipeline.runs, collector.scale.executors, collector.scale.units\n"
+        "print(sorted(m for m in ('dask', 'distributed', 'fsspec') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_only_the_adapter_imports_dask() -> None:
+    users = {
+        name
+        for name in MODULES
+        if {"dask", "distributed"} & {top(m) for m in imported_modules(MODULES[name])}
+    }
+    assert users == {"collector.scale.cluster"}

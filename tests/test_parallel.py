@@ -15,6 +15,8 @@ from collector.cli import cli
 from collector.extract import extract_page
 from collector.inputs.loaders import InputOptions, LoadError, iter_pages
 from collector.parallel import PageInfo, extract_files
+from collector.scale.executors import LocalProcesses, as_done, in_order
+from collector.scale.futures import Done
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -61,7 +63,7 @@ def test_a_run_smaller_than_one_chunk_needs_no_workers(monkeypatch: pytest.Monke
     def no_pool(*args: object, **kwargs: object) -> None:
         raise AssertionError("worker processes started for a few pages")
 
-    monkeypatch.setattr(parallel, "ProcessPoolExecutor", no_pool)
+    monkeypatch.setattr(parallel, "LocalProcesses", no_pool)
     paths = fixture_pages()[:3]
     results = list(extract_files(paths, InputOptions(), 2))
     assert [(info.source, info.sha256, outcome.posts) for info, outcome in results] == serial(paths)  # type: ignore[union-attr]
@@ -164,3 +166,20 @@ def test_workers_end_when_the_main_process_is_killed(tmp_path: Path) -> None:
     while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(_running(pid) for pid in workers)
+
+
+def nap(seconds: float) -> float:
+    """A task for the executor tests (module level, so that it pickles to the workers)."""
+    time.sleep(seconds)
+    return seconds
+
+
+def test_as_done_gives_each_result_when_its_task_is_done_and_in_order_waits_for_the_first() -> None:
+    executor = LocalProcesses(2)
+    try:
+        items: list[float | Done[float]] = [1.0, 0.0, Done(-1.0), 0.0]
+        taken = list(as_done(executor, nap, items))
+        assert sorted(taken) == [-1.0, 0.0, 0.0, 1.0] and taken[-1] == 1.0  # the slow file last
+        assert list(in_order(executor, nap, items)) == [1.0, 0.0, -1.0, 0.0]
+    finally:
+        executor.close()

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
-from collector import parallel as parallel_module
 from collector import pipeline
 from collector.inputs.loaders import LoadError, Page
 from collector.pipeline import IngestOptions, ingest
+from collector.scale import units as units_module
 from db.engine import database_url, make_engine, prepare_database, session_scope
 from db.models import Appearance, Article
 from db.queries import Filters
@@ -79,14 +79,14 @@ def test_a_load_error_is_reported_and_the_rest_saved(engine: Engine) -> None:
 def test_an_extraction_crash_is_one_line_and_the_run_goes_on(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = parallel_module.extract_page
+    real = units_module.extract_page
 
     def fragile(text: str, *, kind: Any = "html", utf8: bytes | None = None) -> Any:
         if "boom" in text:
             raise RuntimeError("detector fell over")
         return real(text, kind=kind, utf8=utf8)
 
-    monkeypatch.setattr(parallel_module, "extract_page", fragile)
+    monkeypatch.setattr(units_module, "extract_page", fragile)
     bad = Page(
         source="bad.html", data=b"boom", text="boom", kind="html", sha256="0" * 64, url=None, fetched=None
     )

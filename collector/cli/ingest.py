@@ -10,19 +10,30 @@ import click
 from sqlalchemy import Engine
 
 from collector.cli.archive import echo_err, open_archive, sqlite_path
-from collector.cli.options import ARCHIVE_DIR_NAME, input_options, quiet_option
-from collector.inputs.loaders import InputOptions, LoadStats, count_files, is_local, iter_files, iter_pages
+from collector.cli.options import ARCHIVE_DIR_NAME, input_options, quiet_option, scale_options
+from collector.inputs.loaders import InputOptions, LoadStats, count_files
 from collector.output import terminal
 from collector.parallel import cap_jobs
-from collector.pipeline import IngestOptions, IngestSummary, ingest, ingest_files
+from collector.pipeline import IngestOptions, IngestSummary
+from collector.pipeline.runs import ingest_inputs
+from collector.scale.executors import ScaleOptions
+from collector.scale.futures import SchedulerError
 
 
 @click.command("ingest")
 @click.argument("paths", nargs=-1, metavar="PATH... | -")
 @input_options
+@scale_options
 @quiet_option
 @click.pass_context
-def ingest_command(ctx: click.Context, /, paths: tuple[str, ...], inputs: InputOptions, quiet: bool) -> None:
+def ingest_command(
+    ctx: click.Context,
+    /,
+    paths: tuple[str, ...],
+    inputs: InputOptions,
+    scale: ScaleOptions | None,
+    quiet: bool,
+) -> None:
     """Find the posts in saved pages and add them to the archive.
 
     Files and folders (recursive), URLs, or '-' for a page on stdin. Each bad input is reported on
@@ -32,6 +43,7 @@ def ingest_command(ctx: click.Context, /, paths: tuple[str, ...], inputs: InputO
     Examples:
         quotes ingest seeds/ fixtures/ saved-page.html
         quotes ingest --from-file urls.txt --jobs 8
+        quotes ingest --dask local --jobs 2 crawl/*.warc.gz
     """
     if not paths and not inputs.from_file:
         raise click.UsageError("give at least one PATH, '-' for stdin, or --from-file LIST")
@@ -44,7 +56,9 @@ def ingest_command(ctx: click.Context, /, paths: tuple[str, ...], inputs: InputO
     with open_archive(ctx, create=True) as engine:
         options = replace(inputs, archive_dir=inputs.archive_dir or _archive_beside(engine))
         try:
-            summary = run_ingest(engine, paths, options, bar)
+            summary = run_ingest(engine, paths, options, bar, scale)
+        except SchedulerError as error:
+            raise click.ClickException(str(error)) from None
         finally:
             bar.clear()  # also on Ctrl-C: no half-drawn bar before Click's "Aborted!"
     if not quiet:
@@ -53,7 +67,11 @@ def ingest_command(ctx: click.Context, /, paths: tuple[str, ...], inputs: InputO
 
 
 def run_ingest(
-    engine: Engine, paths: tuple[str, ...], options: InputOptions, bar: terminal.ProgressBar
+    engine: Engine,
+    paths: tuple[str, ...],
+    options: InputOptions,
+    bar: terminal.ProgressBar,
+    scale: ScaleOptions | None = None,
 ) -> IngestSummary:
     """Load, extract and save every input, drawing progress; the summary includes skipped files."""
 
@@ -64,14 +82,9 @@ def run_ingest(
     # A closed stdin (cron, daemons: `<&-`) leaves sys.stdin None; only a `-` input needs it.
     stdin = sys.stdin.buffer if sys.stdin is not None else None
     summary = IngestSummary()
-    saving = IngestOptions(jobs=options.jobs, report=bar.message, on_page=on_page)
+    saving = IngestOptions(jobs=options.jobs, report=bar.message, on_page=on_page, scale=scale)
     try:
-        if options.jobs > 1 and options.from_file is None and all(is_local(path) for path in paths):
-            # Worker processes read the files themselves; this process walks folders and saves.
-            files = iter_files(paths, stats=stats, follow_links=options.follow_links)
-            ingest_files(files, engine, options, saving, summary)
-        else:
-            ingest(iter_pages(paths, options, stdin, stats=stats), engine, saving, summary)
+        ingest_inputs(paths, engine, options, saving, stdin=stdin, stats=stats, summary=summary)
     except KeyboardInterrupt:
         # Every batch up to here is saved whole; say how far the run got before Click's "Aborted!".
         summary.skipped = stats.skipped

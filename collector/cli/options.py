@@ -15,6 +15,7 @@ import click
 
 from collector.inputs.fetch import DEFAULT_MAX_BYTES, DEFAULT_RETRIES, DEFAULT_TIMEOUT
 from collector.inputs.loaders import InputOptions
+from collector.scale.executors import ScaleOptions
 from collector.values import PLATFORMS, STATUSES
 from db.fulltext import QuerySyntaxError, parse_query
 from db.queries import SORTS, Filters
@@ -187,7 +188,7 @@ INPUT_OPTIONS = (
         default=os.cpu_count() or 1,
         show_default="cores",
         metavar="N",
-        help="Pages extracted, and URLs fetched, in parallel.",
+        help="Pages extracted, and URLs fetched, in parallel (with --dask local: its workers).",
     ),
     click.option(
         "--allow-private", is_flag=True, help="Allow fetching URLs on loopback and private addresses."
@@ -240,5 +241,39 @@ def input_options(command: F) -> F:
         return command(*args, inputs=inputs, **kwargs)
 
     for option in reversed(INPUT_OPTIONS):
+        wrapper = option(wrapper)
+    return wrapper  # type: ignore[return-value]
+
+
+SCALE_OPTIONS = (
+    click.option(
+        "--dask",
+        metavar="local|tcp://HOST:PORT",
+        help="Read each file as one task on a Dask cluster: 'local' starts --jobs workers here, an "
+        "address joins a running scheduler (e.g. --dask tcp://10.0.0.5:8786). Needs quote-archiver[dask].",
+    ),
+    click.option(
+        "--input-base",
+        metavar="DIR|URL",
+        help="With --dask, put this before each --from-file line, e.g. --input-base "
+        "https://data.commoncrawl.org for a warc.paths.gz manifest.",
+    ),
+    click.option(
+        "--redo", is_flag=True, help="With --dask, read again the files an earlier run finished."
+    ),
+)
+
+
+def scale_options(command: F) -> F:
+    """`--dask`, `--input-base` and `--redo`, handed to the command as `scale: ScaleOptions | None`."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, dask: str | None, input_base: str | None, redo: bool, **kwargs: Any) -> Any:
+        if dask is None and (input_base or redo):
+            raise click.UsageError("--input-base and --redo go with --dask")
+        scale = ScaleOptions(dask, redo=redo, input_base=input_base) if dask else None
+        return command(*args, scale=scale, **kwargs)
+
+    for option in reversed(SCALE_OPTIONS):
         wrapper = option(wrapper)
     return wrapper  # type: ignore[return-value]

@@ -98,7 +98,7 @@ class FormatError(Exception):
 class Document:
     """One page out of a file or a container.
 
-    `part` tells records apart within a container (`#3` for the third page of a WARC); `charset`
+    `part` tells records apart within a container (`#OFFSET`, a WARC record's byte offset); `charset`
     is what the container declares (an HTTP header in the WARC, the MIME part's parameter).
     """
 
@@ -295,12 +295,15 @@ def _warc_documents(open_stream: Opener, max_bytes: int) -> Iterator[Document | 
             records = ArchiveIterator(stream)
             for record in records:
                 document = _warc_document(record, max_bytes)
+                # A page is named by its record's byte offset (of its gzip member, in a .warc.gz):
+                # `warc_document_at` reads that one record again without a scan.
+                part = f"#{records.get_record_offset()}"
                 if isinstance(document, Refused):
                     count += 1
-                    yield Refused(f"#{count}", document.reason)
+                    yield Refused(part, document.reason)
                 elif document is not None:
                     count += 1
-                    yield Document(document.data, document.charset, document.url, f"#{count}")
+                    yield Document(document.data, document.charset, document.url, part)
             # A download that stopped mid-record leaves bytes warcio skips without a word.
             if stream.seekable() and records.offset < stream.seek(0, io.SEEK_END):
                 raise FormatError("it ends in a cut-off record")
@@ -309,6 +312,26 @@ def _warc_documents(open_stream: Opener, max_bytes: int) -> Iterator[Document | 
         # means this archive is broken, never that the whole run should stop.
         except Exception as error:
             raise FormatError(f"broken WARC after {count} pages ({error})") from error
+
+
+def warc_document_at(open_stream: Opener, offset: int, *, max_bytes: int) -> Document | Refused | None:
+    """The page in the WARC record at byte `offset` (the `#OFFSET` of its source), read alone; None
+    when that record is not an HTML page. Raises FormatError when no record starts there."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    with open_stream() as stream:
+        stream.seek(offset)
+        try:
+            record = next(iter(ArchiveIterator(stream)), None)
+            document = None if record is None else _warc_document(record, max_bytes)
+        except Exception as error:  # as in _warc_documents: warcio's errors are of many kinds
+            raise FormatError(f"no WARC record at offset {offset} ({error})") from error
+    if record is None:
+        raise FormatError(f"no WARC record at offset {offset}")
+    part = f"#{offset}"
+    if isinstance(document, Refused):
+        return Refused(part, document.reason)
+    return None if document is None else Document(document.data, document.charset, document.url, part)
 
 
 def _warc_document(record: object, max_bytes: int) -> Document | Refused | None:

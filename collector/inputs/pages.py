@@ -35,7 +35,7 @@ MARKDOWN_SUFFIXES = (".md", ".markdown")
 class Page:
     """One page read from an input.
 
-    `source` is what the user gave (a path, a URL, `-`), with `#n` for the n-th page of a WARC;
+    `source` is what the user gave (a path, a URL, `-`), with `#OFFSET` for a WARC record's page;
     `url` the page's own address when its container records one (MHTML Content-Location, WARC
     target URI, the final URL of a fetch); `sha256` is of `data`, the page's own bytes
     (decompressed, out of its container), so copies in different containers share it. `utf8` is

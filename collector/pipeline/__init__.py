@@ -19,23 +19,15 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine
 
 from collector.inputs.loaders import InputOptions, Kind, LoadError, Page
-from collector.parallel import (
-    PageInfo,
-    chunked,
-    extract_one,
-    finish_outcome,
-    init_worker,
-    page_info,
-    process_files,
-    worker_context,
-)
+from collector.parallel import chunked, process_files
+from collector.scale.executors import LocalProcesses, ScaleOptions, in_order
+from collector.scale.units import PageInfo, extract_one, finish_outcome, page_info
 from collector.values import Article, ArticleMeta, Extraction
 from db.rows import PreparedPage, prepare_page
 from db.store import SaveResult, save_prepared
@@ -45,10 +37,9 @@ from db.store import SaveResult, save_prepared
 BATCH_PAGES = 100
 # A slow source (URLs being fetched) still commits what it has at least this often.
 BATCH_SECONDS = 2.0
-# Pages handed to a worker process at a time, and chunks in flight per worker: coarse enough that
-# pickling costs little, bounded so memory stays flat however many pages come.
+# Pages handed to a worker process at a time: coarse enough that pickling costs little (the
+# chunks in flight are bounded by `collector.scale.executors.in_order`).
 WORKER_CHUNK = 16
-CHUNKS_IN_FLIGHT_PER_JOB = 2
 # Pages extracted in this process before worker processes are started (if --jobs > 1).
 PARALLEL_AFTER = 64
 
@@ -78,12 +69,14 @@ class IngestSummary:
 
 @dataclass(frozen=True, slots=True)
 class IngestOptions:
-    """How pages are processed: worker processes for extraction, batch size, how to report."""
+    """How pages are processed: `jobs` worker processes for extraction (or, with `scale`, the Dask
+    workers of a run by file), batch size, how to report."""
 
     jobs: int = 1
     batch_pages: int = BATCH_PAGES
     report: Reporter = field(default=lambda line: print(line, file=sys.stderr))  # stdout carries data
     on_page: Callable[[IngestSummary], None] | None = None
+    scale: ScaleOptions | None = None
 
 
 def prepare(page: Page | PageInfo, extraction: Extraction) -> PreparedPage:
@@ -142,30 +135,25 @@ def _parallel(
     items: Iterable[Page | LoadError], jobs: int
 ) -> Iterator[tuple[Page | LoadError, Prepared | None]]:
     """Extract in `jobs` processes, in input order, with a bounded number of chunks in flight."""
-    pending: deque[tuple[list[Page | LoadError], Future[list[Prepared]]]] = deque()
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=worker_context(__name__), initializer=init_worker)
-    try:
+    executor = LocalProcesses(jobs, __name__)
+    submitted: deque[list[Page | LoadError]] = deque()  # chunks whose results are still to come
+
+    def tasks() -> Iterator[list[tuple[PageInfo, str, Kind]]]:
         for chunk in chunked(items, WORKER_CHUNK):
-            pages = [(page_info(p), p.text, p.kind) for p in chunk if isinstance(p, Page)]
-            pending.append((chunk, pool.submit(_extract_chunk, pages)))
-            if len(pending) >= jobs * CHUNKS_IN_FLIGHT_PER_JOB:
-                yield from _merge(*pending.popleft())
-        while pending:
-            yield from _merge(*pending.popleft())
+            submitted.append(chunk)
+            yield [(page_info(p), p.text, p.kind) for p in chunk if isinstance(p, Page)]
+
+    try:
+        for outcomes in in_order(executor, _extract_chunk, tasks()):
+            merged = iter(outcomes)
+            for item in submitted.popleft():
+                yield item, None if isinstance(item, LoadError) else next(merged)
     finally:
         # On Ctrl-C or an error, chunks not started are dropped: their pages were never saved.
-        pool.shutdown(wait=True, cancel_futures=True)
+        executor.close()
 
 
-def _merge(
-    chunk: list[Page | LoadError], future: Future[list[Prepared]]
-) -> Iterator[tuple[Page | LoadError, Prepared | None]]:
-    outcomes = iter(future.result())
-    for item in chunk:
-        yield item, None if isinstance(item, LoadError) else next(outcomes)
-
-
-class _Batcher:
+class Batcher:
     """Collects extracted pages and saves them a batch (one transaction) at a time."""
 
     def __init__(self, engine: Engine, summary: IngestSummary, options: IngestOptions) -> None:
@@ -235,7 +223,7 @@ def save_outcomes(
 ) -> IngestSummary:
     """Save prepared pages (from `ingest` or `ingest_files`) in batches; report each failure."""
     summary = summary if summary is not None else IngestSummary()
-    batcher = _Batcher(engine, summary, options)
+    batcher = Batcher(engine, summary, options)
     with _frozen_heap():
         try:
             for item, outcome in outcomes:
@@ -268,7 +256,7 @@ def _take(
     item: Page | PageInfo | LoadError,
     outcome: Prepared | None,
     summary: IngestSummary,
-    batcher: _Batcher,
+    batcher: Batcher,
     report: Reporter,
 ) -> None:
     if isinstance(item, LoadError) or outcome is None:
