@@ -190,6 +190,24 @@ def test_a_missing_archive_is_one_error_line(tmp_path: Path) -> None:
     assert result.stderr.startswith("Error: no archive at ")
 
 
+def test_a_port_in_use_is_one_error_line(archive: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli, ["--db", str(archive), "serve", "--port", str(port)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: cannot listen on 127.0.0.1:{port}: ")
+    assert len(result.stderr.splitlines()) == 1 and "serving" not in result.stderr
+
+
+def test_an_unknown_host_is_one_error_line(archive: Path) -> None:
+    result = CliRunner().invoke(cli, ["--db", str(archive), "serve", "--host", "no-such-host.invalid"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: cannot listen on no-such-host.invalid:8001: ")
+    assert len(result.stderr.splitlines()) == 1
+
+
 def _chromium() -> str:
     """Debian's chromium; where none can be had, skip — but never under CI, which installs it."""
     found = next((path for path in CHROMIUM_PATHS if Path(path).exists()), None) or shutil.which("chromium")
