@@ -296,6 +296,29 @@ def test_when_no_article_kept_a_copy_the_first_article_is_cited() -> None:
     assert item["URL"] == "https://gone.example/a"
 
 
+# Control characters (BEL, ESC: a terminal runs "\x1b[2J") and the invisible bidi controls that
+# reorder what follows them on the line (U+202E) are not text a citation can carry: they go; the
+# words and the letters of every script stay.
+HOSTILE_TEXT = "ring\x07 \x1b[2J clear\x00 \x85next \u202eevil\u202c \u2067iso\u2069 مرحبا 日本語 e\u0301 🎉"
+HOSTILE_NAME = "Bad\x1b[31m \u202eName"
+UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+@pytest.mark.parametrize("fmt", ["apa", "mla", "chicago", "chicago-note", "bibtex", "ris", "csl-json"])
+def test_control_and_bidi_characters_do_not_reach_a_citation(fmt: str) -> None:
+    import io
+
+    record = tweet("ctl", HOSTILE_NAME, "5", "2022-01-07", HOSTILE_TEXT)
+    out = io.StringIO()
+    write_citations([record], out, fmt)
+    written = out.getvalue()
+    if fmt == "csl-json":  # JSON escapes controls as \u001b: read it back to see what a reader gets
+        written = json.dumps(json.loads(written), ensure_ascii=False)
+    assert not UNSAFE.findall(written)
+    assert "ring [2J clear next evil iso مرحبا 日本語 e\u0301 🎉" in written
+    assert fmt in ("csl-json", "mla") or "Bad[31m Name" in written  # MLA names the handle alone
+
+
 # --- CSL-JSON, BibTeX, RIS --------------------------------------------------------------------------
 
 

@@ -53,6 +53,10 @@ ORGANISATION_WORDS = frozenset(
 )  # fmt: skip
 PERSON_WORD = re.compile(r"[^\W\d_][^\W\d_'’.-]*(?:['’-][^\W\d_]+)*\.?")
 SPACES = re.compile(r"\s+")
+# What citations and cards drop from every string of a record: control characters other than
+# white space (BEL, ESC: a terminal obeys "\x1b[2J"; HTML and XML forbid them) and the invisible
+# bidi embeddings, overrides and isolates, which reorder the rest of the line they are on.
+UNPRINTABLE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069]")
 
 Post = dict[str, Any]
 
@@ -126,8 +130,20 @@ def clock(moment: dt.datetime) -> str:
     return f"{hour}:{moment.minute:02d} {'a.m.' if moment.hour < 12 else 'p.m.'}"
 
 
+def printable(value: Any) -> Any:
+    """`value` (a record: dicts, lists, strings) with UNPRINTABLE dropped from every string."""
+    if isinstance(value, str):
+        return UNPRINTABLE.sub("", value)
+    if isinstance(value, dict):
+        return {key: printable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [printable(item) for item in value]
+    return value
+
+
 def one_line(text: str | None) -> str:
-    return SPACES.sub(" ", text or "").strip()
+    """Text on one line: runs of white space as one space, control and bidi characters dropped."""
+    return SPACES.sub(" ", UNPRINTABLE.sub("", text or "")).strip()
 
 
 def inner_quotes(text: str) -> str:
