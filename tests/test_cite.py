@@ -130,6 +130,10 @@ def test_apa_counts_urls_hashtags_and_emoji_as_one_word_each() -> None:
 
 
 def test_apa_after_twitter_became_x_is_a_post_on_x() -> None:
+    # Guides differ on posts from before the renaming (libguides.swansea.ac.uk/APA7Referencing/X
+    # keeps "[Tweet]. X." for a 2019 post; libguides.tri-c.edu gives APA's 2020 example as
+    # "[Post]. X."); apastyle.apa.org's "Twitter references" keeps [Tweet] and Twitter for them.
+    # The archive writes what the platform was called on the post's day.
     reference = format_apa(tweet("jack", None, "2", "2024-03-01", "hello"))
     assert reference == "@jack. (2024, March 1). hello [Post]. X. https://twitter.com/jack/status/2"
 
@@ -150,6 +154,12 @@ def test_apa_undated() -> None:
 
 
 # --- MLA 9: MLA Style Center ("How do I cite a tweet?") and Purdue OWL ---------------------------------
+# Checked (h19r review): the persianwiki entry is the MLA Style Center's, word for word as quoted at
+# teachthought.com/literacy/how-to-cite-a-tweet ("adapted from the MLA Handbook"). The Brokaw entry is
+# the Purdue OWL's example in the MLA 9 pattern; its MLA 7 form, "Brokaw, Tom (tombrokaw). “SC
+# demonstrated why all the debates are the engines of this campaign.” 22 Jan. 2012, 3:06 a.m.
+# Tweet." (the OWL as quoted at wkuwritingcenter.blogspot.com/2014/04), gives the same text, date
+# and time; no stored copy of the OWL's MLA 9 page was found to check its exact punctuation.
 
 
 def test_mla_as_the_mla_style_center_example() -> None:
@@ -183,6 +193,12 @@ def test_mla_time_in_the_zone_asked_for() -> None:
 
 
 # --- Chicago 17: 14.209 ----------------------------------------------------------------------------
+# Checked (h19r review) against guides quoting 14.209: note "Creator’s first & last name (@username),
+# “Title,” Social media platform, Month Day, Year, URL." and bibliography "Creator’s last name, first
+# name (@username). “Title.” Social media platform, Month Day, Year. URL.", up to 160 characters of
+# the post as the title (libguides.pvcc.edu/citationstyles/notes-biblio-social-media); the Souza
+# note form with the Instagram example of 14.209 (bond.libguides.com/chicago/social-media); the time
+# before the URL, as the note example gives it (libguides.ucd.ie/chicagostyle/chicagosocialmedia).
 
 
 def test_chicago_as_the_manual_example() -> None:
