@@ -258,10 +258,30 @@ def test_chicago_cuts_a_long_post_at_160_characters_on_a_word() -> None:
         ("D.C. ☮️", None),
         ("jack", None),
         ("The Guardian", None),
+        # A title before the name is no given name (the styles leave titles out of the author).
+        ("Dr. Anthony Fauci", ("Fauci", "Anthony")),
+        ("Sen. Bernie Sanders", ("Sanders", "Bernie")),
+        ("Gov. Andrew Cuomo", ("Cuomo", "Andrew")),
+        ("President Biden", None),  # a title and one name: written as shown
+        ("Pope Francis", None),
+        ("J.K. Rowling", ("Rowling", "J.K.")),
+        ("Donald J. Trump", ("Trump", "Donald J.")),
+        ("White House", None),
+        ("Official Account", None),
+        ("Washington Post", None),
     ],
 )
 def test_person_names_and_organisations(name: str, expected: tuple[str, str] | None) -> None:
     assert person_name(name) == expected
+
+
+def test_apa_initials_of_a_titled_and_an_initialled_name() -> None:
+    assert format_apa(tweet("jk_rowling", "J.K. Rowling", "1", "2020-01-02", "hi")).startswith(
+        "Rowling, J. K. [@jk_rowling]. (2020, January 2)."
+    )
+    assert format_apa(tweet("fauci", "Dr. Anthony Fauci", "1", "2020-01-02", "hi")).startswith(
+        "Fauci, A. [@fauci]."
+    )
 
 
 # --- deleted posts cite the article's copy ------------------------------------------------------------

@@ -49,9 +49,21 @@ ORGANISATION_WORDS = frozenset(
         "group", "inc", "institute", "league", "ltd", "magazine", "media", "ministry", "museum",
         "network", "news", "office", "party", "police", "press", "project", "radio", "school",
         "service", "society", "team", "the", "times", "tv", "union", "university",
+        "account", "army", "campaign", "channel", "commission", "court", "daily", "embassy",
+        "government", "house", "journal", "live", "navy", "official", "post", "senate", "updates",
     }
 )  # fmt: skip
-PERSON_WORD = re.compile(r"[^\W\d_][^\W\d_'’.-]*(?:['’-][^\W\d_]+)*\.?")
+# Titles before a name, left out of it (the styles cite "Fauci, A.", not "Fauci, D. A."); a title
+# and one name ("Pope Francis", "President Biden") is written as shown.
+TITLES = frozenset(
+    {
+        "amb", "ambassador", "capt", "col", "dame", "dr", "fr", "gen", "gov", "governor", "hon",
+        "judge", "king", "lady", "lord", "mayor", "minister", "mr", "mrs", "ms", "pope", "pres",
+        "president", "prince", "princess", "prof", "queen", "rabbi", "rep", "rev", "sen", "senator",
+        "sir",
+    }
+)  # fmt: skip
+PERSON_WORD = re.compile(r"(?:[^\W\d_]\.){2,3}|[^\W\d_][^\W\d_'’.-]*(?:['’-][^\W\d_]+)*\.?")
 SPACES = re.compile(r"\s+")
 # What citations and cards drop from every string of a record: control characters other than
 # white space (BEL, ESC: a terminal obeys "\x1b[2J"; HTML and XML forbid them) and the invisible
@@ -70,12 +82,14 @@ def post_key(post: Post) -> str:
 def person_name(name: str | None) -> tuple[str, str] | None:
     """(family, given) of a display name read as a person's (see ORGANISATION_WORDS), else None."""
     words = (name or "").split()
+    while words and words[0].casefold().rstrip(".") in TITLES:
+        words = words[1:]
     if not 2 <= len(words) <= 3:
         return None
     for word in words:
         if not PERSON_WORD.fullmatch(word) or not word[0].isupper() or word.casefold() in ORGANISATION_WORDS:
             return None
-        if len(word) > 2 and word.isupper():  # an acronym: CDC, NASA
+        if len(word) > 2 and word.isupper() and "." not in word:  # an acronym: CDC, NASA (not J.K.)
             return None
     return words[-1], " ".join(words[:-1])
 
