@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -167,6 +168,18 @@ def test_a_card_links_only_web_addresses() -> None:
     assert 'href="javascript' not in card and 'href="https://example.com/x"' in card
     card = datasette_card.card_html({**row, "url": "https://twitter.com/a/status/1"})
     assert '<a href="https://twitter.com/a/status/1">2022-01-07</a>' in card
+
+
+def test_a_card_drops_control_and_bidi_characters_and_isolates_names() -> None:
+    row = {"author_name": "محمد\u202e علي", "handle": "a", "text": "bell\x07 \x1b[2J \u202eevil مرحبا",
+           "date": "2022-01-07", "url": None, "quoted_text": "q\x00uote",
+           "quoted_author_name": "B\x1b"}  # fmt: skip
+    card = str(datasette_card.card_html(row))
+    assert not re.findall("[\x00-\x08\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", card)
+    assert (
+        "<strong dir='auto'>محمد علي</strong>" in card and "bell [2J evil مرحبا" in card and "quote" in card
+    )
+    assert "<p class='qa-text' dir='auto'>" in card
 
 
 def test_a_postgresql_archive_is_a_usage_error() -> None:
