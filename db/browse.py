@@ -71,6 +71,7 @@ APPEARANCE_COLUMNS = {
     "copy_json": "Copy differs: the fields in which this article's copy differs from the record (JSON)",
     "markup": "Markup: the embed as the page writes it (at most 64 KiB)",
     "byte_offset": "Byte offset of the markup in the page",
+    "page_sha256": "Page sha256: the copy of the article the markup was read from",
 }
 
 # Counted on appearances alone (its (post_id, article_id) index covers it), then joined.

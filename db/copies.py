@@ -18,9 +18,10 @@ from sqlalchemy import Connection, Table, delete
 
 from db.merge import MERGED_COLUMNS, copy_differences, displaced, merge_values, shown_fields, with_displaced
 from db.models import Link
-from db.rows import POST_COLUMNS, AuthorKey, PostKey, PreparedPage, row_author_key
+from db.rows import ARTICLE_COLUMNS, POST_COLUMNS, AuthorKey, PostKey, PreparedPage, row_author_key
 from db.statements import Statements
 
+PAGE_SHA256_AT = ARTICLE_COLUMNS.index("sha256")
 # A post's row (POST_COLUMNS) and links, as merged from the copies of one batch.
 Copy = tuple[tuple[Any, ...], tuple[str, ...]]
 # Each post's record after the batch, by row id: the row it was inserted as (its copies that are
@@ -176,11 +177,12 @@ def appearance_rows(
     """Every appearance of the batch (APPEARANCE_INSERT), its copy kept against its post's record."""
     rows: dict[tuple[int, int, int], tuple[Any, ...]] = {}
     for article_id, keys, page in zip(article_ids, page_keys, pages, strict=True):
+        page_sha256 = page.row[PAGE_SHA256_AT]  # the page read, whichever copy of the article it is
         for position, (key, (row, _, own)) in enumerate(zip(keys, page.posts, strict=True)):
             row_id = known[key]
             where = (article_id, row_id, position)
             if where not in rows:
-                rows[where] = (*where, *own, _differences(row, records.get(row_id)))
+                rows[where] = (*where, *own, page_sha256, _differences(row, records.get(row_id)))
     return [rows[where] for where in sorted(rows)]
 
 

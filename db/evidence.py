@@ -20,7 +20,7 @@ from db.records import find_post
 
 # An appearance as the bundle's manifest lists it, in this order: the article's, then its own.
 ARTICLE_FIELDS = ("id", "url", "title", "source", "site_name", "published", "sha256", "archive_path")
-APPEARANCE_FIELDS = ("position", "status", "byte_offset", "markup_truncated", "markup")
+APPEARANCE_FIELDS = ("position", "status", "byte_offset", "markup_truncated", "markup", "page_sha256")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +34,8 @@ class Shown:
     byte_offset: int | None
     markup_truncated: bool
     markup: str | None
+    # The page the markup and offset were read from (None: stored before revision 0009).
+    page_sha256: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +64,10 @@ def find_evidence(session: Session, ref: str) -> PostEvidence | None:
     shown = []
     for row in session.execute(statement):
         article = dict(zip(ARTICLE_FIELDS, row[: len(ARTICLE_FIELDS)], strict=True))
-        ingested, position, status, offset, truncated, markup = row[len(ARTICLE_FIELDS) :]
-        shown.append(Shown(article, _aware(ingested), position, status, offset, bool(truncated), markup))
+        ingested, position, status, offset, truncated, markup, page = row[len(ARTICLE_FIELDS) :]
+        shown.append(
+            Shown(article, _aware(ingested), position, status, offset, bool(truncated), markup, page)
+        )
     return PostEvidence(detail.record, shown)
 
 

@@ -171,6 +171,9 @@ class Appearance(Base):
     markup: Mapped[str | None] = mapped_column(Text)
     markup_truncated: Mapped[bool | None] = mapped_column(Boolean)
     byte_offset: Mapped[int | None] = mapped_column(BigInteger)
+    # The sha256 of the page this showing was read from (revision 0009): the article's own, or a
+    # later copy of its URL's, which `markup` and `byte_offset` then belong to. None before 0009.
+    page_sha256: Mapped[str | None] = mapped_column(String(64))
 
 
 class Link(Base):

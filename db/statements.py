@@ -20,7 +20,7 @@ _LINKS: Table = Link.__table__  # type: ignore[assignment]
 _APPEARANCES: Table = Appearance.__table__  # type: ignore[assignment]
 POST_INSERT = (*POST_COLUMNS, "author_id", "first_seen_at")
 ARTICLE_INSERT = (*ARTICLE_COLUMNS, "ingested_at")
-APPEARANCE_INSERT = ("article_id", "post_id", "position", *APPEARANCE_COLUMNS, "copy_json")
+APPEARANCE_INSERT = ("article_id", "post_id", "position", *APPEARANCE_COLUMNS, "page_sha256", "copy_json")
 
 
 class Inserter:

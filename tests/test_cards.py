@@ -5,6 +5,7 @@ shows, that nothing loads or runs, that hostile text stays text) and rendered in
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -181,6 +182,22 @@ def test_hostile_text_cannot_inject_markup(parser: str) -> None:
 )
 def test_only_http_addresses_become_links(url: str | None, expected: str | None) -> None:
     assert safe_url(url) == expected
+
+
+def test_control_and_bidi_characters_do_not_reach_the_page() -> None:
+    """HTML forbids control characters (BEL, ESC…); a bidi override (U+202E) in a name would
+    reverse the handle and date after it: both go, and names and text are isolated (dir=auto)
+    so that right-to-left words keep their place."""
+    odd = {**POST, "id": "8", "author_name": "محمد\u202e علي\x1b", "text": "bell\x07 \u202eevil\u202c مرحبا",
+           "articles": [{**ARTICLES[1], "title": "T\x00itle\x7f"}]}  # fmt: skip
+    page = page_of(odd)
+    assert not re.findall("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", page)
+    soup = BeautifulSoup(page, "html.parser")
+    shown = card(soup, "8")
+    assert text_of(shown.select_one(".name")) == "محمد علي"
+    assert text_of(shown.select_one(".text")) == "bell evil مرحبا"
+    assert "Title" in text_of(shown.select_one(".quoted-in"))
+    assert shown.select_one(".name")["dir"] == shown.select_one(".text")["dir"] == "auto"  # type: ignore[index]
 
 
 def test_a_post_without_text_or_articles_still_has_a_card() -> None:

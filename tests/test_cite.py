@@ -130,6 +130,10 @@ def test_apa_counts_urls_hashtags_and_emoji_as_one_word_each() -> None:
 
 
 def test_apa_after_twitter_became_x_is_a_post_on_x() -> None:
+    # Guides differ on posts from before the renaming (libguides.swansea.ac.uk/APA7Referencing/X
+    # keeps "[Tweet]. X." for a 2019 post; libguides.tri-c.edu gives APA's 2020 example as
+    # "[Post]. X."); apastyle.apa.org's "Twitter references" keeps [Tweet] and Twitter for them.
+    # The archive writes what the platform was called on the post's day.
     reference = format_apa(tweet("jack", None, "2", "2024-03-01", "hello"))
     assert reference == "@jack. (2024, March 1). hello [Post]. X. https://twitter.com/jack/status/2"
 
@@ -150,6 +154,12 @@ def test_apa_undated() -> None:
 
 
 # --- MLA 9: MLA Style Center ("How do I cite a tweet?") and Purdue OWL ---------------------------------
+# Checked (h19r review): the persianwiki entry is the MLA Style Center's, word for word as quoted at
+# teachthought.com/literacy/how-to-cite-a-tweet ("adapted from the MLA Handbook"). The Brokaw entry is
+# the Purdue OWL's example in the MLA 9 pattern; its MLA 7 form, "Brokaw, Tom (tombrokaw). “SC
+# demonstrated why all the debates are the engines of this campaign.” 22 Jan. 2012, 3:06 a.m.
+# Tweet." (the OWL as quoted at wkuwritingcenter.blogspot.com/2014/04), gives the same text, date
+# and time; no stored copy of the OWL's MLA 9 page was found to check its exact punctuation.
 
 
 def test_mla_as_the_mla_style_center_example() -> None:
@@ -183,6 +193,12 @@ def test_mla_time_in_the_zone_asked_for() -> None:
 
 
 # --- Chicago 17: 14.209 ----------------------------------------------------------------------------
+# Checked (h19r review) against guides quoting 14.209: note "Creator’s first & last name (@username),
+# “Title,” Social media platform, Month Day, Year, URL." and bibliography "Creator’s last name, first
+# name (@username). “Title.” Social media platform, Month Day, Year. URL.", up to 160 characters of
+# the post as the title (libguides.pvcc.edu/citationstyles/notes-biblio-social-media); the Souza
+# note form with the Instagram example of 14.209 (bond.libguides.com/chicago/social-media); the time
+# before the URL, as the note example gives it (libguides.ucd.ie/chicagostyle/chicagosocialmedia).
 
 
 def test_chicago_as_the_manual_example() -> None:
@@ -242,10 +258,30 @@ def test_chicago_cuts_a_long_post_at_160_characters_on_a_word() -> None:
         ("D.C. ☮️", None),
         ("jack", None),
         ("The Guardian", None),
+        # A title before the name is no given name (the styles leave titles out of the author).
+        ("Dr. Anthony Fauci", ("Fauci", "Anthony")),
+        ("Sen. Bernie Sanders", ("Sanders", "Bernie")),
+        ("Gov. Andrew Cuomo", ("Cuomo", "Andrew")),
+        ("President Biden", None),  # a title and one name: written as shown
+        ("Pope Francis", None),
+        ("J.K. Rowling", ("Rowling", "J.K.")),
+        ("Donald J. Trump", ("Trump", "Donald J.")),
+        ("White House", None),
+        ("Official Account", None),
+        ("Washington Post", None),
     ],
 )
 def test_person_names_and_organisations(name: str, expected: tuple[str, str] | None) -> None:
     assert person_name(name) == expected
+
+
+def test_apa_initials_of_a_titled_and_an_initialled_name() -> None:
+    assert format_apa(tweet("jk_rowling", "J.K. Rowling", "1", "2020-01-02", "hi")).startswith(
+        "Rowling, J. K. [@jk_rowling]. (2020, January 2)."
+    )
+    assert format_apa(tweet("fauci", "Dr. Anthony Fauci", "1", "2020-01-02", "hi")).startswith(
+        "Fauci, A. [@fauci]."
+    )
 
 
 # --- deleted posts cite the article's copy ------------------------------------------------------------
@@ -294,6 +330,29 @@ def test_a_live_post_keeps_its_own_address_and_names_the_archived_copy() -> None
 def test_when_no_article_kept_a_copy_the_first_article_is_cited() -> None:
     item = csl_item({**DELETED, "articles": [GONE]})
     assert item["URL"] == "https://gone.example/a"
+
+
+# Control characters (BEL, ESC: a terminal runs "\x1b[2J") and the invisible bidi controls that
+# reorder what follows them on the line (U+202E) are not text a citation can carry: they go; the
+# words and the letters of every script stay.
+HOSTILE_TEXT = "ring\x07 \x1b[2J clear\x00 \x85next \u202eevil\u202c \u2067iso\u2069 مرحبا 日本語 e\u0301 🎉"
+HOSTILE_NAME = "Bad\x1b[31m \u202eName"
+UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+@pytest.mark.parametrize("fmt", ["apa", "mla", "chicago", "chicago-note", "bibtex", "ris", "csl-json"])
+def test_control_and_bidi_characters_do_not_reach_a_citation(fmt: str) -> None:
+    import io
+
+    record = tweet("ctl", HOSTILE_NAME, "5", "2022-01-07", HOSTILE_TEXT)
+    out = io.StringIO()
+    write_citations([record], out, fmt)
+    written = out.getvalue()
+    if fmt == "csl-json":  # JSON escapes controls as \u001b: read it back to see what a reader gets
+        written = json.dumps(json.loads(written), ensure_ascii=False)
+    assert not UNSAFE.findall(written)
+    assert "ring [2J clear next evil iso مرحبا 日本語 e\u0301 🎉" in written
+    assert fmt in ("csl-json", "mla") or "Bad[31m Name" in written  # MLA names the handle alone
 
 
 # --- CSL-JSON, BibTeX, RIS --------------------------------------------------------------------------

@@ -279,3 +279,26 @@ def test_revision_0008_keeps_stored_appearances_and_stores_evidence_after(db_url
         upgrade_database(engine)
     finally:
         engine.dispose()
+
+
+def test_revision_0009_names_the_page_each_appearance_was_read_from(db_url: str) -> None:
+    engine = make_engine(db_url)
+    try:
+        upgrade_database(engine, "0008")
+        seed_at_revision(engine, make_article("a.html", url="https://news.example/a"), SEED_POSTS[:1])
+        upgrade_database(engine)
+        pages = "SELECT page_sha256 FROM appearances ORDER BY id"
+        with engine.connect() as connection:
+            assert connection.execute(text(pages)).all() == [(None,)]  # stored before: page unknown
+        # The same URL saved again with another post: one article, the new appearance names its page.
+        again = make_article("a-updated.html", url="https://news.example/a")
+        with session_scope(engine) as session:
+            save_article(session, again, SEED_POSTS[:3])
+        with engine.connect() as connection:
+            found = [row[0] for row in connection.execute(text(pages))]
+            articles = connection.execute(text("SELECT count(*) FROM articles")).scalar()
+        assert articles == 1 and found[0] is None and set(found[1:]) == {again.sha256}
+        downgrade(engine, "0008")
+        upgrade_database(engine)
+    finally:
+        engine.dispose()

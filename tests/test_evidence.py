@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gzip
 import hashlib
 import http.server
 import io
@@ -242,6 +243,30 @@ def test_pages_read_from_files_have_no_copy_to_bundle(db_url: str, tmp_path: Pat
     assert (
         run(db_url, "verify").stderr.strip() == "kept copies checked: 0, matching: 0, differing or missing: 0"
     )
+
+
+def test_two_copies_of_one_article_each_appearance_names_its_own_page(db_url: str, tmp_path: Path) -> None:
+    """An article saved twice (an update, or .html and .html.gz of one URL) is one article row with
+    the first copy's hash; a post only the second copy shows has its markup and offset in that
+    copy, so its appearance names that copy's sha256 (the page bytes inside the gzip)."""
+    head = '<html><head><link rel="canonical" href="https://news.example/story"><title>Story</title></head>'
+    first = (
+        head + "<body><p>First.</p>" + EMBED.format(text="one", id="1000000000000000001") + "</body></html>"
+    )
+    second = (head + "<body><p>Updated, longer.</p>" + EMBED.format(text="one", id="1000000000000000001")
+              + EMBED.format(text="two", id="1000000000000000002") + "</body></html>")  # fmt: skip
+    (tmp_path / "a.html").write_bytes(first.encode())
+    (tmp_path / "b.html.gz").write_bytes(gzip.compress(second.encode()))
+    for name in ("a.html", "b.html.gz"):  # one at a time: the first ingested is the article's copy
+        assert run(db_url, "ingest", str(tmp_path / name)).exit_code == 0
+    for post, page in (("1000000000000000001", first), ("1000000000000000002", second)):
+        result, bundle, manifest = bundle_of(db_url, post, tmp_path / f"{post}.zip")
+        assert result.exit_code == 0, result.stderr
+        (shown,) = manifest["appearances"]
+        assert shown["article"]["sha256"] == sha256(first.encode())
+        assert shown["page_sha256"] == sha256(page.encode())
+        markup = bundle.read(shown["markup_file"])
+        assert page.encode()[shown["byte_offset"] :].startswith(markup) and post.encode() in markup
 
 
 def test_a_bundle_goes_to_stdout_with_dash(db_url: str, tmp_path: Path) -> None:

@@ -151,7 +151,8 @@ def test_characters_xml_cannot_hold_do_not_break_the_file(fmt: str) -> None:
     out = io.StringIO()
     write_graph([hostile_post()], out, fmt)
     graph = (nx.read_gexf if fmt == "gexf" else nx.read_graphml)(io.StringIO(out.getvalue()))
-    assert graph.nodes["post:twitter:1"]["label"] == "nul\ufffd and \ufffd[31m <b>&amp;"
+    # Control characters go, as in citations and cards (collector.output.citing.UNPRINTABLE).
+    assert graph.nodes["post:twitter:1"]["label"] == "nul and [31m <b>&amp;"
     assert graph.nodes["outlet:(no site)"]["kind"] == "outlet"  # a local file has no site and no host
     assert graph.nodes["account:twitter:@a&b"]["label"] == "@a&b"
 

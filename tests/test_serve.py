@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -169,6 +170,18 @@ def test_a_card_links_only_web_addresses() -> None:
     assert '<a href="https://twitter.com/a/status/1">2022-01-07</a>' in card
 
 
+def test_a_card_drops_control_and_bidi_characters_and_isolates_names() -> None:
+    row = {"author_name": "محمد\u202e علي", "handle": "a", "text": "bell\x07 \x1b[2J \u202eevil مرحبا",
+           "date": "2022-01-07", "url": None, "quoted_text": "q\x00uote",
+           "quoted_author_name": "B\x1b"}  # fmt: skip
+    card = str(datasette_card.card_html(row))
+    assert not re.findall("[\x00-\x08\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", card)
+    assert (
+        "<strong dir='auto'>محمد علي</strong>" in card and "bell [2J evil مرحبا" in card and "quote" in card
+    )
+    assert "<p class='qa-text' dir='auto'>" in card
+
+
 def test_a_postgresql_archive_is_a_usage_error() -> None:
     result = CliRunner().invoke(cli, ["--db", "postgresql+psycopg://u@127.0.0.1:1/x", "serve"])
     assert result.exit_code == 2
@@ -188,6 +201,24 @@ def test_a_missing_archive_is_one_error_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["--db", str(tmp_path / "none.db"), "serve"])
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: no archive at ")
+
+
+def test_a_port_in_use_is_one_error_line(archive: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli, ["--db", str(archive), "serve", "--port", str(port)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: cannot listen on 127.0.0.1:{port}: ")
+    assert len(result.stderr.splitlines()) == 1 and "serving" not in result.stderr
+
+
+def test_an_unknown_host_is_one_error_line(archive: Path) -> None:
+    result = CliRunner().invoke(cli, ["--db", str(archive), "serve", "--host", "no-such-host.invalid"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: cannot listen on no-such-host.invalid:8001: ")
+    assert len(result.stderr.splitlines()) == 1
 
 
 def _chromium() -> str:

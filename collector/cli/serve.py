@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from pathlib import Path
 
 import click
@@ -28,6 +29,23 @@ def _sqlite_file(ctx: click.Context) -> Path:
             ctx,
         )
     return Path(path)
+
+
+def _listening_socket(host: str, port: int) -> socket.socket:
+    """A socket bound to host:port, so that a port in use or an unknown host is one error line
+    before anything starts (uvicorn would log it and exit 3); uvicorn then serves on it."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        bound = socket.socket(family, kind, proto)
+    except OSError as error:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+    try:
+        bound.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        bound.bind(address)
+    except OSError as error:
+        bound.close()
+        raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+    return bound
 
 
 @click.command()
@@ -63,5 +81,8 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
         pm.register(datasette_card, name=datasette_card.PLUGIN_NAME)
     app = Datasette([str(path)], metadata=datasette_metadata(path.stem))
     asyncio.run(app.invoke_startup())
-    echo_err(f"serving {path} at http://{host}:{port}/ (Ctrl-C stops)")
-    uvicorn.run(app.app(), host=host, port=port, log_level="warning", access_log=False, lifespan="on")
+    bound = _listening_socket(host, port)
+    echo_err(f"serving {path} at http://{host}:{bound.getsockname()[1]}/ (Ctrl-C stops)")
+    config = uvicorn.Config(app.app(), log_level="warning", access_log=False, lifespan="on")
+    with bound:
+        uvicorn.Server(config).run(sockets=[bound])

@@ -16,11 +16,13 @@ import urllib.parse
 from collections.abc import Iterable
 from typing import Any, TextIO
 
-from collector.output.citing import MONTHS, platform_name
+from collector.output.citing import MONTHS, UNPRINTABLE, platform_name
 
 # Nothing may load: styles are the inline <style> only, and no script runs even if injected.
 CONTENT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 LINK_SCHEMES = ("http", "https")
+# White space that HTML forbids as a character (vertical tab, next line): written as a space.
+HTML_NOT_SPACE = re.compile("[\x0b\x85]")
 URL_IN_TEXT = re.compile(r"https?://[^\s<>\"'`]+")
 # Characters that end a sentence rather than a URL written in running text.
 URL_TRAILING = ".,;:!?)]}»”’…"
@@ -69,7 +71,9 @@ a { color: var(--accent); overflow-wrap: anywhere; }
 
 
 def escape(text: object) -> str:
-    return html.escape(str(text), quote=True)
+    """Text for the page: escaped, without UNPRINTABLE (HTML forbids control characters; a bidi
+    override would reorder what follows it), the white space HTML does not allow as a space."""
+    return html.escape(HTML_NOT_SPACE.sub(" ", UNPRINTABLE.sub("", str(text))), quote=True)
 
 
 def safe_url(url: str | None) -> str | None:
@@ -128,7 +132,7 @@ def _when(post: dict[str, Any], zone: dt.tzinfo) -> str:
 def _header(post: dict[str, Any], zone: dt.tzinfo) -> str:
     name = post.get("author_name") or ""
     handle = post.get("handle")
-    parts = [f'<span class="name">{escape(name)}</span>' if name else ""]
+    parts = [f'<span class="name" dir="auto">{escape(name)}</span>' if name else ""]
     parts.append(f'<span class="handle">@{escape(handle)}</span>' if handle else "")
     parts.append(f'<span class="when">{_when(post, zone)}</span>')
     parts.append(f'<span class="platform">{escape(platform_name(post))}</span>')
@@ -164,7 +168,7 @@ def _quoted(post: dict[str, Any]) -> str:
         filter(
             None,
             [
-                f'<span class="name">{escape(quoted["author_name"])}</span>'
+                f'<span class="name" dir="auto">{escape(quoted["author_name"])}</span>'
                 if quoted.get("author_name")
                 else "",
                 f'<span class="handle">@{escape(quoted["handle"])}</span>' if quoted.get("handle") else "",
@@ -205,7 +209,7 @@ def render_card(post: dict[str, Any], zone: dt.tzinfo = dt.UTC) -> str:
     body = [
         _header(post, zone),
         _status(post),
-        f'<div class="text">{linked_text(text)}</div>' if text else "",
+        f'<div class="text" dir="auto">{linked_text(text)}</div>' if text else "",
         _list("links", links_outside, "Links in the post"),
         _list("media", list(post.get("media") or []), "Media (links, not loaded)"),
         _quoted(post),

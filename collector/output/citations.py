@@ -25,6 +25,7 @@ from collector.output.citing import (
     platform_name,
     post_key,
     post_kind,
+    printable,
 )
 from collector.output.styles import format_apa, format_chicago, format_chicago_note, format_mla
 
@@ -163,7 +164,7 @@ def write_citations(posts: Iterable[Post], out: TextIO, fmt: str, zone: dt.tzinf
     seen: set[str] = set()
     if fmt == "csl-json":
         out.write("[")
-    for post in posts:
+    for post in map(printable, posts):
         if fmt == "csl-json":
             # One item a line: readable, and json's C encoder (indent= takes the Python one, 3x slower).
             item = json.dumps(csl_item(post), ensure_ascii=False)

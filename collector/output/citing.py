@@ -49,10 +49,26 @@ ORGANISATION_WORDS = frozenset(
         "group", "inc", "institute", "league", "ltd", "magazine", "media", "ministry", "museum",
         "network", "news", "office", "party", "police", "press", "project", "radio", "school",
         "service", "society", "team", "the", "times", "tv", "union", "university",
+        "account", "army", "campaign", "channel", "commission", "court", "daily", "embassy",
+        "government", "house", "journal", "live", "navy", "official", "post", "senate", "updates",
     }
 )  # fmt: skip
-PERSON_WORD = re.compile(r"[^\W\d_][^\W\d_'’.-]*(?:['’-][^\W\d_]+)*\.?")
+# Titles before a name, left out of it (the styles cite "Fauci, A.", not "Fauci, D. A."); a title
+# and one name ("Pope Francis", "President Biden") is written as shown.
+TITLES = frozenset(
+    {
+        "amb", "ambassador", "capt", "col", "dame", "dr", "fr", "gen", "gov", "governor", "hon",
+        "judge", "king", "lady", "lord", "mayor", "minister", "mr", "mrs", "ms", "pope", "pres",
+        "president", "prince", "princess", "prof", "queen", "rabbi", "rep", "rev", "sen", "senator",
+        "sir",
+    }
+)  # fmt: skip
+PERSON_WORD = re.compile(r"(?:[^\W\d_]\.){2,3}|[^\W\d_][^\W\d_'’.-]*(?:['’-][^\W\d_]+)*\.?")
 SPACES = re.compile(r"\s+")
+# What citations and cards drop from every string of a record: control characters other than
+# white space (BEL, ESC: a terminal obeys "\x1b[2J"; HTML and XML forbid them) and the invisible
+# bidi embeddings, overrides and isolates, which reorder the rest of the line they are on.
+UNPRINTABLE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069]")
 
 Post = dict[str, Any]
 
@@ -66,12 +82,14 @@ def post_key(post: Post) -> str:
 def person_name(name: str | None) -> tuple[str, str] | None:
     """(family, given) of a display name read as a person's (see ORGANISATION_WORDS), else None."""
     words = (name or "").split()
+    while words and words[0].casefold().rstrip(".") in TITLES:
+        words = words[1:]
     if not 2 <= len(words) <= 3:
         return None
     for word in words:
         if not PERSON_WORD.fullmatch(word) or not word[0].isupper() or word.casefold() in ORGANISATION_WORDS:
             return None
-        if len(word) > 2 and word.isupper():  # an acronym: CDC, NASA
+        if len(word) > 2 and word.isupper() and "." not in word:  # an acronym: CDC, NASA (not J.K.)
             return None
     return words[-1], " ".join(words[:-1])
 
@@ -126,8 +144,20 @@ def clock(moment: dt.datetime) -> str:
     return f"{hour}:{moment.minute:02d} {'a.m.' if moment.hour < 12 else 'p.m.'}"
 
 
+def printable(value: Any) -> Any:
+    """`value` (a record: dicts, lists, strings) with UNPRINTABLE dropped from every string."""
+    if isinstance(value, str):
+        return UNPRINTABLE.sub("", value)
+    if isinstance(value, dict):
+        return {key: printable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [printable(item) for item in value]
+    return value
+
+
 def one_line(text: str | None) -> str:
-    return SPACES.sub(" ", text or "").strip()
+    """Text on one line: runs of white space as one space, control and bidi characters dropped."""
+    return SPACES.sub(" ", UNPRINTABLE.sub("", text or "")).strip()
 
 
 def inner_quotes(text: str) -> str:

@@ -14,6 +14,8 @@ from typing import Any
 from markupsafe import Markup, escape
 from pluggy import HookimplMarker
 
+from collector.output.citing import UNPRINTABLE
+
 CARD_TABLE, CARD_COLUMN = "posts", "text"
 PLUGIN_NAME = "quote-archiver-cards"
 # datasette.hookimpl itself, without importing Datasette (and Click with it) into the output stage.
@@ -29,10 +31,12 @@ MUTED_STYLE = "color:#536471"
 
 
 def _field(row: Any, name: str) -> Any:
+    """The row's value of `name`; a string without control or bidi characters (citing.UNPRINTABLE)."""
     try:
-        return row[name]
+        value = row[name]
     except (IndexError, KeyError):  # a query that did not select the column
         return None
+    return UNPRINTABLE.sub("", value) if isinstance(value, str) else value
 
 
 def linked_text(text: str) -> Markup:
@@ -52,7 +56,7 @@ def card_html(row: Any) -> Markup:
     name, handle = _field(row, "author_name"), _field(row, "handle")
     text, url, day = _field(row, "text"), _field(row, "url"), _field(row, "date")
     status = _field(row, "status")
-    head = Markup("<strong>{}</strong> <span style='{}'>@{}</span>").format(
+    head = Markup("<strong dir='auto'>{}</strong> <span style='{}'>@{}</span>").format(
         name or "", MUTED_STYLE, handle or ""
     )
     body = linked_text(text) if text else Markup("<em>(no text kept)</em>")
@@ -64,7 +68,7 @@ def card_html(row: Any) -> Markup:
         Markup(" <span class='qa-status' style='{}'>{}</span>").format(STATUS_STYLE, status) if status else ""
     )
     return Markup(
-        "<div class='qa-card' style='{}'><div>{}</div><p class='qa-text'>{}</p>{}"
+        "<div class='qa-card' style='{}'><div>{}</div><p class='qa-text' dir='auto'>{}</p>{}"
         "<div style='{}'>{}{}</div></div>"
     ).format(CARD_STYLE, head, body, quoted, MUTED_STYLE, when, badge)
 

@@ -26,10 +26,16 @@ PAGE_SUFFIX = ".page"
 HASH_CHUNK = 1 << 20
 # Said in the manifest, so that a reader of the bundle knows what the numbers mean.
 OFFSET_NOTE = (
+    "page_sha256: the page this appearance's markup and byte_offset were read from; it differs "
+    "from article.sha256 (the first copy ingested of the article's URL, the one kept under pages/) "
+    "when a later copy of that URL showed the post; null for appearances stored before it was "
+    "recorded. A page's sha256 is of the page's own bytes: inside a .gz, an MHTML part (decoded) or "
+    "a WARC record, not of the file. "
     "byte_offset: where the markup starts in the page's bytes (UTF-8 pages; for a page in another "
-    "encoding, in its text as UTF-8); for text and Markdown pages, the start of the signature's "
-    "paragraph; null when the embed could not be found again in the page (markup is then the "
-    "parser's serialisation). markup_truncated: the markup was cut at 64 KiB."
+    "encoding, in its text as UTF-8, decoded as the page declared or as detected, which is not "
+    "recorded); for text and Markdown pages, the start of the signature's paragraph; null when the "
+    "embed could not be found again in the page (markup is then the parser's serialisation). "
+    "markup_truncated: the markup was cut at 64 KiB. ingested_at: when the article was first ingested."
 )
 
 
@@ -91,7 +97,7 @@ def write_bundle(
 
     `appearances`: each with `article` (id, url, title, source, site_name, published, sha256,
     archive_path), `ingested_at`, `position`, `status`, `byte_offset`, `markup_truncated`,
-    `markup`."""
+    `markup`, and `page_sha256` (the page they were read from) where known."""
     report = BundleReport()
     kept: dict[str, str | None] = {}
     listed = []
@@ -123,6 +129,7 @@ def _entry(bundle: zipfile.ZipFile, number: int, shown: Mapping[str, Any]) -> di
         "ingested_at": utc_text(shown["ingested_at"]),
         "position": shown["position"],
         "status": shown["status"],
+        "page_sha256": shown.get("page_sha256"),
         "byte_offset": shown["byte_offset"],
         "markup_truncated": shown["markup_truncated"],
         "markup_file": None,

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any, TextIO
 from xml.sax.saxutils import escape
 
-from collector.output.citing import post_key
+from collector.output.citing import post_key, printable
 from collector.output.export import escape_formula
 
 FORMATS = ("gexf", "graphml", "csv")
@@ -272,7 +272,7 @@ def _note_quote(walk: _Walk, node: str, post: dict[str, Any]) -> None:
 def write_graph(posts: Iterable[dict[str, Any]], out: TextIO, fmt: str) -> GraphSize:
     """Write the posts' quote graph in `fmt` (FORMATS), a post at a time; returns its size."""
     walk = _Walk(WRITERS[fmt](out))
-    for post in posts:
+    for post in map(printable, posts):  # no control or bidi characters in a label (citing.UNPRINTABLE)
         _add_post(walk, post)
     for node, inside, outside, label, attributes in walk.quotes:
         target = inside if inside in walk.seen else walk.node(outside, label, **attributes)

@@ -8,6 +8,7 @@ Each follows its guide's worked examples for a tweet (tests/test_cite.py holds t
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -39,7 +40,9 @@ VIDEO_MARKERS = (".mp4", ".m3u8", "/video", "video.")
 
 
 def _apa_initials(given: str) -> str:
-    return " ".join("-".join(part[0] + "." for part in word.split("-") if part) for word in given.split())
+    """Initials of the given names: "Jean-Luc" J.-L., "J.K." J. K."""
+    words = [part for word in given.split() for part in re.split(r"(?<=\.)(?=\w)", word)]
+    return " ".join("-".join(part[0] + "." for part in word.split("-") if part) for word in words)
 
 
 def _apa_author(post: Post) -> str:
