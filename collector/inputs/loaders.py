@@ -28,10 +28,8 @@ from collector.inputs.fetch import (
 from collector.inputs.formats import (
     FormatError,
     Kind,
-    Refused,
-    iter_documents,
 )
-from collector.inputs.pages import LoadError, Page, make_page, pages_from_bytes
+from collector.inputs.pages import LoadError, Page, file_pages, make_page, pages_from_bytes
 from collector.inputs.paths import (
     STDIN,
     URL_SCHEME,
@@ -163,23 +161,12 @@ def _sources(
 
 def _file_pages(path: Path, options: InputOptions) -> Iterator[Page | LoadError]:
     source = _path_text(path)
-    found = False
     try:
-        for document in iter_documents(lambda: path.open("rb"), max_bytes=options.local_max_bytes):
-            found = True
-            yield (
-                LoadError(f"{source}{document.part}", document.reason)
-                if isinstance(document, Refused)
-                else make_page(source, document)
-            )
+        yield from file_pages(source, lambda: path.open("rb"), options.local_max_bytes)
     except FormatError as error:
         yield LoadError(source, str(error))
-        return
     except OSError as error:
         yield LoadError(source, os_reason(error, path))
-        return
-    if not found:
-        yield LoadError(source, "no HTML pages in this archive")
 
 
 def _path_text(path: Path) -> str:

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 from collector.inputs.encoding import decode_bytes
 from collector.inputs.fetch import (
@@ -100,3 +101,24 @@ def make_page(source: str, document: Document, fetched: FetchInfo | None = None)
         fetched=fetched,
         utf8=document.data if decoded.strict_utf8 and text is decoded.text else None,
     )
+
+
+def file_pages(
+    source: str, opener: Callable[[], BinaryIO], max_bytes: int
+) -> Iterator[Page | LoadError]:
+    """Every page of one file (a page, or an archive of them) that `opener` reads: a refused part is
+    a LoadError naming it, an archive with no page one LoadError. The reader's FormatError and I/O
+    errors propagate: the caller knows how its kind of file fails."""
+    found = False
+    for document in iter_documents(opener, max_bytes=max_bytes):
+        found = True
+        yield (
+            LoadError(f"{source}{document.part}", document.reason)
+            if isinstance(document, Refused)
+            else make_page(source, document)
+        )
+    if not found:
+        yield LoadError(source, NO_PAGES)
+
+
+NO_PAGES = "no HTML pages in this archive"

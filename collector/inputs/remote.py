@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import BinaryIO, cast
 
-from collector.inputs.formats import FormatError, Refused, iter_documents
-from collector.inputs.pages import LoadError, Page, make_page
+from collector.inputs.formats import FormatError
+from collector.inputs.pages import LoadError, Page, file_pages
 
 
 def open_uri(uri: str) -> BinaryIO:
@@ -27,25 +27,13 @@ def open_uri(uri: str) -> BinaryIO:
 
 def remote_pages(uri: str, max_bytes: int) -> Iterator[Page | LoadError]:
     """Every page of the file at `uri`; a file that cannot be read is one LoadError naming it."""
-    found = False
     try:
-        for document in iter_documents(lambda: open_uri(uri), max_bytes=max_bytes):
-            found = True
-            yield (
-                LoadError(f"{uri}{document.part}", document.reason)
-                if isinstance(document, Refused)
-                else make_page(uri, document)
-            )
+        yield from file_pages(uri, lambda: open_uri(uri), max_bytes)
     except FormatError as error:
         yield LoadError(uri, str(error))
-        return
     except ImportError as error:
         yield LoadError(uri, f"cannot read this scheme here ({error}); pip install 'quote-archiver[dask]'")
-        return
     # fsspec's backends raise OSError (FileNotFoundError for an http 404) or their own errors
     # (aiohttp's, botocore's): any of them means this one file could not be read.
     except Exception as error:
         yield LoadError(uri, f"cannot read: {type(error).__name__}: {error}".rstrip(": "))
-        return
-    if not found:
-        yield LoadError(uri, "no HTML pages in this archive")
