@@ -218,7 +218,7 @@ def _search(
         if not all(value in start_tag for value in values):
             continue
         end = tag_end + 1 if tag in VOID_TAGS else _element_end(source, either, start)
-        if wanted is None or wanted in source[start:end]:
+        if wanted is None or source.find(wanted, start, end) >= 0:  # no copy of the element
             return start, end
     return None
 
