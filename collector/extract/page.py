@@ -306,26 +306,24 @@ def extract_page(
         clip = extract_markdown(page)
         found = located_text(page, clip.appearances)
         return Extraction(meta=clip.meta, appearances=tuple(_with_embed_code(page, found)))
-    html = page if utf8 is None else utf8
-    if not has_markers(html):  # most pages of a crawl: nothing parsed but the head
-        return Extraction(meta=extract_metadata(page, utf8=utf8), appearances=())
-    if is_xml(html):
-        # A feed's CDATA is opened before parsing: offsets in the opened text would not be the page's.
-        meta = extract_metadata(page, utf8=utf8)
-        return Extraction(
-            meta=meta, appearances=tuple(find_appearances(_parse(unwrap_cdata(html)), feed=True))
-        )
     # One parse for both: the posts' tree, whose <head> the metadata reads when it can.
-    tree = _parse(html)
-    meta = extract_metadata(page, tree=tree, utf8=utf8)
-    return Extraction(meta=meta, appearances=tuple(find_appearances(tree, source=html)))
+    found, tree = _html_appearances(page if utf8 is None else utf8)
+    return Extraction(meta=extract_metadata(page, tree=tree, utf8=utf8), appearances=tuple(found))
 
 
 def extract_appearances(html: str | bytes) -> list[Appearance]:
     """Every post's appearance in an HTML page, in document order (see extract_posts)."""
+    return _html_appearances(html)[0]
+
+
+def _html_appearances(html: str | bytes) -> tuple[list[Appearance], LexborHTMLParser | None]:
+    """An HTML page's appearances, and the tree of the page they were found in (None when nothing
+    was parsed, as for most pages of a crawl, which hold no marker, or for a saved feed, whose tree
+    is of its opened CDATA)."""
     if not has_markers(html):
-        return []
-    if not is_xml(html):
-        return find_appearances(_parse(html), source=html)
-    # A feed's CDATA is opened before parsing: offsets in the opened text would not be the page's.
-    return find_appearances(_parse(unwrap_cdata(html)), feed=True)
+        return [], None
+    if is_xml(html):
+        # A feed's CDATA is opened before parsing: offsets in the opened text would not be the page's.
+        return find_appearances(_parse(unwrap_cdata(html)), feed=True), None
+    tree = _parse(html)
+    return find_appearances(tree, source=html), tree
